@@ -1,0 +1,8 @@
+import { join } from 'node:path';
+
+export const WORKSPACE_ROOT = join(__dirname, '../../..');
+export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+
+export function distMain(app: string): string {
+  return join(WORKSPACE_ROOT, 'dist/apps', app, 'main.js');
+}

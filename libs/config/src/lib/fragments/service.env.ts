@@ -1,0 +1,28 @@
+import type { EnvOf } from '../load-config';
+import { envBoolean, envEnum, envInteger, envPort, envString, envUrl } from '../env-fields';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** HTTP endpoint (health, metrics, APIs) and logging, common to every service. */
+export function serviceEnv(defaultPort: number) {
+  return {
+    HTTP_HOST: envString().default('0.0.0.0'),
+    HTTP_PORT: envPort().default(defaultPort),
+    LOG_LEVEL: envEnum(LOG_LEVELS).default('info'),
+    /** Human-readable logs for a terminal; JSON (the default) for log collectors. */
+    LOG_PRETTY: envBoolean().default(false),
+    /** Time allowed for a graceful stop before the process exits anyway. */
+    SHUTDOWN_TIMEOUT_MS: envInteger({ min: 100, max: 120_000 }).default(10_000),
+  };
+}
+
+export const databaseEnv = {
+  DATABASE_URL: envUrl(['postgres', 'postgresql']).default(
+    'postgres://postgres@127.0.0.1:5432/asb',
+  ),
+  DATABASE_POOL_SIZE: envInteger({ min: 1, max: 200 }).default(10),
+  DATABASE_SSL: envBoolean().default(false),
+};
+
+export type ServiceEnv = EnvOf<ReturnType<typeof serviceEnv>>;
+export type DatabaseEnv = EnvOf<typeof databaseEnv>;

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { AUDIO_HEADERS, AUDIO_FRAME_MAX_BYTES } from '../audio/audio-frame';
+import { CALL_EVENT_SCHEMAS, CALL_EVENT_MAX_BYTES } from '../payloads/call-event.schema';
+import {
+  AUDIO_TRACKS,
+  CALL_EVENT_TYPES,
+  CallEventType,
+  MEDIA_ALLOCATE_SUBJECT,
+  MEDIA_GATEWAY_QUEUE,
+  MEDIA_RELEASE_SUBJECT,
+} from '../subjects/subject-names';
+import { streamStatsSchema, STREAM_STATS_MAX_BYTES } from '../payloads/stream-stats.schema';
+import {
+  mediaAllocateReplySchema,
+  mediaAllocateRequestSchema,
+  mediaReleaseReplySchema,
+  mediaReleaseRequestSchema,
+} from '../payloads/media-allocation.schema';
+import {
+  AUDIO_PREFIX,
+  CALL_EVENTS_PREFIX,
+  CALL_EVENTS_STREAM,
+  STATS_PREFIX,
+} from '../subjects/subject-names';
+import { CONTRACTS_VERSION, SCHEMA_VERSION } from '../version';
+
+type JsonObject = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType): JsonObject {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonObject;
+  return rest;
+}
+
+const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
+  started:
+    'A channel that the tap policy counts as a call was seen (ChannelCreated, or found by reconciliation).',
+  answered: 'The call channel went Up. VICIdial metadata usually becomes known here.',
+  updated: 'Caller id or VICIdial metadata of the call changed after it started.',
+  tap_started: `One track is tapped: audio is flowing on ${AUDIO_PREFIX}.{callId}.{track}.`,
+  tap_stopped: 'One track is no longer tapped (the call ended, shutdown, or policy).',
+  tap_failed: 'A track could not be tapped; the call itself is unaffected.',
+  ended: 'The call channel was destroyed; carries the Q.850 cause.',
+};
+
+const callIdParameter = {
+  description:
+    'The call: `<server>-<epoch>-<counter>`, one NATS token of [A-Za-z0-9_-], at most 128 characters.',
+};
+const trackParameter = {
+  description: 'caller = what the customer says, agent = what the customer hears, mixed = both.',
+  enum: [...AUDIO_TRACKS],
+};
+
+const camel = (event: string) => event.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * The AsyncAPI 3.0 description of every subject, built from the same code that validates the
+ * messages. docs/asyncapi.yaml is this document; a test fails when the two differ.
+ */
+export function buildAsyncApiDocument(): JsonObject {
+  const channels: JsonObject = {};
+  const operations: JsonObject = {};
+  const messages: JsonObject = {};
+
+  for (const event of CALL_EVENT_TYPES) {
+    const id = `call${camel(event[0].toUpperCase() + event.slice(1))}`;
+    messages[id] = {
+      name: id,
+      title: `call ${event}`,
+      summary: CALL_EVENT_DESCRIPTIONS[event],
+      contentType: 'application/json',
+      headers: {
+        type: 'object',
+        properties: {
+          'Nats-Msg-Id': {
+            type: 'string',
+            description: 'Equals eventId; JetStream drops repeats.',
+          },
+        },
+      },
+      payload: jsonSchema(CALL_EVENT_SCHEMAS[event]),
+    };
+    channels[id] = {
+      address: `${CALL_EVENTS_PREFIX}.{callId}.${event}`,
+      description: `${CALL_EVENT_DESCRIPTIONS[event]} Stored in the JetStream stream ${CALL_EVENTS_STREAM}; body at most ${CALL_EVENT_MAX_BYTES} bytes.`,
+      parameters: { callId: callIdParameter },
+      messages: { [id]: { $ref: `#/components/messages/${id}` } },
+    };
+    operations[`publish${id[0].toUpperCase()}${id.slice(1)}`] = {
+      action: 'send',
+      summary: 'Published by ari-ingest to JetStream.',
+      channel: { $ref: `#/channels/${id}` },
+    };
+  }
+
+  messages['audioFrame'] = {
+    name: 'audioFrame',
+    title: 'audio frame',
+    summary: 'One frame of decoded audio: raw PCM16LE mono samples, no framing.',
+    contentType: 'application/octet-stream',
+    headers: {
+      type: 'object',
+      required: Object.values(AUDIO_HEADERS),
+      properties: {
+        [AUDIO_HEADERS.sequence]: {
+          type: 'string',
+          description: 'Frame counter from 0, +1 per frame.',
+        },
+        [AUDIO_HEADERS.timestamp]: {
+          type: 'string',
+          description: 'Index of the first sample since the stream started; jumps over lost audio.',
+        },
+        [AUDIO_HEADERS.sampleRate]: { type: 'string', enum: ['8000', '16000'] },
+        [AUDIO_HEADERS.codec]: {
+          type: 'string',
+          enum: ['ulaw', 'alaw', 'slin', 'slin16'],
+          description: 'Codec received from Asterisk.',
+        },
+        [AUDIO_HEADERS.frameMs]: {
+          type: 'string',
+          description: 'Frame duration in milliseconds (20 for RTP from Asterisk).',
+        },
+      },
+    },
+    payload: { type: 'string', format: 'binary', maxLength: AUDIO_FRAME_MAX_BYTES },
+  };
+  channels['audio'] = {
+    address: `${AUDIO_PREFIX}.{callId}.{track}`,
+    description:
+      'Live audio of one track of a call, core NATS (never JetStream). Subscribe to audio.v1.{callId}.> after tap_started.',
+    parameters: { callId: callIdParameter, track: trackParameter },
+    messages: { audioFrame: { $ref: '#/components/messages/audioFrame' } },
+  };
+  operations['publishAudio'] = {
+    action: 'send',
+    summary: 'Published by media-gateway.',
+    channel: { $ref: '#/channels/audio' },
+  };
+
+  messages['streamStats'] = {
+    name: 'streamStats',
+    title: 'stream health',
+    contentType: 'application/json',
+    payload: jsonSchema(streamStatsSchema),
+  };
+  channels['stats'] = {
+    address: `${STATS_PREFIX}.{callId}.{track}`,
+    description: `Health of one tapped stream, about once a second, core NATS; body at most ${STREAM_STATS_MAX_BYTES} bytes.`,
+    parameters: { callId: callIdParameter, track: trackParameter },
+    messages: { streamStats: { $ref: '#/components/messages/streamStats' } },
+  };
+  operations['publishStats'] = {
+    action: 'send',
+    summary: 'Published by media-gateway.',
+    channel: { $ref: '#/channels/stats' },
+  };
+
+  const requestReply = (
+    id: string,
+    address: string,
+    description: string,
+    request: z.ZodType,
+    reply: z.ZodType,
+  ) => {
+    messages[`${id}Request`] = {
+      name: `${id}Request`,
+      contentType: 'application/json',
+      payload: jsonSchema(request),
+    };
+    messages[`${id}Reply`] = {
+      name: `${id}Reply`,
+      contentType: 'application/json',
+      payload: jsonSchema(reply),
+    };
+    channels[id] = {
+      address,
+      description,
+      messages: {
+        [`${id}Request`]: { $ref: `#/components/messages/${id}Request` },
+        [`${id}Reply`]: { $ref: `#/components/messages/${id}Reply` },
+      },
+    };
+    operations[id] = {
+      action: 'receive',
+      summary: 'Answered by media-gateway.',
+      channel: { $ref: `#/channels/${id}` },
+      messages: [{ $ref: `#/channels/${id}/messages/${id}Request` }],
+      reply: { messages: [{ $ref: `#/channels/${id}/messages/${id}Reply` }] },
+    };
+  };
+  requestReply(
+    'mediaAllocate',
+    MEDIA_ALLOCATE_SUBJECT,
+    `Request/reply in queue group "${MEDIA_GATEWAY_QUEUE}": one gateway reserves a UDP port for one track.`,
+    mediaAllocateRequestSchema,
+    mediaAllocateReplySchema,
+  );
+  requestReply(
+    'mediaRelease',
+    MEDIA_RELEASE_SUBJECT,
+    'Request/reply to every gateway (no queue group): only the gateway that owns the allocation answers.',
+    mediaReleaseRequestSchema,
+    mediaReleaseReplySchema,
+  );
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Audio Streaming Bridge',
+      version: `${CONTRACTS_VERSION}.${SCHEMA_VERSION}`,
+      description:
+        'Subjects and payloads exchanged over NATS by the bridge services and its consumers. Generated from libs/contracts; do not edit by hand (npx nx run contracts:asyncapi).',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      nats: { host: 'localhost:4222', protocol: 'nats', description: 'NATS 2.9+ with JetStream.' },
+    },
+    channels,
+    operations,
+    components: { messages },
+  };
+}

@@ -1,0 +1,69 @@
+import {
+  AUDIO_FRAME_MAX_BYTES,
+  AUDIO_HEADERS,
+  AudioFrameMeta,
+  audioFrameHeaderEntries,
+  parseAudioFrame,
+} from './audio-frame';
+
+const meta: AudioFrameMeta = {
+  sequence: 7,
+  timestamp: 1120,
+  sampleRate: 8000,
+  codec: 'ulaw',
+  frameMs: 20,
+};
+
+function reader(entries: Array<[string, string]>) {
+  const map = new Map(entries);
+  return (name: string) => map.get(name);
+}
+
+describe('audio frames', () => {
+  it('round-trips headers and keeps the payload as a view', () => {
+    const pcm = new Uint8Array(320);
+    const frame = parseAudioFrame(reader(audioFrameHeaderEntries(meta)), pcm);
+    expect(frame).toEqual({ ...meta, pcm });
+    expect(frame.pcm).toBe(pcm);
+  });
+
+  it('accepts 16 kHz frames of 640 bytes', () => {
+    const wide = { ...meta, sampleRate: 16000 as const, codec: 'slin16' as const };
+    expect(
+      parseAudioFrame(reader(audioFrameHeaderEntries(wide)), new Uint8Array(640)).sampleRate,
+    ).toBe(16000);
+  });
+
+  it.each(Object.values(AUDIO_HEADERS))('rejects a frame without the %s header', (name) => {
+    const entries = audioFrameHeaderEntries(meta).filter(([key]) => key !== name);
+    expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
+      /invalid_audio_frame/,
+    );
+  });
+
+  it.each([
+    [AUDIO_HEADERS.sampleRate, '44100'],
+    [AUDIO_HEADERS.sampleRate, 'fast'],
+    [AUDIO_HEADERS.codec, 'opus'],
+    [AUDIO_HEADERS.frameMs, '0'],
+    [AUDIO_HEADERS.frameMs, '500'],
+    [AUDIO_HEADERS.sequence, '-1'],
+    [AUDIO_HEADERS.timestamp, '1e9'],
+  ])('rejects %s = %s', (name, value) => {
+    const entries = audioFrameHeaderEntries(meta).map(([key, old]): [string, string] => [
+      key,
+      key === name ? value : old,
+    ]);
+    expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
+      /invalid_audio_frame/,
+    );
+  });
+
+  it('rejects a payload whose length does not match rate and duration, or that is oversized', () => {
+    const headers = reader(audioFrameHeaderEntries(meta));
+    expect(() => parseAudioFrame(headers, new Uint8Array(319))).toThrow(/320 expected/);
+    expect(() => parseAudioFrame(headers, new Uint8Array(AUDIO_FRAME_MAX_BYTES + 2))).toThrow(
+      /oversized_payload/,
+    );
+  });
+});

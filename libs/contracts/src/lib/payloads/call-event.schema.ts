@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import {
+  callIdSchema,
+  counterSchema,
+  isoTimestampSchema,
+  phoneNumberSchema,
+  sampleRateSchema,
+  schemaVersionSchema,
+  shortTextSchema,
+  sourceCodecSchema,
+  trackSchema,
+} from './common.schema';
+
+/** What VICIdial's caller-id call code and (optionally) its database tell about a call. */
+export const vicidialMetadataSchema = z.object({
+  /** The raw 20-character caller-id name, e.g. `V1124150300000012345`. */
+  callCode: z.string().max(64),
+  /** The type letter: `V` auto-dial, `M` manual dial, `Y` inbound, ... */
+  callType: z.string().max(8).optional(),
+  leadId: z.number().int().min(0).optional(),
+  /** The date-time digits of the call code, as VICIdial wrote them (no year). */
+  codeTime: z.string().max(16).optional(),
+  campaign: shortTextSchema.optional(),
+  agent: shortTextSchema.optional(),
+});
+export type VicidialMetadata = z.infer<typeof vicidialMetadataSchema>;
+
+export const callDirectionSchema = z.enum(['inbound', 'outbound', 'unknown']);
+
+const callEventBase = z.object({
+  schemaVersion: schemaVersionSchema,
+  /** Unique per fact; consumers de-duplicate on it. */
+  eventId: z.uuid(),
+  occurredAt: isoTimestampSchema,
+  callId: callIdSchema,
+  /** The configured name of the Asterisk server the call runs on. */
+  server: z.string().min(1).max(40),
+  /** Asterisk's own `asterisk_id` (changes when that Asterisk restarts). */
+  asteriskId: z.string().max(64).optional(),
+  /** The uniqueid of the tapped channel, e.g. `1732451234.56`. */
+  channelId: z.string().min(1).max(64),
+  channelName: shortTextSchema,
+});
+
+const callPartiesSchema = z.object({
+  callerNumber: phoneNumberSchema.optional(),
+  callerName: shortTextSchema.optional(),
+  calleeNumber: phoneNumberSchema.optional(),
+  vicidial: vicidialMetadataSchema.optional(),
+});
+
+export const callStartedSchema = callEventBase.extend({
+  event: z.literal('started'),
+  direction: callDirectionSchema,
+  /** Asterisk channel state when the call was seen (`Down`, `Ring`, `Up`, ...). */
+  channelState: z.string().max(32),
+  context: shortTextSchema.optional(),
+  exten: shortTextSchema.optional(),
+  ...callPartiesSchema.shape,
+});
+
+export const callAnsweredSchema = callEventBase.extend({
+  event: z.literal('answered'),
+  ...callPartiesSchema.shape,
+});
+
+export const callUpdatedSchema = callEventBase.extend({
+  event: z.literal('updated'),
+  ...callPartiesSchema.shape,
+});
+
+export const gatewayEndpointSchema = z.object({
+  gatewayId: z.string().min(1).max(64),
+  host: z.string().min(1).max(64),
+  port: z.number().int().min(1).max(65535),
+});
+
+export const tapStartedSchema = callEventBase.extend({
+  event: z.literal('tap_started'),
+  track: trackSchema,
+  codec: sourceCodecSchema,
+  /** Rate of the PCM16LE frames on `audio.v1.<callId>.<track>`. */
+  sampleRate: sampleRateSchema,
+  gateway: gatewayEndpointSchema,
+  snoopChannelId: z.string().min(1).max(128),
+  externalMediaChannelId: z.string().min(1).max(128),
+  bridgeId: z.string().min(1).max(128),
+});
+
+export const tapStoppedSchema = callEventBase.extend({
+  event: z.literal('tap_stopped'),
+  track: trackSchema,
+  reason: z.enum(['call_ended', 'shutdown', 'policy', 'orphaned', 'gateway_lost']),
+});
+
+export const tapFailedSchema = callEventBase.extend({
+  event: z.literal('tap_failed'),
+  track: trackSchema,
+  stage: z.enum(['allocate', 'snoop', 'external_media', 'bridge', 'timeout']),
+  error: z.string().max(1024),
+  attempts: counterSchema,
+});
+
+export const callEndedSchema = callEventBase.extend({
+  event: z.literal('ended'),
+  /** Q.850 cause code as Asterisk reports it (16 = normal clearing). */
+  cause: z.number().int().min(0).max(255),
+  causeText: shortTextSchema,
+  /** True when the call vanished while ari-ingest was away and was ended by reconciliation. */
+  reconciled: z.boolean().optional(),
+});
+
+export const callEventSchema = z.discriminatedUnion('event', [
+  callStartedSchema,
+  callAnsweredSchema,
+  callUpdatedSchema,
+  tapStartedSchema,
+  tapStoppedSchema,
+  tapFailedSchema,
+  callEndedSchema,
+]);
+
+export type CallEvent = z.infer<typeof callEventSchema>;
+export type CallStarted = z.infer<typeof callStartedSchema>;
+export type CallAnswered = z.infer<typeof callAnsweredSchema>;
+export type CallUpdated = z.infer<typeof callUpdatedSchema>;
+export type TapStarted = z.infer<typeof tapStartedSchema>;
+export type TapStopped = z.infer<typeof tapStoppedSchema>;
+export type TapFailed = z.infer<typeof tapFailedSchema>;
+export type CallEnded = z.infer<typeof callEndedSchema>;
+export type GatewayEndpoint = z.infer<typeof gatewayEndpointSchema>;
+
+/** Schema of each event type, keyed as in the subject. */
+export const CALL_EVENT_SCHEMAS = {
+  started: callStartedSchema,
+  answered: callAnsweredSchema,
+  updated: callUpdatedSchema,
+  tap_started: tapStartedSchema,
+  tap_stopped: tapStoppedSchema,
+  tap_failed: tapFailedSchema,
+  ended: callEndedSchema,
+} as const;
+
+export const CALL_EVENT_MAX_BYTES = 16 * 1024;

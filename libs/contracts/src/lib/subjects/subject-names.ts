@@ -1,0 +1,45 @@
+import { CONTRACTS_VERSION } from '../version';
+
+export const CALL_EVENT_TYPES = [
+  'started',
+  'answered',
+  'updated',
+  'tap_started',
+  'tap_stopped',
+  'tap_failed',
+  'ended',
+] as const;
+export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
+
+/** caller = what the customer says (snoop spy=in), agent = what the customer hears (spy=out). */
+export const AUDIO_TRACKS = ['caller', 'agent', 'mixed'] as const;
+export type AudioTrack = (typeof AUDIO_TRACKS)[number];
+
+export const CALL_EVENTS_PREFIX = `call.${CONTRACTS_VERSION}`;
+export const AUDIO_PREFIX = `audio.${CONTRACTS_VERSION}`;
+export const STATS_PREFIX = `stats.${CONTRACTS_VERSION}`;
+
+/** Everything the JetStream stream of call lifecycle events captures. */
+export const CALL_EVENTS_WILDCARD = `${CALL_EVENTS_PREFIX}.>`;
+export const AUDIO_WILDCARD = `${AUDIO_PREFIX}.>`;
+export const STATS_WILDCARD = `${STATS_PREFIX}.>`;
+
+export const MEDIA_ALLOCATE_SUBJECT = `media.${CONTRACTS_VERSION}.allocate`;
+export const MEDIA_RELEASE_SUBJECT = `media.${CONTRACTS_VERSION}.release`;
+/** Queue group every media-gateway instance joins for allocations. */
+export const MEDIA_GATEWAY_QUEUE = 'media-gateway';
+
+/**
+ * Every subject of the contract as a template (`{callId}`, `{track}` are parameters). The
+ * AsyncAPI document is generated from the same list, and a test checks the two agree.
+ */
+export const SUBJECT_TEMPLATES: readonly string[] = [
+  ...CALL_EVENT_TYPES.map((event) => `${CALL_EVENTS_PREFIX}.{callId}.${event}`),
+  `${AUDIO_PREFIX}.{callId}.{track}`,
+  `${STATS_PREFIX}.{callId}.{track}`,
+  MEDIA_ALLOCATE_SUBJECT,
+  MEDIA_RELEASE_SUBJECT,
+];
+
+/** Name of the JetStream stream that stores `call.v1.>`. */
+export const CALL_EVENTS_STREAM = 'CALL_EVENTS';

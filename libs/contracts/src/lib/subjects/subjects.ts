@@ -1,0 +1,83 @@
+import { assertCallId, isValidCallId } from '../ids/call-id';
+import { ContractViolation } from '../contract-violation.error';
+import {
+  AUDIO_PREFIX,
+  AUDIO_TRACKS,
+  AudioTrack,
+  CALL_EVENT_TYPES,
+  CALL_EVENTS_PREFIX,
+  CallEventType,
+  STATS_PREFIX,
+} from './subject-names';
+
+export interface CallEventSubject {
+  callId: string;
+  event: CallEventType;
+}
+
+export interface TrackSubject {
+  callId: string;
+  track: AudioTrack;
+}
+
+function assertMember<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ContractViolation('invalid_subject', `unknown ${what} ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** Splits `<prefix>.<callId>.<last>` and checks the prefix and the callId. */
+function splitCallSubject(subject: string, prefix: string): [callId: string, last: string] {
+  const expectedDots = prefix.split('.').length + 1;
+  const tokens = subject.split('.');
+  if (!subject.startsWith(`${prefix}.`) || tokens.length !== expectedDots + 1) {
+    throw new ContractViolation(
+      'invalid_subject',
+      `not a ${prefix}.<callId>.<x> subject: ${subject}`,
+    );
+  }
+  const callId = tokens[tokens.length - 2];
+  if (!isValidCallId(callId)) {
+    throw new ContractViolation('invalid_subject', `invalid callId in subject: ${subject}`);
+  }
+  return [callId, tokens[tokens.length - 1]];
+}
+
+export function callEventSubject(callId: string, event: CallEventType): string {
+  assertCallId(callId);
+  assertMember(event, CALL_EVENT_TYPES, 'call event');
+  return `${CALL_EVENTS_PREFIX}.${callId}.${event}`;
+}
+
+export function parseCallEventSubject(subject: string): CallEventSubject {
+  const [callId, event] = splitCallSubject(subject, CALL_EVENTS_PREFIX);
+  return { callId, event: assertMember(event, CALL_EVENT_TYPES, 'call event') };
+}
+
+export function audioSubject(callId: string, track: AudioTrack): string {
+  assertCallId(callId);
+  assertMember(track, AUDIO_TRACKS, 'track');
+  return `${AUDIO_PREFIX}.${callId}.${track}`;
+}
+
+export function parseAudioSubject(subject: string): TrackSubject {
+  const [callId, track] = splitCallSubject(subject, AUDIO_PREFIX);
+  return { callId, track: assertMember(track, AUDIO_TRACKS, 'track') };
+}
+
+/** Every track of one call: what an AI consumer subscribes to after `tap_started`. */
+export function callAudioWildcard(callId: string): string {
+  return `${AUDIO_PREFIX}.${assertCallId(callId)}.>`;
+}
+
+export function statsSubject(callId: string, track: AudioTrack): string {
+  assertCallId(callId);
+  assertMember(track, AUDIO_TRACKS, 'track');
+  return `${STATS_PREFIX}.${callId}.${track}`;
+}
+
+export function parseStatsSubject(subject: string): TrackSubject {
+  const [callId, track] = splitCallSubject(subject, STATS_PREFIX);
+  return { callId, track: assertMember(track, AUDIO_TRACKS, 'track') };
+}

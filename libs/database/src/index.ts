@@ -1,0 +1,2 @@
+export * from './lib/database.module';
+export * from './lib/database-connector';

@@ -1,0 +1,64 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { DatabaseEnv } from '@asb/config';
+import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
+import { DatabaseConnector } from './database-connector';
+
+export interface DatabaseModuleOptions {
+  env: DatabaseEnv;
+  /** Listed explicitly: bundled apps cannot load entities or migrations by glob. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  /** Only the service that owns the schema migrates it. */
+  runMigrations: boolean;
+  applicationName: string;
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: options.env.DATABASE_URL,
+          ssl: options.env.DATABASE_SSL ? { rejectUnauthorized: true } : false,
+          entities: options.entities,
+          migrations: options.migrations,
+          synchronize: false,
+          migrationsRun: false,
+          manualInitialization: true,
+          applicationName: options.applicationName,
+          extra: { max: options.env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+        }),
+      ],
+      providers: [
+        {
+          provide: DatabaseConnector,
+          inject: [
+            DataSource,
+            { token: ReadinessRegistry, optional: true },
+            { token: MetricsRegistry, optional: true },
+          ],
+          useFactory: (
+            dataSource: DataSource,
+            readiness?: ReadinessRegistry,
+            metrics?: MetricsRegistry,
+          ) =>
+            new DatabaseConnector(
+              dataSource,
+              { runMigrations: options.runMigrations },
+              readiness,
+              metrics,
+            ),
+        },
+      ],
+      exports: [DatabaseConnector],
+    };
+  }
+}

@@ -1,0 +1,147 @@
+// Runs every built service as its own process, as in production, with readable logs prefixed
+// by service; waits until each is healthy, prints where to look, and stops them all on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '../..');
+const exitWhenReady = process.argv.includes('--exit-when-ready');
+// A fresh ARI password per demo run: the simulator and ari-ingest share it, nothing stores it.
+const ariPassword = process.env.ARI_PASSWORD ?? randomBytes(12).toString('base64url');
+const shared = {
+  NATS_SERVERS: process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222',
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asb',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  LOG_PRETTY: 'true',
+  HTTP_HOST: '127.0.0.1',
+};
+
+/** Start order: the PBX and the receivers first, so ari-ingest finds them. */
+const services = [
+  {
+    app: 'asterisk-sim',
+    port: 8090,
+    color: 35,
+    env: { SIM_SERVERS: 'pbx1:8088', SIM_ARI_PASSWORD: ariPassword },
+  },
+  { app: 'media-gateway', port: 3002, color: 36 },
+  { app: 'call-logger', port: 3003, color: 33 },
+  {
+    app: 'ari-ingest',
+    port: 3001,
+    color: 32,
+    env: {
+      ARI_SERVERS: 'pbx1=http://127.0.0.1:8088',
+      ARI_PASSWORD: ariPassword,
+      ARI_APP: 'audio-bridge-demo',
+    },
+  },
+  {
+    app: 'dashboard-api',
+    port: 3000,
+    color: 34,
+    env: { DASHBOARD_STATIC_DIR: join(root, 'dist/apps/dashboard') },
+  },
+];
+
+const children = [];
+let stopping = false;
+
+function prefix(service, chunk) {
+  const tag = `\x1b[${service.color}m${service.app.padEnd(13)}\x1b[0m│ `;
+  return chunk
+    .toString()
+    .replace(/\n(?=.)/g, `\n${tag}`)
+    .replace(/^/, tag);
+}
+
+function start(service) {
+  const main = join(root, 'dist/apps', service.app, 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx run-many -t build`);
+  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+    env: { ...process.env, ...shared, HTTP_PORT: String(service.port), ...(service.env ?? {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk) => process.stdout.write(prefix(service, chunk)));
+  child.stderr.on('data', (chunk) => process.stderr.write(prefix(service, chunk)));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`\n[demo] ${service.app} exited (${signal ?? code}); stopping the demo`);
+      void stopAll(1);
+    }
+  });
+  children.push({ service, child });
+}
+
+async function waitHealthy(service, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${service.app} was not ready within ${timeoutMs / 1000} s`);
+}
+
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\n[demo] stopping every service');
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  for (const service of services) {
+    start(service);
+    await waitHealthy(service);
+  }
+} catch (error) {
+  console.error(`[demo] ${error.message}`);
+  await stopAll(1);
+}
+
+// A steady stream of simulated VICIdial calls, so there is live audio to watch from the start.
+const concurrentCalls = Number(process.env.DEMO_CALLS ?? 20);
+const scenario = await fetch('http://127.0.0.1:8090/sim/scenarios', {
+  method: 'POST',
+  headers: {
+    authorization: `Basic ${Buffer.from(`asterisk:${ariPassword}`).toString('base64')}`,
+    'content-type': 'application/json',
+  },
+  body: JSON.stringify({
+    totalCalls: 1_000_000,
+    concurrency: concurrentCalls,
+    arrivalRate: Math.max(0.5, concurrentCalls / 20),
+    talkMs: { min: 10_000, max: 40_000 },
+  }),
+}).then((response) => response.json());
+
+console.log(`
+\x1b[1mAudio Streaming Bridge demo is running\x1b[0m
+  simulated calls   up to ${concurrentCalls} at once (DEMO_CALLS), scenario ${scenario.id}
+  live audio        nats sub 'audio.v1.>'  (call events: 'call.v1.>', stream health: 'stats.v1.>')
+  dashboard         http://127.0.0.1:3000/
+  simulated ARI     http://127.0.0.1:8088/ari  (user asterisk, password ${ariPassword})
+  simulator control http://127.0.0.1:8090/sim/servers  (same credentials)
+  health / metrics  http://127.0.0.1:<port>/health/ready, /metrics  (ports ${services.map((s) => `${s.app} ${s.port}`).join(', ')})
+Ctrl-C stops everything.
+`);
+if (exitWhenReady) await stopAll(0);

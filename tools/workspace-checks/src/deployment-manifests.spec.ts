@@ -1,0 +1,146 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+
+const ROOT = join(__dirname, '../../..');
+
+type Manifest = {
+  kind: string;
+  metadata: { name: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary Kubernetes YAML, checked field by field below
+  spec?: any;
+  data?: Record<string, string>;
+};
+
+/** Every project under apps/ is a deployable service. */
+const APPS = readdirSync(join(ROOT, 'apps')).filter((name) =>
+  existsSync(join(ROOT, 'apps', name, 'project.json')),
+);
+/** Apps with a NestJS process (the dashboard is static files behind nginx). */
+const NEST_APPS = APPS.filter((app) => existsSync(join(ROOT, 'apps', app, 'src/main.ts')));
+
+function manifests(app: string): Manifest[] {
+  const text = readFileSync(join(ROOT, 'deploy/k8s', `${app}.yaml`), 'utf8');
+  return parseAllDocuments(text).map((doc) => {
+    if (doc.errors.length > 0) throw new Error(`${app}.yaml: ${doc.errors[0].message}`);
+    return doc.toJS() as Manifest;
+  });
+}
+
+function only(list: Manifest[], kind: string): Manifest {
+  const found = list.filter((m) => m.kind === kind);
+  expect(found.map((m) => m.kind)).toEqual([kind]);
+  return found[0];
+}
+
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<
+    string,
+    {
+      build?: { context: string; dockerfile: string; args?: Record<string, string> };
+      environment?: Record<string, string>;
+      command?: string[];
+      image?: string;
+    }
+  >;
+};
+
+describe('deployment files', () => {
+  it('finds the services of the architecture in apps/', () => {
+    expect(APPS).toEqual(
+      expect.arrayContaining([
+        'ari-ingest',
+        'media-gateway',
+        'call-logger',
+        'dashboard-api',
+        'dashboard',
+        'asterisk-sim',
+      ]),
+    );
+  });
+
+  describe.each(APPS)('%s', (app) => {
+    const service = compose.services[app];
+    const dockerfilePath = service?.build?.dockerfile ?? `(no compose build for ${app})`;
+    const dockerfile = readFileSync(join(ROOT, dockerfilePath), 'utf8');
+    const k8s = manifests(app);
+    const deployment = only(k8s, 'Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+
+    it('has a multi-stage Dockerfile that builds this app and runs unprivileged', () => {
+      const stages = dockerfile.match(/^FROM\s+\S+\s+AS\s+\w+/gim) ?? [];
+      expect(stages.length).toBeGreaterThanOrEqual(2);
+      // Either the app's own Dockerfile, or the shared service Dockerfile given APP=<app>.
+      const builtApp = service.build?.args?.['APP'] ?? app;
+      expect(builtApp).toBe(app);
+      expect(dockerfile).toMatch(
+        service.build?.args?.['APP'] ? /npx nx build "\$APP"/ : new RegExp(`npx nx build ${app}`),
+      );
+      const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+      expect(runtime).toMatch(/\nUSER \w+|nginx-unprivileged/);
+      expect(runtime).toMatch(/HEALTHCHECK/);
+    });
+
+    it('has a ConfigMap, Deployment and Service of its name, listed in the kustomization', () => {
+      for (const kind of ['ConfigMap', 'Deployment', 'Service'])
+        expect(only(k8s, kind).metadata.name).toBe(app);
+      const kustomization = parse(
+        readFileSync(join(ROOT, 'deploy/k8s/kustomization.yaml'), 'utf8'),
+      ) as { resources: string[] };
+      expect(kustomization.resources).toContain(`${app}.yaml`);
+      expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': app });
+      expect(deployment.spec.template.metadata.labels).toMatchObject({
+        'app.kubernetes.io/name': app,
+      });
+      expect(only(k8s, 'Service').spec.selector).toEqual({ 'app.kubernetes.io/name': app });
+    });
+
+    it('declares resource requests and probes on its HTTP port', () => {
+      expect(container.resources.requests).toEqual({
+        cpu: expect.any(String),
+        memory: expect.any(String),
+      });
+      expect(container.livenessProbe.httpGet.port).toBe('http');
+      expect(container.readinessProbe.httpGet.port).toBe('http');
+      const httpPort = container.ports.find(
+        (p: { name: string }) => p.name === 'http',
+      ).containerPort;
+      expect(only(k8s, 'Service').spec.ports[0].port).toBe(httpPort);
+      if (NEST_APPS.includes(app)) {
+        expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+        expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+        expect(only(k8s, 'ConfigMap').data?.['HTTP_PORT']).toBe(String(httpPort));
+        expect(service.build?.args?.['HTTP_PORT']).toBe(String(httpPort));
+        expect(service.environment?.['HTTP_PORT']).toBe(String(httpPort));
+      }
+    });
+
+    it('has a compose service built from the repository with its image name', () => {
+      expect(service.build?.context).toBe('.');
+      expect(service.image).toBe(`audio-streaming-bridge/${app}`);
+      expect(container.image).toBe(`audio-streaming-bridge/${app}:latest`);
+    });
+  });
+
+  it('autoscales media-gateway and keeps one gateway per node on the host network', () => {
+    const k8s = manifests('media-gateway');
+    const hpa = only(k8s, 'HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'media-gateway',
+    });
+    const pod = only(k8s, 'Deployment').spec.template.spec;
+    expect(pod.hostNetwork).toBe(true);
+    expect(
+      pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey,
+    ).toBe('kubernetes.io/hostname');
+  });
+
+  it('runs NATS with JetStream and PostgreSQL in compose, and keeps passwords out of it', () => {
+    expect(compose.services['nats'].command).toContain('-js');
+    expect(compose.services['postgres'].image).toMatch(/^postgres:/);
+    const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*(?!\$\{)\S/m);
+  });
+});
