@@ -1,0 +1,129 @@
+import { AsteriskInstance, MediaPlane } from '../pbx/asterisk-instance';
+import { CallPlan, VicidialCall } from './vicidial-call';
+import { vicidialCallCode } from './vicidial-call-code';
+
+const media: MediaPlane = {
+  allocateLocalPort: async () => ({ address: '127.0.0.1', port: 1 }),
+  releaseLocalPort: () => undefined,
+  startStream: () => undefined,
+  stopStream: () => undefined,
+};
+
+type Event = {
+  type: string;
+  channel?: { name: string; caller: { name: string }; state: string };
+  cause?: number;
+  cause_txt?: string;
+};
+
+function watch(pbx: AsteriskInstance): Event[] {
+  const events: Event[] = [];
+  pbx
+    .connectApp('watcher', false)
+    .connections.add({ send: (json) => events.push(JSON.parse(json)), close: () => undefined });
+  pbx.subscribe('watcher', ['channel:'], true);
+  return events;
+}
+
+const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
+  type: 'outbound',
+  number: '3125551234',
+  leadId: 12345,
+  campaign: 'SALES',
+  agentExten: '6666',
+  answered: true,
+  ringMs: 5,
+  talkMs: 5,
+  hangupBy: 'customer',
+  cause: 16,
+  codeLayout: 'legacy',
+  ...overrides,
+});
+
+const label = (e: Event) => `${e.type}:${e.channel?.name.replace(/-[0-9a-f]{8}/, '') ?? ''}`;
+
+describe('vicidialCallCode', () => {
+  it('writes both layouts VICIdial uses', () => {
+    const at = new Date(2026, 10, 24, 15, 3, 0);
+    expect(vicidialCallCode('V', 12345, at, 'legacy')).toBe('V1124150300000012345');
+    expect(vicidialCallCode('M', 12345, at, 'current')).toBe('M1241503000000012345');
+    expect(vicidialCallCode('V', 12345, at, 'legacy')).toHaveLength(20);
+    expect(vicidialCallCode('V', 12345, at, 'current')).toHaveLength(20);
+  });
+});
+
+describe('VicidialCall', () => {
+  it('plays an answered auto-dial call with the Local pair and the trunk, in Asterisk order', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const outcome = await new VicidialCall(pbx, plan()).run();
+
+    expect(events.slice(0, 9).map(label)).toEqual([
+      'ChannelCreated:Local/93125551234@default;1',
+      'ChannelDialplan:Local/93125551234@default;1',
+      'ChannelCreated:Local/93125551234@default;2',
+      'ChannelDialplan:Local/93125551234@default;2',
+      'ChannelCreated:SIP/carrier',
+      'ChannelDialplan:SIP/carrier',
+      'ChannelCallerId:SIP/carrier',
+      'Dial:SIP/carrier',
+      'ChannelStateChange:SIP/carrier',
+    ]);
+    // The call code is never in ChannelCreated; it comes with the caller id update and the Up.
+    expect(
+      events.filter((e) => e.type === 'ChannelCreated').every((e) => e.channel?.caller.name === ''),
+    ).toBe(true);
+    const up = events.find(
+      (e) =>
+        e.type === 'ChannelStateChange' &&
+        e.channel?.state === 'Up' &&
+        e.channel.name.startsWith('SIP/'),
+    );
+    expect(up?.channel?.caller.name).toBe(outcome.callCode);
+    expect(outcome.callCode).toMatch(/^V\d{10}000012345$/);
+
+    const destroyed = events.filter((e) => e.type === 'ChannelDestroyed');
+    expect(destroyed.map(label)).toEqual([
+      'ChannelDestroyed:SIP/carrier',
+      'ChannelDestroyed:Local/93125551234@default;2',
+      'ChannelDestroyed:Local/93125551234@default;1',
+    ]);
+    expect(destroyed[0]).toMatchObject({ cause: 16, cause_txt: 'Normal Clearing' });
+    expect(outcome).toMatchObject({
+      trunkChannelName: expect.stringMatching(/^SIP\/carrier-/),
+      cause: 16,
+    });
+    expect(outcome.answeredAt).toBeGreaterThanOrEqual(outcome.startedAt);
+    expect(pbx.channels.size).toBe(0);
+  });
+
+  it('ends an unanswered call with its cause and no Up', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const outcome = await new VicidialCall(pbx, plan({ answered: false, cause: 19 })).run();
+    expect(events.some((e) => e.channel?.state === 'Up')).toBe(false);
+    expect(
+      events.find((e) => e.type === 'ChannelDestroyed' && e.channel?.name.startsWith('SIP/')),
+    ).toMatchObject({ cause: 19 });
+    expect(outcome.answeredAt).toBeUndefined();
+  });
+
+  it('brings an inbound call in on the trunk first, ringing, with the caller number', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const outcome = await new VicidialCall(pbx, plan({ type: 'inbound', hangupBy: 'agent' })).run();
+    expect(events[0]).toMatchObject({
+      type: 'ChannelCreated',
+      channel: { state: 'Ring', caller: { name: '' } },
+    });
+    expect(outcome.callCode).toMatch(/^Y/);
+  });
+
+  it('ends cleanly when the Asterisk restarts mid-call', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const running = new VicidialCall(pbx, plan({ talkMs: 200 })).run();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pbx.restart();
+    await expect(running).resolves.toMatchObject({ cause: 0 });
+  });
+});

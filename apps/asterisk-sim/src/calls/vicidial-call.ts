@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import type { AsteriskInstance } from '../pbx/asterisk-instance';
+import type { SimChannel } from '../pbx/sim-channel';
+import { CallCodeLayout, vicidialCallCode } from './vicidial-call-code';
+
+export const CALL_TYPES = ['outbound', 'manual', 'inbound'] as const;
+export type CallType = (typeof CALL_TYPES)[number];
+
+const TYPE_LETTER: Record<CallType, string> = { outbound: 'V', manual: 'M', inbound: 'Y' };
+
+export interface CallPlan {
+  type: CallType;
+  /** The customer's number. */
+  number: string;
+  leadId: number;
+  campaign: string;
+  agentExten: string;
+  answered: boolean;
+  ringMs: number;
+  talkMs: number;
+  hangupBy: 'customer' | 'agent';
+  /** Cause when the customer hangs up or the call is not answered (16, 17 busy, 19 no answer). */
+  cause: number;
+  codeLayout: CallCodeLayout;
+}
+
+export interface CallOutcome {
+  /** The trunk channel: the customer's leg, the one a tap policy picks. */
+  trunkChannelId: string;
+  trunkChannelName: string;
+  callCode: string;
+  plan: CallPlan;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  cause?: number;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Plays one VICIdial call on a simulated Asterisk with the channels VICIdial creates: for dialled
+ * calls the Local pair (`Local/<prefix><number>@default`) whose second half dials the carrier
+ * trunk, for inbound calls the trunk first; the answered call is joined to the agent's
+ * conference, where the agent's own phone channel already is. The caller-id call code arrives
+ * with ChannelCallerId and the change to Up, never in ChannelCreated.
+ */
+export class VicidialCall {
+  readonly outcome: CallOutcome;
+  private readonly channels: SimChannel[] = [];
+  private trunk!: SimChannel;
+
+  constructor(
+    private readonly pbx: AsteriskInstance,
+    readonly plan: CallPlan,
+  ) {
+    this.outcome = {
+      trunkChannelId: '',
+      trunkChannelName: '',
+      callCode: vicidialCallCode(TYPE_LETTER[plan.type], plan.leadId, new Date(), plan.codeLayout),
+      plan,
+      startedAt: Date.now(),
+    };
+  }
+
+  /** Runs the call to its end; resolves with what happened (also on an Asterisk restart mid-call). */
+  async run(): Promise<CallOutcome> {
+    if (this.plan.type === 'inbound') this.arriveInbound();
+    else this.dialOut();
+    await sleep(this.plan.ringMs);
+    if (!this.alive()) return this.finish(this.trunk.destroyed ? 0 : this.plan.cause);
+    if (!this.plan.answered) {
+      this.hangupAll(this.plan.cause);
+      return this.finish(this.plan.cause);
+    }
+    this.answer();
+    await sleep(this.plan.talkMs);
+    if (!this.alive()) return this.finish(0);
+    this.hangupAll(this.plan.hangupBy === 'customer' ? this.plan.cause : 16);
+    return this.finish(this.plan.hangupBy === 'customer' ? this.plan.cause : 16);
+  }
+
+  private alive(): boolean {
+    return this.channels.every((c) => !c.destroyed);
+  }
+
+  private dialOut(): void {
+    const { number } = this.plan;
+    const exten = `9${number}`;
+    const localName = `Local/${exten}@default-${hex(4)}`;
+    const local1 = this.pbx.createCallChannel({
+      name: `${localName};1`,
+      dialplan: { context: 'default', exten },
+      voices: { in: 'agent', out: 'caller' },
+    });
+    this.pbx.enterDialplan(local1, 'AppDial2', '(Outgoing Line)');
+    const local2 = this.pbx.createCallChannel({
+      name: `${localName};2`,
+      dialplan: { context: 'default', exten },
+      voices: { in: 'caller', out: 'agent' },
+    });
+    this.pbx.enterDialplan(local2, 'Dial', `SIP/carrier/${number},,tTor`);
+    this.trunk = this.pbx.createCallChannel({
+      name: `SIP/carrier-${hex(4)}`,
+      dialplan: { context: 'default', exten },
+      voices: { in: 'caller', out: 'agent' },
+    });
+    this.pbx.enterDialplan(this.trunk, 'AppDial', '(Outgoing Line)');
+    this.pbx.setCallerId(this.trunk, { name: '', number });
+    this.pbx.dial(local2, this.trunk, `carrier/${number}`, '');
+    this.pbx.setState(this.trunk, 'Ringing');
+    this.channels.push(local1, local2, this.trunk);
+    this.outcome.trunkChannelId = this.trunk.id;
+    this.outcome.trunkChannelName = this.trunk.name;
+  }
+
+  private arriveInbound(): void {
+    const did = '8005550100';
+    this.trunk = this.pbx.createCallChannel({
+      name: `SIP/carrier-${hex(4)}`,
+      state: 'Ring',
+      dialplan: { context: 'trunkinbound', exten: did },
+      voices: { in: 'caller', out: 'agent' },
+      caller: { name: '', number: this.plan.number },
+    });
+    this.pbx.enterDialplan(this.trunk, 'AGI', 'agi://127.0.0.1:4577/call_log');
+    this.channels.push(this.trunk);
+    this.outcome.trunkChannelId = this.trunk.id;
+    this.outcome.trunkChannelName = this.trunk.name;
+  }
+
+  private answer(): void {
+    this.pbx.setCallerId(this.trunk, { name: this.outcome.callCode, number: this.plan.number });
+    if (this.plan.type !== 'inbound')
+      this.pbx.dial(this.channels[1], this.trunk, `carrier/${this.plan.number}`, 'ANSWER');
+    for (const channel of this.channels) {
+      channel.caller = {
+        name: this.outcome.callCode,
+        number: channel === this.trunk ? this.plan.number : channel.caller.number,
+      };
+      this.pbx.setState(channel, 'Up');
+    }
+    this.pbx.setVariable(this.trunk.id, 'VICIDIAL_CAMPAIGN', this.plan.campaign);
+    if (this.plan.type === 'inbound') {
+      const local = this.pbx.createCallChannel({
+        name: `Local/8600051@default-${hex(4)};1`,
+        state: 'Up',
+        voices: { in: 'agent', out: 'caller' },
+      });
+      this.channels.push(local);
+    }
+    this.pbx.enterDialplan(this.channels[0], 'MeetMe', `8600051,F`, {
+      context: 'default',
+      exten: '8600051',
+    });
+    this.outcome.answeredAt = Date.now();
+  }
+
+  /** Ends every channel of the call; the side that hangs up goes first, as its hangup spreads. */
+  private hangupAll(cause: number): void {
+    const order =
+      this.plan.hangupBy === 'agent' ? [...this.channels] : [...this.channels].reverse();
+    for (const channel of order)
+      if (!channel.destroyed) this.pbx.hangup(channel.id, channel === this.trunk ? cause : 16);
+  }
+
+  private finish(cause: number): CallOutcome {
+    this.outcome.endedAt = Date.now();
+    this.outcome.cause = cause;
+    return this.outcome;
+  }
+}

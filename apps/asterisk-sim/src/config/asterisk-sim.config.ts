@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { EnvOf, envEnum, envInteger, envList, envPort, envString, serviceEnv } from '@asb/config';
+
+/** `name:port` of one simulated Asterisk server. */
+const serverEntry = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}:\d{1,5}$/, 'must be name:port, e.g. pbx1:8088')
+  .transform((entry) => {
+    const [name, port] = entry.split(':');
+    return { name, port: Number(port) };
+  });
+
+export const asteriskSimEnv = {
+  // The control API, health and metrics; each simulated Asterisk serves ARI on its own port.
+  ...serviceEnv(8090),
+  /** The simulated Asterisk servers, as name:port (8088 is Asterisk's own HTTP port). */
+  SIM_SERVERS: envList(serverEntry).default([{ name: 'pbx1', port: 8088 }]),
+  SIM_ARI_USER: envString().default('asterisk'),
+  /** ARI password of every simulated server (and of the control API); no default on purpose. */
+  SIM_ARI_PASSWORD: envString(),
+  /** Address ARI listens on and RTP is sent from (UNICASTRTP_LOCAL_ADDRESS). */
+  SIM_BIND_HOST: envString().default('127.0.0.1'),
+  SIM_RTP_PORT_MIN: envPort().default(20000),
+  SIM_RTP_PORT_MAX: envPort().default(29999),
+  /** Asterisk's websocket_write_timeout: a slower events reader is dropped. */
+  SIM_WS_WRITE_TIMEOUT_MS: envInteger({ min: 10, max: 60_000 }).default(100),
+  /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */
+  SIM_CALL_CODE_LAYOUT: envEnum(['legacy', 'current'] as const).default('legacy'),
+  SIM_FIXTURES_DIR: envString().optional(),
+};
+
+export type AsteriskSimConfig = EnvOf<typeof asteriskSimEnv>;

@@ -1,0 +1,152 @@
+import { createSocket, Socket } from 'node:dgram';
+import {
+  ASTERISK_RTP_FORMATS,
+  parseRtpPacket,
+  createRtpPacketView,
+  slinBeToPcm16Into,
+  decodeUlawInto,
+  ulawDecode,
+  ulawEncode,
+  correlation,
+} from '@asb/rtp';
+import { freePort } from '@asb/testing';
+import type { ExternalMediaEndpoint } from '../pbx/sim-channel';
+import { FixtureLibrary } from './fixture-library';
+import { RtpSender } from './rtp-sender';
+
+interface Received {
+  at: number;
+  packet: Buffer;
+  from: number;
+}
+
+async function listen(): Promise<{ socket: Socket; port: number; received: Received[] }> {
+  const socket = createSocket('udp4');
+  const received: Received[] = [];
+  socket.on('message', (packet, rinfo) =>
+    received.push({ at: performance.now(), packet, from: rinfo.port }),
+  );
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, port: socket.address().port, received };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('RtpSender', () => {
+  const fixtures = new FixtureLibrary();
+  let sender: RtpSender;
+  let receiver: Awaited<ReturnType<typeof listen>>;
+
+  beforeEach(async () => {
+    const portMin = await freePort();
+    sender = new RtpSender(fixtures, { bindAddress: '127.0.0.1', portMin, portMax: portMin + 20 });
+    receiver = await listen();
+  });
+
+  afterEach(() => {
+    sender.close();
+    receiver.socket.close();
+  });
+
+  async function stream(format: ExternalMediaEndpoint['format'], voices: string[], ms: number) {
+    const local = await sender.allocateLocalPort();
+    const endpoint: ExternalMediaEndpoint = {
+      host: '127.0.0.1',
+      port: receiver.port,
+      format,
+      localAddress: local.address,
+      localPort: local.port,
+    };
+    sender.startStream('em-1', endpoint, voices);
+    await sleep(ms);
+    sender.stopStream('em-1');
+    await sleep(30);
+    return { endpoint, packets: receiver.received };
+  }
+
+  it('sends u-law as Asterisk does: 172-byte packets every 20 ms from the channel port, one SSRC, no marker', async () => {
+    const { endpoint, packets } = await stream('ulaw', ['caller'], 1000);
+    expect(packets.length).toBeGreaterThanOrEqual(45);
+    expect(packets.length).toBeLessThanOrEqual(52);
+    const rtp = packets.map(({ packet }) => {
+      const v = createRtpPacketView();
+      expect(parseRtpPacket(packet, v)).toBeNull();
+      return { ...v, size: packet.length };
+    });
+    expect(new Set(packets.map((p) => p.from))).toEqual(new Set([endpoint.localPort]));
+    expect(new Set(rtp.map((p) => p.size))).toEqual(new Set([172]));
+    expect(new Set(rtp.map((p) => p.payloadType))).toEqual(new Set([0]));
+    expect(new Set(rtp.map((p) => p.ssrc)).size).toBe(1);
+    expect(rtp.some((p) => p.marker)).toBe(false);
+    expect(rtp[0].timestamp).toBe(160);
+    rtp.forEach((p, i) => {
+      expect(p.sequence).toBe((rtp[0].sequence + i) & 0xffff);
+      expect(p.timestamp).toBe(160 * (i + 1));
+    });
+    const span = packets[packets.length - 1].at - packets[0].at;
+    expect(span / (packets.length - 1)).toBeGreaterThan(18);
+    expect(span / (packets.length - 1)).toBeLessThan(22);
+  });
+
+  it('sends the caller fixture exactly, big-endian, in slin16 (652-byte packets, pt 118, +320 per packet)', async () => {
+    const { packets } = await stream('slin16', ['caller'], 600);
+    const expected = fixtures.samples('caller', 16000);
+    const v = createRtpPacketView();
+    packets.forEach(({ packet }, i) => {
+      expect(parseRtpPacket(packet, v)).toBeNull();
+      expect([packet.length, v.payloadType, v.timestamp]).toEqual([
+        652,
+        ASTERISK_RTP_FORMATS.slin16.payloadType,
+        320 * (i + 1),
+      ]);
+      const pcm = new Int16Array(320);
+      slinBeToPcm16Into(
+        packet.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength),
+        pcm,
+        0,
+      );
+      expect(Array.from(pcm)).toEqual(Array.from(expected.subarray(i * 320, (i + 1) * 320)));
+    });
+  });
+
+  it('sends the agent voice for spy=out, decoding to the fixture through G.711', async () => {
+    const { packets } = await stream('ulaw', ['agent'], 600);
+    const expected = fixtures.samples('agent', 8000);
+    const v = createRtpPacketView();
+    const pcm = new Int16Array(packets.length * 160);
+    packets.forEach(({ packet }, i) => {
+      parseRtpPacket(packet, v);
+      decodeUlawInto(
+        packet.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength),
+        pcm,
+        i * 160,
+      );
+    });
+    const sent = expected.subarray(0, pcm.length);
+    // Exact after the same G.711 round trip, and close to the original speech.
+    expect(Array.from(pcm)).toEqual(Array.from(sent, (s) => ulawDecode(ulawEncode(s))));
+    expect(correlation(pcm, Int16Array.from(sent))).toBeGreaterThan(0.99);
+  });
+
+  it('loses, duplicates and reorders packets on demand and counts what it did', async () => {
+    sender.faults = { lossPercent: 10, duplicatePercent: 5, reorderPercent: 5, jitterMs: 0 };
+    const { packets } = await stream('ulaw', ['caller'], 2000);
+    const [report] = sender.reports();
+    expect(report.active).toBe(false);
+    expect(report.lost).toBeGreaterThan(0);
+    expect(report.duplicated).toBeGreaterThan(0);
+    expect(report.reordered).toBeGreaterThan(0);
+    expect(packets.length).toBe(report.sent);
+    const v = createRtpPacketView();
+    const sequences = packets.map(({ packet }) => (parseRtpPacket(packet, v), v.sequence));
+    expect(new Set(sequences).size).toBe(sequences.length - report.duplicated);
+  });
+
+  it('refuses to allocate when the port range is used up', async () => {
+    const portMin = await freePort();
+    const tiny = new RtpSender(fixtures, { bindAddress: '127.0.0.1', portMin, portMax: portMin });
+    await tiny.allocateLocalPort();
+    await expect(tiny.allocateLocalPort()).rejects.toMatchObject({ status: 500 });
+    tiny.close();
+  });
+});

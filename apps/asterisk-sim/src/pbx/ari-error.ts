@@ -1,0 +1,24 @@
+/** An ARI failure with the status code and message a real Asterisk gives for it. */
+export class AriError extends Error {
+  override readonly name = 'AriError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  static notFound(what: string): AriError {
+    return new AriError(404, what);
+  }
+
+  static badRequest(message: string): AriError {
+    return new AriError(400, message);
+  }
+
+  /** Asterisk answers 500 with this fixed text for several bad inputs (duplicate ids, bad formats). */
+  static internal(): AriError {
+    return new AriError(500, 'An internal error prevented this request from being handled');
+  }
+}

@@ -1,0 +1,109 @@
+import { AsteriskInstance, MediaPlane } from '../pbx/asterisk-instance';
+import { ScenarioRun } from './scenario-run';
+import { scenarioSchema } from './scenario.schema';
+
+const media: MediaPlane = {
+  allocateLocalPort: async () => ({ address: '127.0.0.1', port: 1 }),
+  releaseLocalPort: () => undefined,
+  startStream: () => undefined,
+  stopStream: () => undefined,
+};
+
+function run(input: object, servers = [new AsteriskInstance('pbx1', media)]) {
+  return new ScenarioRun(scenarioSchema.parse(input), servers, 'legacy').start();
+}
+
+describe('ScenarioRun', () => {
+  it('places every call, never more at once than the concurrency, and finishes', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    let peak = 0;
+    pbx.onEvent(
+      () =>
+        (peak = Math.max(
+          peak,
+          [...pbx.channels.values()].filter((c) => c.name.startsWith('SIP/')).length,
+        )),
+    );
+    const scenario = run(
+      {
+        totalCalls: 20,
+        concurrency: 4,
+        arrivalRate: 200,
+        ringMs: { min: 5, max: 10 },
+        talkMs: { min: 20, max: 40 },
+      },
+      [pbx],
+    );
+    await scenario.done;
+    const status = scenario.status();
+    expect(status).toMatchObject({ state: 'finished', placed: 20, ended: 20, active: 0 });
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(pbx.channels.size).toBe(0);
+  });
+
+  it('replays the same calls for the same seed, and different ones for another seed', async () => {
+    const spec = {
+      totalCalls: 8,
+      arrivalRate: 500,
+      ringMs: { min: 1, max: 2 },
+      talkMs: { min: 1, max: 2 },
+    };
+    const plans = async (seed: number) => {
+      const scenario = run({ ...spec, seed });
+      await scenario.done;
+      return scenario.calls.map((c) => [
+        c.plan.type,
+        c.plan.number,
+        c.plan.leadId,
+        c.plan.answered,
+        c.plan.talkMs,
+      ]);
+    };
+    expect(await plans(7)).toEqual(await plans(7));
+    expect(await plans(7)).not.toEqual(await plans(8));
+  });
+
+  it('spreads calls over several servers and honours the answer ratio and mix', async () => {
+    const servers = [new AsteriskInstance('pbx1', media), new AsteriskInstance('pbx2', media)];
+    const scenario = run(
+      {
+        totalCalls: 40,
+        concurrency: 40,
+        arrivalRate: 1000,
+        answerRatio: 0,
+        mix: { inbound: 1 },
+        ringMs: { min: 1, max: 2 },
+      },
+      servers,
+    );
+    await scenario.done;
+    expect(new Set(scenario.calls.map((c) => c.server))).toEqual(new Set(['pbx1', 'pbx2']));
+    expect(
+      scenario.calls.every((c) => c.plan.type === 'inbound' && c.answeredAt === undefined),
+    ).toBe(true);
+  });
+
+  it('stops placing calls when stopped and lets the calls in progress end', async () => {
+    const scenario = run({
+      totalCalls: 1000,
+      concurrency: 5,
+      arrivalRate: 100,
+      talkMs: { min: 50, max: 60 },
+      ringMs: { min: 1, max: 2 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    scenario.stop();
+    await scenario.done;
+    expect(scenario.status().state).toBe('finished');
+    expect(scenario.status().placed).toBeLessThan(1000);
+    expect(scenario.status().ended).toBe(scenario.status().placed);
+  });
+
+  it('rejects nonsense specs', () => {
+    expect(() => scenarioSchema.parse({ concurrency: 0 })).toThrow();
+    expect(() => scenarioSchema.parse({ talkMs: { min: 10, max: 5 } })).toThrow(
+      /min must not exceed max/,
+    );
+    expect(() => scenarioSchema.parse({ answerRatio: 2 })).toThrow();
+  });
+});

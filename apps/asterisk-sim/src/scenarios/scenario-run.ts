@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { CallCodeLayout } from '../calls/vicidial-call-code';
+import { CallOutcome, CallType, VicidialCall } from '../calls/vicidial-call';
+import type { AsteriskInstance } from '../pbx/asterisk-instance';
+import type { ScenarioSpec } from './scenario.schema';
+import { SeededRandom } from './seeded-random';
+
+export interface ScenarioCallRecord extends CallOutcome {
+  server: string;
+}
+
+export interface ScenarioStatus {
+  id: string;
+  state: 'running' | 'stopping' | 'finished';
+  spec: ScenarioSpec;
+  placed: number;
+  active: number;
+  answered: number;
+  ended: number;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+const CAUSES_WHEN_UNANSWERED = [19, 17, 18];
+
+/**
+ * Places calls on the simulated servers at the scenario's rate and concurrency, with durations,
+ * answers and call types drawn from its seeded generator, and keeps a record of every call.
+ */
+export class ScenarioRun {
+  readonly id = randomUUID();
+  readonly calls: ScenarioCallRecord[] = [];
+  private readonly random: SeededRandom;
+  private readonly logger = new Logger(`Scenario`);
+  private state: ScenarioStatus['state'] = 'running';
+  private placed = 0;
+  private active = 0;
+  private readonly startedAt = new Date();
+  private finishedAt?: Date;
+  private timer?: NodeJS.Timeout;
+  private lastProgress = 0;
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    readonly spec: ScenarioSpec,
+    private readonly servers: AsteriskInstance[],
+    private readonly codeLayout: CallCodeLayout,
+  ) {
+    this.random = new SeededRandom(spec.seed);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  start(): this {
+    const intervalMs = 1000 / this.spec.arrivalRate;
+    let due = 0;
+    const startedAt = performance.now();
+    // One timer places every call that is due, so high rates do not need one timer per call.
+    this.timer = setInterval(
+      () => {
+        const target = Math.floor((performance.now() - startedAt) / intervalMs) + 1;
+        while (
+          due < target &&
+          this.state === 'running' &&
+          this.placed < this.spec.totalCalls &&
+          this.active < this.spec.concurrency
+        ) {
+          due += 1;
+          this.placeCall();
+        }
+        if (due < target && this.active >= this.spec.concurrency) due = target;
+        if (this.placed >= this.spec.totalCalls || this.state !== 'running') this.stopPlacing();
+        this.maybeLogProgress();
+      },
+      Math.max(5, Math.min(50, intervalMs)),
+    );
+    return this;
+  }
+
+  private placeCall(): void {
+    const spec = this.spec;
+    const server = this.servers[this.placed % this.servers.length];
+    const type = this.random.weighted(spec.mix as Record<CallType, number>);
+    const answered = this.random.chance(spec.answerRatio);
+    const call = new VicidialCall(server, {
+      type,
+      number: `312555${String(this.random.integer(0, 9999)).padStart(4, '0')}`,
+      leadId: this.random.integer(1, 99_999_999),
+      campaign: spec.campaigns[this.random.integer(0, spec.campaigns.length - 1)],
+      agentExten: String(this.random.integer(6000, 6999)),
+      answered,
+      ringMs: this.random.integer(spec.ringMs.min, spec.ringMs.max),
+      talkMs: this.random.integer(spec.talkMs.min, spec.talkMs.max),
+      hangupBy: this.random.chance(spec.agentHangupRatio) ? 'agent' : 'customer',
+      cause: answered
+        ? 16
+        : CAUSES_WHEN_UNANSWERED[this.random.integer(0, CAUSES_WHEN_UNANSWERED.length - 1)],
+      codeLayout: this.codeLayout,
+    });
+    this.placed += 1;
+    this.active += 1;
+    const record: ScenarioCallRecord = { ...call.outcome, server: server.name };
+    this.calls.push(record);
+    void call
+      .run()
+      .then((outcome) => Object.assign(record, outcome))
+      .catch((error: unknown) =>
+        this.logger.error(`call failed in the simulator: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.active -= 1;
+        if (this.active === 0 && this.state !== 'running') this.finish();
+      });
+  }
+
+  private stopPlacing(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.state === 'running') this.state = 'stopping';
+    if (this.active === 0) this.finish();
+  }
+
+  private finish(): void {
+    if (this.state === 'finished') return;
+    this.state = 'finished';
+    this.finishedAt = new Date();
+    this.logger.log(
+      `scenario ${this.id} finished: ${this.placed} calls, ${this.countAnswered()} answered`,
+    );
+    this.resolveDone();
+  }
+
+  private maybeLogProgress(): void {
+    if (Date.now() - this.lastProgress < 5000) return;
+    this.lastProgress = Date.now();
+    this.logger.log(
+      `scenario ${this.id}: ${this.placed}/${this.spec.totalCalls} placed, ${this.active} active`,
+    );
+  }
+
+  /** Stops placing calls; calls in progress run to their planned end. */
+  stop(): void {
+    this.state = this.state === 'finished' ? 'finished' : 'stopping';
+    this.stopPlacing();
+  }
+
+  private countAnswered(): number {
+    return this.calls.filter((c) => c.answeredAt !== undefined).length;
+  }
+
+  status(): ScenarioStatus {
+    return {
+      id: this.id,
+      state: this.state,
+      spec: this.spec,
+      placed: this.placed,
+      active: this.active,
+      answered: this.countAnswered(),
+      ended: this.calls.filter((c) => c.endedAt !== undefined).length,
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: this.finishedAt?.toISOString(),
+    };
+  }
+}

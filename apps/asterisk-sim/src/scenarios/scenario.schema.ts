@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { CALL_TYPES } from '../calls/vicidial-call';
+
+const range = (min: number, max: number) =>
+  z
+    .object({ min: z.number().int().min(min).max(max), max: z.number().int().min(min).max(max) })
+    .refine((r) => r.min <= r.max, { message: 'min must not exceed max' });
+
+/** What a scenario asks of the simulated call center; every field has a sane default. */
+export const scenarioSchema = z.object({
+  /** Servers to spread calls over (by name); all when omitted. */
+  servers: z.array(z.string().min(1)).min(1).optional(),
+  /** Calls placed in all; the scenario ends when they have all ended. */
+  totalCalls: z.number().int().min(1).max(1_000_000).default(10),
+  /** Calls up at once, at most. */
+  concurrency: z.number().int().min(1).max(10_000).default(10),
+  /** New calls per second while below the concurrency. */
+  arrivalRate: z.number().positive().max(1000).default(5),
+  ringMs: range(0, 120_000).default({ min: 200, max: 1500 }),
+  talkMs: range(0, 3_600_000).default({ min: 3000, max: 10_000 }),
+  answerRatio: z.number().min(0).max(1).default(0.8),
+  /** Share of the calls that the agent ends (the rest the customer). */
+  agentHangupRatio: z.number().min(0).max(1).default(0.3),
+  /** Relative weights of the call types; types left out are not placed. */
+  mix: z
+    .partialRecord(z.enum(CALL_TYPES), z.number().min(0))
+    .refine((mix) => Object.values(mix).some((weight) => (weight ?? 0) > 0), {
+      message: 'at least one call type needs a weight above 0',
+    })
+    .default({ outbound: 0.7, manual: 0.1, inbound: 0.2 }),
+  campaigns: z.array(z.string().min(1).max(20)).min(1).default(['SALES', 'SUPPORT']),
+  seed: z.number().int().default(1),
+});
+
+export type ScenarioSpec = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '@asb/config';
+import { MetricsRegistry } from '@asb/observability';
+import { AriServer } from '../ari/ari-server';
+import type { AsteriskSimConfig } from '../config/asterisk-sim.config';
+import { FixtureLibrary } from '../media/fixture-library';
+import { RtpSender } from '../media/rtp-sender';
+import { AsteriskInstance } from '../pbx/asterisk-instance';
+
+/** The simulated Asterisk servers of one process, their ARI servers and the shared RTP sender. */
+@Injectable()
+export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(SimulatorService.name);
+  readonly fixtures: FixtureLibrary;
+  readonly rtp: RtpSender;
+  readonly servers = new Map<string, AriServer>();
+
+  constructor(@Inject(APP_CONFIG) config: AsteriskSimConfig, metrics: MetricsRegistry) {
+    if (config.SIM_RTP_PORT_MIN > config.SIM_RTP_PORT_MAX) {
+      throw new Error('SIM_RTP_PORT_MIN must not exceed SIM_RTP_PORT_MAX');
+    }
+    this.fixtures = new FixtureLibrary(config.SIM_FIXTURES_DIR);
+    this.rtp = new RtpSender(this.fixtures, {
+      bindAddress: config.SIM_BIND_HOST,
+      portMin: config.SIM_RTP_PORT_MIN,
+      portMax: config.SIM_RTP_PORT_MAX,
+    });
+    for (const { name, port } of config.SIM_SERVERS) {
+      const pbx = new AsteriskInstance(name, this.rtp);
+      this.servers.set(
+        name,
+        new AriServer(pbx, {
+          host: config.SIM_BIND_HOST,
+          port,
+          credentials: { user: config.SIM_ARI_USER, password: config.SIM_ARI_PASSWORD },
+          wsWriteTimeoutMs: config.SIM_WS_WRITE_TIMEOUT_MS,
+        }),
+      );
+    }
+    const rtp = this.rtp;
+    const servers = this.servers;
+    metrics.gauge({
+      name: 'sim_rtp_streams',
+      help: 'RTP streams being sent',
+      collect() {
+        this.set(rtp.activeStreams);
+      },
+    });
+    metrics.gauge({
+      name: 'sim_channels',
+      help: 'Channels on each simulated Asterisk',
+      labelNames: ['server'],
+      collect() {
+        for (const [name, server] of servers) this.set({ server: name }, server.pbx.channels.size);
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((server) => server.start()));
+    this.logger.log(
+      `simulating ${this.servers.size} Asterisk server(s) with fixtures from ${this.fixtures.dir}`,
+    );
+  }
+
+  instance(name: string): AsteriskInstance | undefined {
+    return this.servers.get(name)?.pbx;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.rtp.close();
+    await Promise.all([...this.servers.values()].map((server) => server.stop()));
+  }
+}

@@ -1,0 +1,6 @@
+const { serviceWebpackConfig } = require('../../tools/build/service-webpack.cjs');
+
+module.exports = serviceWebpackConfig(__dirname, {
+  additionalEntryPoints: [{ entryName: 'cli', entryPath: './src/cli/sim-cli.ts' }],
+  assets: [{ input: './fixtures', glob: '*.wav', output: 'fixtures' }],
+});
