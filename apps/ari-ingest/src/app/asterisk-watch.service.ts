@@ -1,0 +1,124 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { APP_CONFIG } from '@asb/config';
+import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
+import { AriSession, AriSessionListener } from '../ari/ari-session';
+import { CallTracker } from '../calls/call-tracker.service';
+import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { CallEventSink } from '../events/call-event-sink';
+import { LeaderLease } from '../leader/leader-lease.service';
+import { Reconciler } from '../reconcile/reconciler.service';
+
+const RECONCILE_INTERVAL_MS = 60_000;
+const SHUTDOWN_TAP_TIMEOUT_MS = 4000;
+
+/**
+ * Watches every configured Asterisk server while this instance holds the lease: one ARI session
+ * each, whose events feed the call tracker and whose (re)connects trigger reconciliation, plus a
+ * periodic reconciliation that removes anything a lost reply or a crash left behind.
+ */
+@Injectable()
+export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AsteriskWatch.name);
+  private readonly sessions: AriSession[] = [];
+  private sweep?: NodeJS.Timeout;
+  private readonly connectedGauge;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
+    private readonly tracker: CallTracker,
+    private readonly reconciler: Reconciler,
+    private readonly sink: CallEventSink,
+    private readonly lease: LeaderLease,
+    metrics: MetricsRegistry,
+    readiness: ReadinessRegistry,
+  ) {
+    this.connectedGauge = metrics.gauge({
+      name: 'ari_ingest_ari_connected',
+      help: '1 while the events WebSocket of a server is up and subscribed',
+      labelNames: ['server'],
+    });
+    readiness.register('ari', () => {
+      const servers = Object.fromEntries(
+        this.sessions.map((s) => [s.server, s.connected ? 'up' : 'down']),
+      );
+      if (!this.lease.isLeader) return { up: true, detail: { role: 'standby' } };
+      return { up: this.sessions.every((s) => s.connected), detail: { role: 'active', servers } };
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const listener: AriSessionListener = {
+      onSynchronise: async (session) => {
+        this.connectedGauge.set({ server: session.server }, 1);
+        await this.reconciler
+          .reconcile(session)
+          .catch((error: Error) =>
+            this.logger.error(`reconciling ${session.server} failed: ${error.message}`),
+          );
+      },
+      onEvent: (session, event) => this.tracker.handle(session, event),
+      onDisconnected: (session) => this.connectedGauge.set({ server: session.server }, 0),
+      onInvalidEvent: (session, reason) => this.tracker.invalid(session, reason),
+    };
+    for (const server of this.config.ARI_SERVERS) {
+      const password = server.password ?? this.config.ARI_PASSWORD;
+      if (!password) throw new Error(`ARI_PASSWORD: no password for ARI server ${server.name}`);
+      this.sessions.push(
+        new AriSession(
+          {
+            server,
+            app: this.config.ARI_APP,
+            user: server.user ?? this.config.ARI_USER,
+            password,
+            reconnectMaxMs: this.config.ARI_RECONNECT_MAX_MS,
+          },
+          listener,
+        ),
+      );
+      this.connectedGauge.set({ server: server.name }, 0);
+    }
+    this.lease.start((leading) => (leading ? this.activate() : this.standBy()));
+  }
+
+  private activate(): void {
+    for (const session of this.sessions) session.start();
+    this.sweep = setInterval(() => {
+      for (const session of this.sessions) {
+        if (session.connected) void this.reconciler.reconcile(session).catch(() => undefined);
+      }
+    }, RECONCILE_INTERVAL_MS);
+  }
+
+  /** Lost the lease: another instance owns the calls now, so stop without touching them. */
+  private standBy(): void {
+    clearInterval(this.sweep);
+    for (const session of this.sessions) {
+      session.stop();
+      this.tracker.forget(session.server);
+      this.connectedGauge.set({ server: session.server }, 0);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweep);
+    if (this.lease.isLeader) {
+      const teardown = Promise.all(this.sessions.map((session) => this.tracker.stopAll(session)));
+      const timeout = new Promise((resolve) =>
+        setTimeout(resolve, SHUTDOWN_TAP_TIMEOUT_MS).unref(),
+      );
+      await Promise.race([teardown, timeout]);
+      await Promise.race([
+        this.sink.flush(),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
+    }
+    for (const session of this.sessions) session.stop();
+    await this.lease.release();
+  }
+}

@@ -1,0 +1,124 @@
+import { Logger } from '@nestjs/common';
+import type { AriServerConfig } from '../config/ari-ingest.config';
+import { StasisArrivals } from '../tap/stasis-arrivals';
+import { AriEventStream } from './ari-event-stream';
+import { AriEvent, HANDLED_EVENT_TYPES } from './ari-model';
+import { AriRestClient } from './ari-rest.client';
+
+export interface AriSessionOptions {
+  server: AriServerConfig;
+  app: string;
+  user: string;
+  password: string;
+  reconnectMaxMs: number;
+}
+
+export interface AriSessionListener {
+  /** The app is (again) subscribed to every channel: resynchronise from GET /channels. */
+  onSynchronise(session: AriSession): Promise<void>;
+  onEvent(session: AriSession, event: AriEvent): void;
+  onDisconnected(session: AriSession, reason: string): void;
+  onInvalidEvent(session: AriSession, reason: string): void;
+}
+
+/**
+ * The bridge's link to one Asterisk server: the events WebSocket of its Stasis app, reconnected
+ * forever, and the REST client, loaded once the server answers. After every (re)connect it
+ * subscribes the app to all channels and bridges and narrows the event types, since Asterisk
+ * remembers neither across a dropped WebSocket.
+ */
+export class AriSession {
+  readonly arrivals = new StasisArrivals();
+  asteriskId?: string;
+  private restClient?: AriRestClient;
+  private readonly logger: Logger;
+  private readonly stream: AriEventStream;
+  private synchronised = false;
+  private generation = 0;
+
+  constructor(
+    private readonly options: AriSessionOptions,
+    private readonly listener: AriSessionListener,
+  ) {
+    this.logger = new Logger(`AriSession ${options.server.name}`);
+    this.stream = new AriEventStream(
+      {
+        url: options.server.url,
+        app: options.app,
+        user: options.user,
+        password: options.password,
+        reconnectMaxMs: options.reconnectMaxMs,
+      },
+      {
+        onOpen: () => void this.prepare(),
+        onClose: (reason) => {
+          this.synchronised = false;
+          this.generation += 1;
+          this.logger.warn(
+            `lost the events WebSocket of ${options.server.url}: ${reason}; reconnecting`,
+          );
+          this.listener.onDisconnected(this, reason);
+        },
+        onEvent: (event) => {
+          if (event.asterisk_id) this.asteriskId = event.asterisk_id;
+          this.listener.onEvent(this, event);
+        },
+        onInvalid: (reason) => this.listener.onInvalidEvent(this, reason),
+      },
+    );
+  }
+
+  get server(): string {
+    return this.options.server.name;
+  }
+
+  get app(): string {
+    return this.options.app;
+  }
+
+  get connected(): boolean {
+    return this.stream.connected && this.synchronised;
+  }
+
+  get rest(): AriRestClient {
+    if (!this.restClient) throw new Error(`ARI of ${this.server} is not connected`);
+    return this.restClient;
+  }
+
+  start(): void {
+    this.logger.log(`connecting to ARI at ${this.options.server.url} as app ${this.options.app}`);
+    this.stream.start();
+  }
+
+  /** Runs on every open of the events WebSocket; a newer open supersedes an unfinished one. */
+  private async prepare(): Promise<void> {
+    const generation = ++this.generation;
+    try {
+      this.restClient ??= await AriRestClient.connect(
+        this.options.server,
+        this.options.user,
+        this.options.password,
+      );
+      await this.rest.subscribeToAll(this.app);
+      await this.rest.setEventFilter(this.app, HANDLED_EVENT_TYPES);
+      if (generation !== this.generation) return;
+      this.synchronised = true;
+      this.logger.log(`subscribed to every channel of ${this.server}; reconciling`);
+      await this.listener.onSynchronise(this);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.logger.error(
+        `could not prepare the ARI session of ${this.server}: ${(error as Error).message}; retrying`,
+      );
+      setTimeout(() => {
+        if (generation === this.generation && this.stream.connected) void this.prepare();
+      }, 2000);
+    }
+  }
+
+  stop(): void {
+    this.generation += 1;
+    this.synchronised = false;
+    this.stream.stop();
+  }
+}

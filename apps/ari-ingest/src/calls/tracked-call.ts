@@ -1,0 +1,25 @@
+import type { AudioTrack, VicidialMetadata } from '@asb/contracts';
+import type { TapHandle } from '../tap/tap-handle';
+
+export type CallPhase = 'ringing' | 'answered' | 'ended';
+
+/** What ari-ingest knows of one call (one tapped trunk channel) while it lives. */
+export interface TrackedCall {
+  callId: string;
+  server: string;
+  asteriskId?: string;
+  channelId: string;
+  channelName: string;
+  direction: 'inbound' | 'outbound' | 'unknown';
+  phase: CallPhase;
+  channelState: string;
+  context?: string;
+  exten?: string;
+  callerNumber?: string;
+  callerName?: string;
+  calleeNumber?: string;
+  vicidial?: VicidialMetadata;
+  /** Key of the metadata last published, to publish `updated` only on a change. */
+  metadataKey: string;
+  taps: Map<AudioTrack, TapHandle>;
+}

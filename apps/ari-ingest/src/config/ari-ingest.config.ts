@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import {
+  callEventsStreamEnv,
+  EnvOf,
+  envBoolean,
+  envEnum,
+  envInteger,
+  envList,
+  envString,
+  natsEnv,
+  serviceEnv,
+} from '@asb/config';
+
+export interface AriServerConfig {
+  /** Configured name: part of every callId, so it must stay the same for a server. */
+  name: string;
+  /** Base URL of Asterisk's HTTP server, e.g. http://10.0.0.5:8088. */
+  url: string;
+  user?: string;
+  password?: string;
+}
+
+function isRegExp(value: string): boolean {
+  try {
+    new RegExp(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SERVER_NAME = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * One Asterisk server: `name=http://host:8088` in the environment (credentials may ride in the
+ * URL as `http://user:password@host:8088`), or `{name, url, user, password}` in the config file.
+ */
+const serverEntry = z.union([
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}=https?:\/\/\S+$/, 'must be name=http(s)://host:port')
+    .transform((entry, ctx): AriServerConfig => {
+      const [name, rawUrl] = [
+        entry.slice(0, entry.indexOf('=')),
+        entry.slice(entry.indexOf('=') + 1),
+      ];
+      let url: URL;
+      try {
+        url = new URL(rawUrl);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `server ${name}: not a URL` });
+        return z.NEVER;
+      }
+      const user = url.username ? decodeURIComponent(url.username) : undefined;
+      const password = url.password ? decodeURIComponent(url.password) : undefined;
+      url.username = '';
+      url.password = '';
+      return { name, url: url.origin, user, password };
+    }),
+  z
+    .object({
+      name: z.string().regex(SERVER_NAME, 'must be 1-40 characters of [A-Za-z0-9_-]'),
+      url: z.url({ protocol: /^https?$/ }),
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+
+const serverList = envList(serverEntry).refine(
+  (servers) => new Set(servers.map((s) => s.name)).size === servers.length,
+  'server names must be unique',
+);
+
+export const ariIngestEnv = {
+  ...serviceEnv(3001),
+  ...natsEnv,
+  ...callEventsStreamEnv,
+  /** The Asterisk servers to watch: comma-separated `name=http://host:8088`. */
+  ARI_SERVERS: serverList,
+  /** ARI user and password for servers whose entry names none. */
+  ARI_USER: envString().default('asterisk'),
+  ARI_PASSWORD: envString().optional(),
+  /** The Stasis application of the bridge: its snoop and externalMedia channels enter it. */
+  ARI_APP: envString().default('audio-bridge'),
+  /** Longest wait between two attempts to (re)connect to an Asterisk server. */
+  ARI_RECONNECT_MAX_MS: envInteger({ min: 500, max: 300_000 }).default(30_000),
+  /** Channels whose name matches this regular expression are calls (the customer's trunk leg). */
+  TAP_CHANNEL_PATTERN: envString()
+    .refine(isRegExp, 'must be a valid regular expression')
+    .default('^(SIP|PJSIP|IAX2|DAHDI)/'),
+  /** If set, only channels created in one of these dialplan contexts are calls. */
+  TAP_CONTEXTS: envList(envString()).optional(),
+  /** If set, only calls whose VICIdial call type letter is listed are tapped (e.g. V,M,Y). */
+  TAP_CALL_TYPES: envList(envString()).optional(),
+  /** `caller,agent` (one snoop each: spy=in, spy=out) or `mixed` (one snoop, spy=both). */
+  TAP_TRACKS: envList(envEnum(['caller', 'agent', 'mixed'] as const)).default(['caller', 'agent']),
+  TAP_CODEC: envEnum(['ulaw', 'alaw', 'slin', 'slin16'] as const).default('ulaw'),
+  /** Ask the gateway to upsample 8 kHz codecs to 16 kHz frames. */
+  TAP_RESAMPLE_16K: envBoolean().default(false),
+  /** Longest time a tap may take to set up (allocation, snoop, externalMedia, bridge). */
+  TAP_SETUP_TIMEOUT_MS: envInteger({ min: 500, max: 60_000 }).default(8000),
+  /** Prefix of the ids of our own channels and bridges, so we find them after a restart. */
+  TAP_ID_PREFIX: z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim() : v),
+    z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9]{1,11}$/,
+        'must be 2-12 lower-case letters or digits, starting with a letter',
+      )
+      .default('asb'),
+  ),
+  /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */
+  VICIDIAL_CALL_CODE_LAYOUT: envEnum(['legacy', 'current'] as const).default('legacy'),
+  /** How long the active instance's lease lives without renewal; a standby takes over after it. */
+  LEADER_LEASE_TTL_MS: envInteger({ min: 2000, max: 120_000 }).default(10_000),
+};
+
+export type AriIngestConfig = EnvOf<typeof ariIngestEnv>;

@@ -1,0 +1,133 @@
+import {
+  CallEvent,
+  SCHEMA_VERSION,
+  deterministicEventId,
+  SourceCodec,
+  AudioTrack,
+  GatewayEndpoint,
+  TapFailed,
+  TapStopped,
+} from '@asb/contracts';
+import type { TrackedCall } from '../calls/tracked-call';
+
+/**
+ * Builds the contract's call events from what ari-ingest knows of a call. Event ids are derived
+ * from the fact itself, so a fact published twice (after a restart or a retry) is one event.
+ */
+export class CallEventFactory {
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  private base(call: TrackedCall) {
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      occurredAt: this.now().toISOString(),
+      callId: call.callId,
+      server: call.server,
+      asteriskId: call.asteriskId,
+      channelId: call.channelId,
+      channelName: call.channelName,
+    };
+  }
+
+  private parties(call: TrackedCall) {
+    return {
+      callerNumber: call.callerNumber,
+      callerName: call.callerName,
+      calleeNumber: call.calleeNumber,
+      vicidial: call.vicidial,
+    };
+  }
+
+  started(call: TrackedCall): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'started',
+      eventId: deterministicEventId(call.callId, 'started'),
+      direction: call.direction,
+      channelState: call.channelState,
+      context: call.context,
+      exten: call.exten,
+      ...this.parties(call),
+    };
+  }
+
+  answered(call: TrackedCall): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'answered',
+      eventId: deterministicEventId(call.callId, 'answered'),
+      ...this.parties(call),
+    };
+  }
+
+  updated(call: TrackedCall): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'updated',
+      eventId: deterministicEventId(call.callId, 'updated', call.metadataKey),
+      ...this.parties(call),
+    };
+  }
+
+  tapStarted(
+    call: TrackedCall,
+    tap: {
+      track: AudioTrack;
+      codec: SourceCodec;
+      sampleRate: 8000 | 16000;
+      gateway: GatewayEndpoint;
+      snoopChannelId: string;
+      externalMediaChannelId: string;
+      bridgeId: string;
+    },
+  ): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'tap_started',
+      eventId: deterministicEventId(call.callId, 'tap_started', tap.snoopChannelId),
+      ...tap,
+    };
+  }
+
+  tapStopped(
+    call: TrackedCall,
+    track: AudioTrack,
+    snoopChannelId: string,
+    reason: TapStopped['reason'],
+  ): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'tap_stopped',
+      eventId: deterministicEventId(call.callId, 'tap_stopped', snoopChannelId),
+      track,
+      reason,
+    };
+  }
+
+  tapFailed(
+    call: TrackedCall,
+    track: AudioTrack,
+    attemptKey: string,
+    failure: { stage: TapFailed['stage']; error: string; attempts: number },
+  ): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'tap_failed',
+      eventId: deterministicEventId(call.callId, 'tap_failed', attemptKey),
+      track,
+      ...failure,
+      error: failure.error.slice(0, 1000),
+    };
+  }
+
+  ended(call: TrackedCall, cause: number, causeText: string, reconciled: boolean): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'ended',
+      eventId: deterministicEventId(call.callId, 'ended'),
+      cause,
+      causeText,
+      reconciled: reconciled || undefined,
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { parseVicidialCallCode } from './parse-vicidial-call-code.util';
+
+describe('parseVicidialCallCode', () => {
+  it('reads the legacy layout: V + mmddhhmmss + 9-digit lead', () => {
+    expect(parseVicidialCallCode('V1124150300000012345', 'legacy')).toEqual({
+      callCode: 'V1124150300000012345',
+      callType: 'V',
+      codeTime: '1124150300',
+      leadId: 12345,
+    });
+  });
+
+  it('reads the current layout: M + mddhhmmss + 10-digit lead', () => {
+    expect(parseVicidialCallCode('M5241503000000123456', 'current')).toEqual({
+      callCode: 'M5241503000000123456',
+      callType: 'M',
+      codeTime: '524150300',
+      leadId: 123456,
+    });
+  });
+
+  it('falls back to the other layout when the configured one cannot be a date', () => {
+    // Day 41 in the legacy reading: only the current layout makes sense of it.
+    expect(parseVicidialCallCode('Y1241503000000012345', 'legacy')).toMatchObject({
+      codeTime: '124150300',
+      leadId: 12345,
+    });
+  });
+
+  it('keeps the raw code and type when neither layout fits the digits', () => {
+    expect(parseVicidialCallCode('V9999999999999999999', 'legacy')).toEqual({
+      callCode: 'V9999999999999999999',
+      callType: 'V',
+    });
+  });
+
+  it.each([
+    undefined,
+    '',
+    'John Smith',
+    'V112415030000001234',
+    'v1124150300000012345',
+    'V11241503000000123456',
+  ])('ignores a name that is no call code: %p', (name) =>
+    expect(parseVicidialCallCode(name, 'legacy')).toBeUndefined(),
+  );
+});
