@@ -85,6 +85,8 @@ export const ariIngestEnv = {
   ARI_APP: envString().default('audio-bridge'),
   /** Longest wait between two attempts to (re)connect to an Asterisk server. */
   ARI_RECONNECT_MAX_MS: envInteger({ min: 500, max: 300_000 }).default(30_000),
+  /** How often each server is reconciled besides after every (re)connect. */
+  ARI_RECONCILE_INTERVAL_MS: envInteger({ min: 1000, max: 3_600_000 }).default(60_000),
   /** Channels whose name matches this regular expression are calls (the customer's trunk leg). */
   TAP_CHANNEL_PATTERN: envString()
     .refine(isRegExp, 'must be a valid regular expression')

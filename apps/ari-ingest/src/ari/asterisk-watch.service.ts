@@ -7,14 +7,13 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
 import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
-import { AriSession, AriSessionListener } from '../ari/ari-session';
+import { AriSession, AriSessionListener } from './ari-session';
 import { CallTracker } from '../calls/call-tracker.service';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventSink } from '../events/call-event-sink';
 import { LeaderLease } from '../leader/leader-lease.service';
 import { Reconciler } from '../reconcile/reconciler.service';
 
-const RECONCILE_INTERVAL_MS = 60_000;
 const SHUTDOWN_TAP_TIMEOUT_MS = 4000;
 
 /**
@@ -92,7 +91,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       for (const session of this.sessions) {
         if (session.connected) void this.reconciler.reconcile(session).catch(() => undefined);
       }
-    }, RECONCILE_INTERVAL_MS);
+    }, this.config.ARI_RECONCILE_INTERVAL_MS);
   }
 
   /** Lost the lease: another instance owns the calls now, so stop without touching them. */

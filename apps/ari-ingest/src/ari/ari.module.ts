@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CallsModule } from '../calls/calls.module';
+import { EventsModule } from '../events/events.module';
+import { LeaderModule } from '../leader/leader.module';
+import { ReconcileModule } from '../reconcile/reconcile.module';
+import { AsteriskWatch } from './asterisk-watch.service';
+
+/** The ARI sessions to every Asterisk server and what their events drive. */
+@Module({
+  imports: [CallsModule, EventsModule, LeaderModule, ReconcileModule],
+  providers: [AsteriskWatch],
+})
+export class AriModule {}

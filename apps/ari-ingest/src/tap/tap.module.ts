@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
+import { MediaAllocator } from './media-allocator';
+import { TapOrchestrator } from './tap-orchestrator.service';
+
+@Module({
+  imports: [EventsModule],
+  providers: [MediaAllocator, TapOrchestrator],
+  exports: [TapOrchestrator],
+})
+export class TapModule {}
