@@ -10,6 +10,7 @@ import { CallEventSink } from '../events/call-event-sink';
 import { parseVicidialCallCode } from '../policy/parse-vicidial-call-code.util';
 import { TapPolicy } from '../policy/tap-policy';
 import { TapOrchestrator } from '../tap/tap-orchestrator.service';
+import { CallRegistry, RememberedCall } from './call-registry';
 import type { TrackedCall } from './tracked-call';
 
 /**
@@ -30,20 +31,21 @@ export class CallTracker {
     private readonly policy: TapPolicy,
     private readonly taps: TapOrchestrator,
     private readonly sink: CallEventSink,
-    registry: MetricsRegistry,
+    private readonly registry: CallRegistry,
+    metrics: MetricsRegistry,
   ) {
     this.metrics = {
-      events: registry.counter({
+      events: metrics.counter({
         name: 'ari_ingest_ari_events_total',
         help: 'ARI events received, by type',
         labelNames: ['server', 'type'],
       }),
-      invalid: registry.counter({
+      invalid: metrics.counter({
         name: 'ari_ingest_ari_events_invalid_total',
         help: 'ARI events that could not be used, by reason',
         labelNames: ['server', 'reason'],
       }),
-      active: registry.gauge({
+      active: metrics.gauge({
         name: 'ari_ingest_calls_active',
         help: 'Calls being followed',
         labelNames: ['server'],
@@ -123,6 +125,7 @@ export class CallTracker {
     this.callsOf(session.server).set(channel.id, call);
     this.metrics.active.set({ server: session.server }, this.callsOf(session.server).size);
     void this.sink.emit(this.events.started(call));
+    void this.registry.remember(call);
     if (state === 'Up') this.answer(session, call);
     return call;
   }
@@ -192,6 +195,13 @@ export class CallTracker {
     this.metrics.active.set({ server: session.server }, calls.size);
     await this.stopTaps(session, call, 'call_ended');
     await this.sink.emit(this.events.ended(call, cause, causeText, reconciled));
+    await this.registry.forget(call.server, call.channelId);
+  }
+
+  /** A call an earlier instance followed and that ended while nobody watched. */
+  async endVanished(call: RememberedCall): Promise<void> {
+    await this.sink.emit(this.events.ended(call, 0, 'Unknown', true));
+    await this.registry.forget(call.server, call.channelId);
   }
 
   async stopTaps(

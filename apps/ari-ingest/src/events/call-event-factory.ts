@@ -8,6 +8,7 @@ import {
   TapFailed,
   TapStopped,
 } from '@asb/contracts';
+import type { RememberedCall } from '../calls/call-registry';
 import type { TrackedCall } from '../calls/tracked-call';
 
 /**
@@ -17,7 +18,7 @@ import type { TrackedCall } from '../calls/tracked-call';
 export class CallEventFactory {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  private base(call: TrackedCall) {
+  private base(call: RememberedCall) {
     return {
       schemaVersion: SCHEMA_VERSION,
       occurredAt: this.now().toISOString(),
@@ -120,7 +121,7 @@ export class CallEventFactory {
     };
   }
 
-  ended(call: TrackedCall, cause: number, causeText: string, reconciled: boolean): CallEvent {
+  ended(call: RememberedCall, cause: number, causeText: string, reconciled: boolean): CallEvent {
     return {
       ...this.base(call),
       event: 'ended',

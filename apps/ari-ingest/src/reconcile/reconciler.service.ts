@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriSession } from '../ari/ari-session';
 import { AriRequestFailed } from '../ari/ari-request-failed.error';
+import { CallRegistry } from '../calls/call-registry';
 import { CallTracker } from '../calls/call-tracker.service';
 import { TapPolicy } from '../policy/tap-policy';
 
@@ -27,10 +28,11 @@ export class Reconciler {
 
   constructor(
     private readonly tracker: CallTracker,
+    private readonly registry: CallRegistry,
     private readonly policy: TapPolicy,
-    registry: MetricsRegistry,
+    metrics: MetricsRegistry,
   ) {
-    this.actions = registry.counter({
+    this.actions = metrics.counter({
       name: 'ari_ingest_reconcile_actions_total',
       help: 'What reconciliation changed, by action',
       labelNames: ['server', 'action'],
@@ -64,6 +66,16 @@ export class Reconciler {
       if (live.has(call.channelId)) continue;
       report.callsEnded += 1;
       void this.tracker.end(session, call, 0, 'Unknown', true);
+    }
+
+    const remembered = await this.registry.remembered(session.server).catch((error: Error) => {
+      this.logger.warn(`could not read the calls of earlier instances: ${error.message}`);
+      return [];
+    });
+    for (const call of remembered) {
+      if (live.has(call.channelId) || calls.has(call.channelId)) continue;
+      report.callsEnded += 1;
+      void this.tracker.endVanished(call);
     }
 
     for (const channel of channels) {

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { KV } from 'nats';
+import { APP_CONFIG } from '@asb/config';
+import { NatsClient } from '@asb/nats';
+import type { AriIngestConfig } from '../config/ari-ingest.config';
+import type { TrackedCall } from './tracked-call';
+
+export const CALLS_BUCKET = 'ari_ingest_calls';
+
+/** What is kept of a live call so that another ari-ingest can end it if it vanishes. */
+export type RememberedCall = Pick<
+  TrackedCall,
+  'callId' | 'server' | 'asteriskId' | 'channelId' | 'channelName'
+>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The calls ari-ingest is following, kept in NATS KV beside the lease. A call that ends while no
+ * instance is watching (during a failover or a restart) leaves no trace on Asterisk, so without
+ * this the next instance could never announce its end. Failures here are logged and never stop
+ * a call from being followed.
+ */
+@Injectable()
+export class CallRegistry {
+  private readonly logger = new Logger(CallRegistry.name);
+  private kv?: Promise<KV>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
+    private readonly nats: NatsClient,
+  ) {}
+
+  private bucket(): Promise<KV> {
+    this.kv ??= this.nats.jetstream().views.kv(CALLS_BUCKET, { history: 1 });
+    this.kv.catch(() => (this.kv = undefined));
+    return this.kv;
+  }
+
+  private key(server: string, channelId: string): string {
+    return `${this.config.ARI_APP.replace(/[^A-Za-z0-9_-]/g, '_')}.${server}.${channelId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  }
+
+  async remember(call: TrackedCall): Promise<void> {
+    const entry: RememberedCall = {
+      callId: call.callId,
+      server: call.server,
+      asteriskId: call.asteriskId,
+      channelId: call.channelId,
+      channelName: call.channelName,
+    };
+    try {
+      await (
+        await this.bucket()
+      ).put(this.key(call.server, call.channelId), encoder.encode(JSON.stringify(entry)));
+    } catch (error) {
+      this.logger.warn(`could not record call ${call.callId}: ${(error as Error).message}`);
+    }
+  }
+
+  async forget(server: string, channelId: string): Promise<void> {
+    try {
+      await (await this.bucket()).purge(this.key(server, channelId));
+    } catch (error) {
+      this.logger.warn(
+        `could not drop the record of ${server}/${channelId}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Every call of a server that an instance of this app was following. */
+  async remembered(server: string): Promise<RememberedCall[]> {
+    const kv = await this.bucket();
+    const prefix = this.key(server, '');
+    const calls: RememberedCall[] = [];
+    for await (const key of await kv.keys(`${prefix}*`)) {
+      const entry = await kv.get(key);
+      if (!entry || entry.operation !== 'PUT') continue;
+      try {
+        calls.push(JSON.parse(decoder.decode(entry.value)) as RememberedCall);
+      } catch {
+        await kv.purge(key);
+      }
+    }
+    return calls;
+  }
+}
