@@ -1,0 +1,67 @@
+import { isIPv4 } from 'node:net';
+import { hostname } from 'node:os';
+import {
+  ConfigError,
+  EnvOf,
+  envInteger,
+  envString,
+  loadConfig,
+  LoadConfigOptions,
+  natsEnv,
+  serviceEnv,
+} from '@asb/config';
+
+/** Sockets are udp4, and Asterisk's externalMedia refuses host names: addresses must be IPv4. */
+const envIpv4 = () => envString().refine((value) => isIPv4(value), 'must be an IPv4 address');
+
+/** "Every interface": fine to bind to, useless to advertise. */
+const WILDCARD_HOST = '0.0.0.0';
+const LOOPBACK_HOST = '127.0.0.1';
+
+export const mediaGatewayEnv = {
+  ...serviceEnv(3002),
+  ...natsEnv,
+  /** Names this instance in allocations and stats; the pod name on Kubernetes. */
+  GATEWAY_ID: envString()
+    .refine((value) => value.length <= 64, 'must be at most 64 characters')
+    .default(hostname().slice(0, 64)),
+  /** Local address the RTP sockets bind to. */
+  GATEWAY_BIND_HOST: envIpv4().default(WILDCARD_HOST),
+  /** Address Asterisk sends RTP to; defaults to the bind address, or loopback if that is a wildcard. */
+  GATEWAY_ADVERTISED_HOST: envIpv4().optional(),
+  GATEWAY_PORT_MIN: envInteger({ min: 1, max: 65535 }).default(40000),
+  GATEWAY_PORT_MAX: envInteger({ min: 1, max: 65535 }).default(44999),
+  /**
+   * Packets held back to put reordered ones in place, 0 to publish in arrival order. Stays well
+   * under the 100 packets behind which the sequence tracker calls a packet stale.
+   */
+  GATEWAY_REORDER_WINDOW: envInteger({ min: 0, max: 50 }).default(3),
+  /** An allocation that receives nothing for this long is released (its ari-ingest may be gone). */
+  GATEWAY_IDLE_TIMEOUT_MS: envInteger({ min: 100, max: 24 * 3600 * 1000 }).default(60_000),
+  GATEWAY_STATS_INTERVAL_MS: envInteger({ min: 100, max: 60_000 }).default(1000),
+  /** SO_RCVBUF of each RTP socket; Linux caps it at net.core.rmem_max. */
+  GATEWAY_UDP_RECV_BUFFER_BYTES: envInteger({ min: 4096, max: 256 * 1024 * 1024 }).default(
+    1024 * 1024,
+  ),
+};
+
+export type MediaGatewayConfig = Omit<EnvOf<typeof mediaGatewayEnv>, 'GATEWAY_ADVERTISED_HOST'> & {
+  GATEWAY_ADVERTISED_HOST: string;
+};
+
+/** loadConfig plus the checks that involve more than one variable. */
+export function loadMediaGatewayConfig(options?: LoadConfigOptions): MediaGatewayConfig {
+  const env = loadConfig(mediaGatewayEnv, options);
+  if (env.GATEWAY_PORT_MIN > env.GATEWAY_PORT_MAX) {
+    throw new ConfigError([
+      {
+        variable: 'GATEWAY_PORT_MIN',
+        message: `must not exceed GATEWAY_PORT_MAX (${env.GATEWAY_PORT_MIN} > ${env.GATEWAY_PORT_MAX})`,
+      },
+    ]);
+  }
+  const advertised =
+    env.GATEWAY_ADVERTISED_HOST ??
+    (env.GATEWAY_BIND_HOST === WILDCARD_HOST ? LOOPBACK_HOST : env.GATEWAY_BIND_HOST);
+  return { ...env, GATEWAY_ADVERTISED_HOST: advertised };
+}

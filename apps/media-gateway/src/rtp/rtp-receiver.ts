@@ -1,0 +1,212 @@
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { Logger } from '@nestjs/common';
+import type { AudioTrack, SourceCodec } from '@asb/contracts';
+import {
+  ASTERISK_RTP_FORMATS,
+  createRtpPacketView,
+  InterarrivalJitter,
+  parseRtpPacket,
+  SequenceTracker,
+  SILENCE_DBFS,
+} from '@asb/rtp';
+import type { FrameDecoder } from '../codecs/frame-decoder';
+import { AudioFrameStream, audioFrameStream, FramePublisher } from '../frames/frame-publisher';
+import type { StatsSource, StreamStatsSample } from '../stats/stats-source';
+import { ReorderWindow } from './reorder-window';
+import { RtpStreamCounters } from './rtp-stream-counters';
+
+/** What an allocation asked for. */
+export interface RtpStreamSpec {
+  callId: string;
+  track: AudioTrack;
+  codec: SourceCodec;
+  resampleTo16k: boolean;
+}
+
+/** The stream contract's definition of a stalled stream. */
+const STALLED_AFTER_MS = 2000;
+const FULL_SCALE_SQUARED = 32768 * 32768;
+
+/**
+ * Receives one allocated RTP stream on its own socket and turns it into frames: latches the
+ * sender, validates each packet against what Asterisk sends for the codec, tracks sequence and
+ * jitter, puts packets back in order, decodes them into the frame publisher's memory and queues
+ * them for publishing. Nothing here allocates per packet; a bad packet is counted and dropped.
+ */
+export class RtpReceiver implements StatsSource {
+  readonly counters = new RtpStreamCounters();
+  private readonly logger = new Logger(RtpReceiver.name);
+  private readonly view = createRtpPacketView();
+  private readonly sequence = new SequenceTracker();
+  private readonly jitter: InterarrivalJitter;
+  private readonly window: ReorderWindow;
+  private readonly payloadType: number;
+  private readonly payloadBytes: number;
+  private readonly frameStream: AudioFrameStream;
+  /** How long held packets may wait for a missing one when no later packet pushes them out. */
+  private readonly maxHoldMs: number;
+  private readonly openedAt = performance.now();
+  private sourceAddress: string | undefined;
+  private sourcePort = 0;
+  private ssrc: number | undefined;
+  private lastPacketAt: number | undefined;
+  private framesQueued = 0;
+  private levelSumOfSquares = 0;
+  private levelSamples = 0;
+  private failureLogged = false;
+
+  constructor(
+    readonly port: number,
+    readonly spec: RtpStreamSpec,
+    private readonly socket: Socket,
+    private readonly decoder: FrameDecoder,
+    private readonly frames: FramePublisher,
+    reorderWindow: number,
+  ) {
+    const format = ASTERISK_RTP_FORMATS[spec.codec];
+    this.payloadType = format.payloadType;
+    this.payloadBytes = format.payloadBytes;
+    this.jitter = new InterarrivalJitter(format.sampleRate);
+    const frameMs = (format.samplesPerPacket * 1000) / format.sampleRate;
+    this.frameStream = audioFrameStream(
+      spec.callId,
+      spec.track,
+      spec.codec,
+      decoder.sampleRate,
+      frameMs,
+    );
+    this.maxHoldMs = (reorderWindow + 2) * frameMs;
+    this.window = new ReorderWindow(reorderWindow, this.counters, this.queueFrame);
+    socket.on('message', (packet, source) => {
+      try {
+        this.receive(packet, source);
+      } catch (error) {
+        this.counters.reject('receiver_error');
+        if (this.failureLogged) return;
+        this.failureLogged = true;
+        this.logger.error(
+          `port ${port} (${spec.callId}/${spec.track}) failed on a packet: ${(error as Error).stack}`,
+        );
+      }
+    });
+  }
+
+  /** The last valid packet, or the allocation while none has come: what idleness counts from. */
+  get lastActivityAt(): number {
+    return this.lastPacketAt ?? this.openedAt;
+  }
+
+  releaseIfStale(nowMs: number): void {
+    this.window.releaseIfStale(nowMs, this.maxHoldMs);
+  }
+
+  /** Queues what the reorder window still holds, then closes the socket. */
+  close(): Promise<void> {
+    this.window.flush();
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+
+  sampleStats(nowMs: number): StreamStatsSample {
+    const { counters } = this;
+    const sinceLastPacket = nowMs - this.lastActivityAt;
+    const levelDbfs =
+      this.levelSamples === 0
+        ? SILENCE_DBFS
+        : Math.max(
+            SILENCE_DBFS,
+            10 * Math.log10(this.levelSumOfSquares / this.levelSamples / FULL_SCALE_SQUARED),
+          );
+    this.levelSumOfSquares = 0;
+    this.levelSamples = 0;
+    return {
+      callId: this.spec.callId,
+      track: this.spec.track,
+      codec: this.spec.codec,
+      sampleRate: this.decoder.sampleRate,
+      ssrc: this.ssrc,
+      packets: counters.packets,
+      bytes: counters.bytes,
+      lost: counters.lost,
+      duplicates: counters.duplicates,
+      reordered: counters.reordered,
+      late: counters.late,
+      rejected: counters.rejected,
+      jitterMs: Math.round(this.jitter.jitterMs() * 1000) / 1000,
+      lastPacketAgeMs: Math.round(sinceLastPacket),
+      levelDbfs: Math.round(levelDbfs * 10) / 10,
+      stalled: sinceLastPacket >= STALLED_AFTER_MS,
+    };
+  }
+
+  private receive(packet: Buffer, source: RemoteInfo): void {
+    const { counters, view } = this;
+    counters.datagrams += 1;
+    if (
+      this.sourceAddress !== undefined &&
+      (source.port !== this.sourcePort || source.address !== this.sourceAddress)
+    ) {
+      counters.reject('wrong_source');
+      return;
+    }
+    const malformed = parseRtpPacket(packet, view);
+    if (malformed !== null) {
+      counters.reject(malformed);
+      return;
+    }
+    if (view.payloadType !== this.payloadType) {
+      counters.reject('wrong_payload_type');
+      return;
+    }
+    if (view.payloadLength !== this.payloadBytes) {
+      counters.reject('bad_payload_size');
+      return;
+    }
+    // Latched on the first *valid* packet, so a stray datagram that reaches the port first
+    // cannot lock Asterisk out.
+    if (this.sourceAddress === undefined) {
+      this.sourceAddress = source.address;
+      this.sourcePort = source.port;
+    }
+    const verdict = this.sequence.update(view.sequence);
+    if (verdict === 'bad') {
+      counters.reject('bad_sequence');
+      return;
+    }
+    const now = performance.now();
+    counters.packets += 1;
+    counters.bytes += packet.length;
+    this.lastPacketAt = now;
+    this.ssrc = view.ssrc;
+    if (verdict === 'duplicate') {
+      counters.duplicates += 1;
+      return;
+    }
+    if (verdict === 'restart') {
+      this.window.restart();
+      this.jitter.reset();
+    }
+    this.jitter.update(view.timestamp, now);
+    this.window.push(view.sequence, packet, view.payloadOffset, now);
+  }
+
+  /** Called by the reorder window in sequence order; `place` counts given-up places too. */
+  private readonly queueFrame = (packet: Buffer, payloadOffset: number, place: number): void => {
+    const { slab } = this.frames;
+    const count = this.decoder.samplesPerFrame;
+    const offset = slab.reserve(count);
+    const samples = slab.samples;
+    this.decoder.decode(packet, payloadOffset, samples, offset);
+    let sumOfSquares = 0;
+    for (let i = offset; i < offset + count; i += 1) sumOfSquares += samples[i] * samples[i];
+    this.levelSumOfSquares += sumOfSquares;
+    this.levelSamples += count;
+    // Timestamps follow places, not frames, so a given-up place shows as a gap in sample time.
+    this.frames.enqueue(
+      this.frameStream,
+      slab.payload(offset, count),
+      this.framesQueued,
+      place * count,
+    );
+    this.framesQueued += 1;
+  };
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CodecsModule } from '../codecs/codecs.module';
+import { FramesModule } from '../frames/frames.module';
+import { StatsModule } from '../stats/stats.module';
+import { RtpReceiversService } from './rtp-receivers.service';
+import { UdpSocketFactory } from './udp-socket.factory';
+
+@Module({
+  imports: [CodecsModule, FramesModule, StatsModule],
+  providers: [UdpSocketFactory, RtpReceiversService],
+  exports: [RtpReceiversService],
+})
+export class RtpModule {}

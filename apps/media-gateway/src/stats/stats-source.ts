@@ -1,0 +1,9 @@
+import type { StreamStats } from '@asb/contracts';
+
+/** What a stream reports about itself; the publisher adds who and when. */
+export type StreamStatsSample = Omit<StreamStats, 'schemaVersion' | 'gatewayId' | 'sampledAt'>;
+
+export interface StatsSource {
+  /** Totals so far, and the level since the previous sample (so this starts a new interval). */
+  sampleStats(nowMs: number): StreamStatsSample;
+}
