@@ -1,0 +1,307 @@
+import { createSocket } from 'node:dgram';
+import { callIdFromChannel, CallEvent, TapStarted } from '@asb/contracts';
+import { RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
+import { BridgeStack, ScenarioCall } from './support/bridge-stack';
+import { NatsRecorders } from './support/nats-recorders';
+
+const callIdOf = (call: ScenarioCall) => callIdFromChannel(call.server, call.trunkChannelId);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function tapsStarted(events: CallEvent[]): TapStarted[] {
+  return events.filter((e): e is TapStarted => e.event === 'tap_started');
+}
+
+/**
+ * The live-audio path under the faults a call center's network and PBX produce. One stack for
+ * the file; each test starts its own calls and waits for them all to end before it checks.
+ */
+describe('live call audio under faults', () => {
+  const stack = new BridgeStack({
+    servers: ['pbx1'],
+    env: {
+      'ari-ingest': { ARI_RECONCILE_INTERVAL_MS: '2000' },
+      'media-gateway': { GATEWAY_IDLE_TIMEOUT_MS: '3000' },
+    },
+  });
+  const recorders = new NatsRecorders();
+
+  beforeAll(async () => {
+    await recorders.start();
+    await stack.start();
+  }, 60_000);
+
+  afterEach(async () => {
+    await stack.control('PUT', '/sim/faults', {
+      rtp: { lossPercent: 0, duplicatePercent: 0, reorderPercent: 0, jitterMs: 0 },
+      ari: {
+        stasisStartDelayMs: 0,
+        stasisStartBeforeReply: false,
+        restDelayMs: 0,
+        restFailureRate: 0,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await recorders.stop();
+    await stack.stop();
+    stack.kill();
+  });
+
+  async function endedAll(calls: ScenarioCall[]): Promise<void> {
+    await recorders.waitFor(
+      () => calls.every((c) => recorders.eventsOf(callIdOf(c)).some((e) => e.event === 'ended')),
+      30_000,
+      'an ended event for every call',
+    );
+  }
+
+  async function startScenario(spec: Record<string, unknown>): Promise<string> {
+    return (await stack.control<{ id: string }>('POST', '/sim/scenarios', spec)).id;
+  }
+
+  /** Waits for this many taps to start after the events seen so far (`from`). */
+  async function tapsUp(from: number, count: number): Promise<void> {
+    await recorders.waitFor(
+      () => recorders.events.slice(from).filter((e) => e.event === 'tap_started').length >= count,
+      15_000,
+      `${count} taps`,
+    );
+  }
+
+  async function finish(id: string): Promise<ScenarioCall[]> {
+    for (;;) {
+      const status = await stack.control<{ state: string; calls: ScenarioCall[] }>(
+        'GET',
+        `/sim/scenarios/${id}?calls=true`,
+      );
+      if (status.state === 'finished') return status.calls;
+      await sleep(200);
+    }
+  }
+
+  it('survives an ARI WebSocket drop mid-call without tapping any call twice', async () => {
+    const from = recorders.events.length;
+    const id = await startScenario({
+      totalCalls: 6,
+      concurrency: 6,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 6000, max: 7000 },
+      seed: 11,
+    });
+    await tapsUp(from, 12);
+    const { dropped } = await stack.control<{ dropped: number }>(
+      'POST',
+      '/sim/servers/pbx1/websocket-drop',
+    );
+    expect(dropped).toBe(1);
+    const calls = await finish(id);
+    await endedAll(calls);
+    for (const call of calls) {
+      const started = tapsStarted(recorders.eventsOf(callIdOf(call)))
+        .map((e) => e.track)
+        .sort();
+      expect({ call: callIdOf(call), started }).toEqual({
+        call: callIdOf(call),
+        started: ['agent', 'caller'],
+      });
+    }
+    expect(await stack.settle()).toEqual([['pbx1', 0, 0]]);
+  }, 60_000);
+
+  it('sets taps up through slow, failing and late ARI replies (StasisStart after the reply)', async () => {
+    const retriesBefore = await stack.metric(stack.ingest, 'ari_ingest_tap_retries_total');
+    await stack.control('PUT', '/sim/faults', {
+      ari: { restDelayMs: 30, restFailureRate: 0.08, stasisStartDelayMs: 150 },
+    });
+    const calls = await stack.runScenario({
+      totalCalls: 8,
+      concurrency: 8,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 4000, max: 5000 },
+      seed: 12,
+    });
+    await endedAll(calls);
+    const started = calls.flatMap((c) => tapsStarted(recorders.eventsOf(callIdOf(c))));
+    // Each tap either ran or was reported failed after its retries: none is silently lost.
+    const failed = calls.flatMap((c) =>
+      recorders.eventsOf(callIdOf(c)).filter((e) => e.event === 'tap_failed'),
+    );
+    expect(started.length + failed.length).toBeGreaterThanOrEqual(16);
+    expect(started.length).toBeGreaterThanOrEqual(14);
+    expect(await stack.metric(stack.ingest, 'ari_ingest_tap_retries_total')).toBeGreaterThan(
+      retriesBefore,
+    );
+    await stack.control('PUT', '/sim/faults', {
+      ari: { restDelayMs: 0, restFailureRate: 0, stasisStartDelayMs: 0 },
+    });
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+  }, 60_000);
+
+  it('handles a StasisStart that arrives before the HTTP reply', async () => {
+    await stack.control('PUT', '/sim/faults', { ari: { stasisStartBeforeReply: true } });
+    const calls = await stack.runScenario({
+      totalCalls: 4,
+      concurrency: 4,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 2500, max: 3000 },
+      seed: 13,
+    });
+    await endedAll(calls);
+    for (const call of calls)
+      expect(tapsStarted(recorders.eventsOf(callIdOf(call)))).toHaveLength(2);
+    expect(await stack.settle()).toEqual([['pbx1', 0, 0]]);
+  }, 60_000);
+
+  it('after ari-ingest is killed, a new one cleans up the orphans and taps the live calls again', async () => {
+    const from = recorders.events.length;
+    const id = await startScenario({
+      totalCalls: 6,
+      concurrency: 6,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 9000, max: 10_000 },
+      seed: 14,
+    });
+    await tapsUp(from, 12);
+    const before = recorders.events.length;
+    stack.ingest.kill();
+    await stack.ingest.exit();
+    stack.ingest = await stack.startIngest();
+    await stack.ingest.waitFor('/health/ready');
+    const calls = await finish(id);
+    await endedAll(calls);
+    const after = recorders.events.slice(before);
+    // Every call was still up when the new instance took over: each got both tracks again.
+    for (const call of calls) {
+      const retapped = tapsStarted(after.filter((e) => e.callId === callIdOf(call)))
+        .map((e) => e.track)
+        .sort();
+      expect({ call: callIdOf(call), retapped }).toEqual({
+        call: callIdOf(call),
+        retapped: ['agent', 'caller'],
+      });
+    }
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+    const deadline = Date.now() + 10_000;
+    while (
+      (await stack.metric(stack.gateway, 'media_gateway_allocations_active')) > 0 &&
+      Date.now() < deadline
+    )
+      await sleep(250);
+    expect(await stack.metric(stack.gateway, 'media_gateway_allocations_active')).toBe(0);
+  }, 90_000);
+
+  it('announces the end of calls that ended while no ari-ingest was running', async () => {
+    const from = recorders.events.length;
+    const id = await startScenario({
+      totalCalls: 3,
+      concurrency: 3,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 2500, max: 3000 },
+      seed: 17,
+    });
+    await tapsUp(from, 6);
+    stack.ingest.kill();
+    await stack.ingest.exit();
+    const calls = await finish(id);
+    stack.ingest = await stack.startIngest();
+    await endedAll(calls);
+    for (const call of calls) {
+      const ended = recorders.eventsOf(callIdOf(call)).find((e) => e.event === 'ended');
+      expect(ended).toMatchObject({ reconciled: true, channelName: call.trunkChannelName });
+    }
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+  }, 60_000);
+
+  it('reports 5 % RTP loss and reordering within 1 % of what the network did', async () => {
+    await stack.control('PUT', '/sim/faults', { rtp: { lossPercent: 5, reorderPercent: 5 } });
+    const calls = await stack.runScenario({
+      totalCalls: 4,
+      concurrency: 4,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 8000, max: 8500 },
+      seed: 15,
+    });
+    await endedAll(calls);
+    await sleep(1500);
+    const sent = await stack.control<
+      Array<{
+        channelId: string;
+        sent: number;
+        lost: number;
+        reordered: number;
+        duplicated: number;
+      }>
+    >('GET', '/sim/streams');
+    let compared = 0;
+    for (const call of calls) {
+      for (const tap of tapsStarted(recorders.eventsOf(callIdOf(call)))) {
+        const network = sent.find((s) => s.channelId === tap.externalMediaChannelId);
+        const stats = recorders.stats.get(`stats.v1.${tap.callId}.${tap.track}`);
+        expect({ tap: tap.externalMediaChannelId, network: !!network, stats: !!stats }).toEqual({
+          tap: tap.externalMediaChannelId,
+          network: true,
+          stats: true,
+        });
+        if (!network || !stats) continue;
+        const produced = network.sent + network.lost - network.duplicated;
+        expect(Math.abs(stats.lost - network.lost) / produced).toBeLessThanOrEqual(0.01);
+        expect(
+          Math.abs(stats.reordered + stats.late - network.reordered) / produced,
+        ).toBeLessThanOrEqual(0.01);
+        compared += 1;
+      }
+    }
+    expect(compared).toBe(8);
+  }, 60_000);
+
+  it('drops and counts packets from a source other than the latched one', async () => {
+    const from = recorders.events.length;
+    const id = await startScenario({
+      totalCalls: 1,
+      concurrency: 1,
+      arrivalRate: 5,
+      answerRatio: 1,
+      ringMs: { min: 100, max: 200 },
+      talkMs: { min: 4000, max: 4000 },
+      seed: 16,
+    });
+    await tapsUp(from, 1);
+    const tap = tapsStarted(recorders.events.slice(from))[0];
+    await sleep(300);
+    const before = await stack.metric(
+      stack.gateway,
+      'media_gateway_rtp_packets_rejected_total',
+      'reason="wrong_source"',
+    );
+    const intruder = createSocket('udp4');
+    const packet = Buffer.alloc(RTP_HEADER_BYTES + 160);
+    for (let i = 0; i < 20; i += 1) {
+      writeRtpHeader(packet, 0, {
+        payloadType: 0,
+        marker: false,
+        sequence: i,
+        timestamp: i * 160,
+        ssrc: 1234,
+      });
+      await new Promise<void>((resolve) =>
+        intruder.send(packet, tap.gateway.port, tap.gateway.host, () => resolve()),
+      );
+    }
+    intruder.close();
+    await sleep(300);
+    const after = await stack.metric(
+      stack.gateway,
+      'media_gateway_rtp_packets_rejected_total',
+      'reason="wrong_source"',
+    );
+    expect(after - before).toBe(20);
+    await endedAll(await finish(id));
+  }, 30_000);
+});

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { freePort } from '@asb/testing';
+import { ServiceProcess } from './service-process';
+import { NATS_URL } from './workspace';
+
+export interface StackOptions {
+  /** Simulated Asterisk servers. */
+  servers: string[];
+  /** Extra settings per service. */
+  env?: Partial<Record<'asterisk-sim' | 'media-gateway' | 'ari-ingest', Record<string, string>>>;
+}
+
+export interface ScenarioCall {
+  server: string;
+  trunkChannelId: string;
+  trunkChannelName: string;
+  callCode: string;
+  answeredAt?: number;
+  endedAt?: number;
+  cause?: number;
+  plan: { type: string; number: string; leadId: number; answered: boolean };
+}
+
+/** A UDP port range unlikely to collide with another stack running at the same time. */
+function portRange(size: number): [number, number] {
+  const start = 20_000 + Math.floor(Math.random() * 30_000);
+  return [start, start + size - 1];
+}
+
+/**
+ * The bridge's live-audio path as separate processes, as deployed: the Asterisk simulator with
+ * its servers, a media-gateway and ari-ingest, all on the real NATS. Each stack has its own ARI
+ * app name, so stacks of different test files never share a lease or an app.
+ */
+export class BridgeStack {
+  readonly password = randomBytes(9).toString('base64url');
+  readonly app = `e2e${randomBytes(4).toString('hex')}`;
+  readonly processes = new Map<string, ServiceProcess>();
+  readonly ariPorts = new Map<string, number>();
+  sim!: ServiceProcess;
+  gateway!: ServiceProcess;
+  ingest!: ServiceProcess;
+
+  constructor(private readonly options: StackOptions) {}
+
+  async start(): Promise<this> {
+    for (const server of this.options.servers) this.ariPorts.set(server, await freePort());
+    const [rtpMin, rtpMax] = portRange(4000);
+    const [gwMin, gwMax] = [rtpMin + 2000, rtpMax];
+    this.sim = await this.spawn('asterisk-sim', {
+      SIM_SERVERS: [...this.ariPorts].map(([name, port]) => `${name}:${port}`).join(','),
+      SIM_ARI_PASSWORD: this.password,
+      SIM_RTP_PORT_MIN: String(rtpMin),
+      SIM_RTP_PORT_MAX: String(rtpMin + 1999),
+      ...this.options.env?.['asterisk-sim'],
+    });
+    this.gateway = await this.spawn('media-gateway', {
+      GATEWAY_ID: `gw-${this.app}`,
+      GATEWAY_BIND_HOST: '127.0.0.1',
+      GATEWAY_ADVERTISED_HOST: '127.0.0.1',
+      GATEWAY_PORT_MIN: String(gwMin),
+      GATEWAY_PORT_MAX: String(gwMax),
+      ...this.options.env?.['media-gateway'],
+    });
+    await Promise.all([this.sim.waitFor('/health/ready'), this.gateway.waitFor('/health/ready')]);
+    this.ingest = await this.startIngest();
+    await this.ingest.waitFor('/health/ready');
+    return this;
+  }
+
+  /** Starts (another) ari-ingest on this stack's servers and app. */
+  startIngest(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    return this.spawn('ari-ingest', {
+      ARI_SERVERS: [...this.ariPorts]
+        .map(([name, port]) => `${name}=http://127.0.0.1:${port}`)
+        .join(','),
+      ARI_PASSWORD: this.password,
+      ARI_APP: this.app,
+      LEADER_LEASE_TTL_MS: '3000',
+      ...this.options.env?.['ari-ingest'],
+      ...env,
+    });
+  }
+
+  private async spawn(app: string, env: Record<string, string>): Promise<ServiceProcess> {
+    const process = new ServiceProcess(app, {
+      HTTP_PORT: String(await freePort()),
+      NATS_SERVERS: NATS_URL,
+      ...env,
+    }).start();
+    const key = this.processes.has(app) ? `${app}#${this.processes.size}` : app;
+    this.processes.set(key, process);
+    return process;
+  }
+
+  /** Calls the simulator's control API with the stack's credentials. */
+  async control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.sim.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`asterisk:${this.password}`).toString('base64')}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Runs a scenario to its end and returns every call it placed. */
+  async runScenario(spec: Record<string, unknown>, timeoutMs = 60_000): Promise<ScenarioCall[]> {
+    const { id } = await this.control<{ id: string }>('POST', '/sim/scenarios', spec);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.control<{ state: string; calls: ScenarioCall[] }>(
+        'GET',
+        `/sim/scenarios/${id}?calls=true`,
+      );
+      if (status.state === 'finished') return status.calls;
+      if (Date.now() > deadline)
+        throw new Error(`scenario ${id} did not finish in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** Sum of a Prometheus metric's samples whose line matches, e.g. `name{...reason="x"...}`. */
+  async metric(service: ServiceProcess, name: string, labelFilter = ''): Promise<number> {
+    const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+      if (labelFilter && !line.includes(labelFilter)) continue;
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  }
+
+  /** Channels and bridges left on the simulated servers. */
+  async leftovers(): Promise<Array<[string, number, number]>> {
+    const servers = await this.control<Array<{ name: string; channels: number; bridges: number }>>(
+      'GET',
+      '/sim/servers',
+    );
+    return servers.map((s) => [s.name, s.channels, s.bridges]);
+  }
+
+  /** Waits until no server holds a channel or bridge (or the time is up) and returns what is left. */
+  async settle(timeoutMs = 10_000): Promise<Array<[string, number, number]>> {
+    const deadline = Date.now() + timeoutMs;
+    let left = await this.leftovers();
+    while (left.some(([, channels, bridges]) => channels + bridges > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      left = await this.leftovers();
+    }
+    return left;
+  }
+
+  async stop(): Promise<void> {
+    const running = [...this.processes.values()];
+    const order = ['ari-ingest', 'media-gateway', 'asterisk-sim'];
+    for (const app of order) {
+      await Promise.all(
+        running.filter((p) => p.app === app).map((p) => p.stop().catch(() => undefined)),
+      );
+    }
+  }
+
+  kill(): void {
+    for (const process of this.processes.values()) process.kill();
+  }
+}
