@@ -14,6 +14,11 @@ export interface DatabaseModuleOptions {
   migrations: MixedList<Function | string>;
   /** Only the service that owns the schema migrates it. */
   runMigrations: boolean;
+  /**
+   * Where TypeORM records the migrations it ran. Each service that owns tables keeps its own,
+   * so one service's migrations never look unknown or pending to another's.
+   */
+  migrationsTableName?: string;
   applicationName: string;
 }
 
@@ -30,6 +35,7 @@ export class DatabaseModule {
           ssl: options.env.DATABASE_SSL ? { rejectUnauthorized: true } : false,
           entities: options.entities,
           migrations: options.migrations,
+          migrationsTableName: options.migrationsTableName ?? 'migrations',
           synchronize: false,
           migrationsRun: false,
           manualInitialization: true,
