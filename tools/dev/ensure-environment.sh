@@ -10,6 +10,11 @@ apt_packages=()
 command -v nats-server >/dev/null || apt_packages+=(nats-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 command -v pg_isready >/dev/null || apt_packages+=(postgresql-client)
+# The browser tests drive Debian's Chromium; the example AI backend is FastAPI from Debian.
+command -v chromium >/dev/null || apt_packages+=(chromium)
+for package in python3-fastapi python3-uvicorn python3-websockets; do
+  dpkg -s "$package" >/dev/null 2>&1 || apt_packages+=("$package")
+done
 if ((${#apt_packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "missing Debian packages: ${apt_packages[*]} (run as root, or install them)" >&2
