@@ -42,6 +42,10 @@ const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
   tap_started: `One track is tapped: audio is flowing on ${AUDIO_PREFIX}.{callId}.{track}.`,
   tap_stopped: 'One track is no longer tapped (the call ended, shutdown, or policy).',
   tap_failed: 'A track could not be tapped; the call itself is unaffected.',
+  egress_started:
+    "stream-egress began sending the call's audio to a WebSocket backend (or an AI client connected for it).",
+  egress_stopped:
+    'An egress stream of the call ended, with why and how many frames were sent and dropped.',
   ended: 'The call channel was destroyed; carries the Q.850 cause.',
 };
 

@@ -71,6 +71,31 @@ export function exampleEvent(event: CallEventType): CallEvent {
         error: 'Channel not in Stasis application',
         attempts: 3,
       };
+    case 'egress_started':
+      return {
+        ...base,
+        eventId,
+        event,
+        direction: 'outbound',
+        target: 'wss://ai.example.com/media',
+        format: 'twilio',
+        streamId: 'MZ0123456789abcdef0123456789abcdef',
+        tracks: ['caller', 'agent'],
+      };
+    case 'egress_stopped':
+      return {
+        ...base,
+        eventId,
+        event,
+        direction: 'inbound',
+        target: 'client-7',
+        format: 'jambonz',
+        streamId: 'egress-1',
+        reason: 'call_ended',
+        framesSent: 1500,
+        framesDropped: 0,
+        reconnects: 0,
+      };
     case 'ended':
       return { ...base, eventId, event, cause: 16, causeText: 'Normal Clearing' };
   }

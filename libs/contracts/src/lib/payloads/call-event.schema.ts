@@ -101,6 +101,33 @@ export const tapFailedSchema = callEventBase.extend({
   attempts: counterSchema,
 });
 
+/** Where stream-egress sends (or serves) a call's audio; never carries credentials. */
+export const egressTargetSchema = z.object({
+  /** `outbound` = we connected to a backend's URL, `inbound` = an AI client connected to us. */
+  direction: z.enum(['outbound', 'inbound']),
+  /** The backend URL without user info or query (outbound), or the client's id (inbound). */
+  target: z.string().min(1).max(512),
+  /** Message format spoken on the connection. */
+  format: z.enum(['twilio', 'jambonz']),
+  /** Id of this egress stream (Twilio's streamSid where the format is twilio). */
+  streamId: z.string().min(1).max(128),
+});
+
+export const egressStartedSchema = callEventBase.extend({
+  event: z.literal('egress_started'),
+  ...egressTargetSchema.shape,
+  tracks: z.array(trackSchema).min(1).max(3),
+});
+
+export const egressStoppedSchema = callEventBase.extend({
+  event: z.literal('egress_stopped'),
+  ...egressTargetSchema.shape,
+  reason: z.enum(['call_ended', 'backend_closed', 'backend_failed', 'shutdown']),
+  framesSent: counterSchema,
+  framesDropped: counterSchema,
+  reconnects: counterSchema,
+});
+
 export const callEndedSchema = callEventBase.extend({
   event: z.literal('ended'),
   /** Q.850 cause code as Asterisk reports it (16 = normal clearing). */
@@ -117,6 +144,8 @@ export const callEventSchema = z.discriminatedUnion('event', [
   tapStartedSchema,
   tapStoppedSchema,
   tapFailedSchema,
+  egressStartedSchema,
+  egressStoppedSchema,
   callEndedSchema,
 ]);
 
@@ -128,6 +157,8 @@ export type TapStarted = z.infer<typeof tapStartedSchema>;
 export type TapStopped = z.infer<typeof tapStoppedSchema>;
 export type TapFailed = z.infer<typeof tapFailedSchema>;
 export type CallEnded = z.infer<typeof callEndedSchema>;
+export type EgressStarted = z.infer<typeof egressStartedSchema>;
+export type EgressStopped = z.infer<typeof egressStoppedSchema>;
 export type GatewayEndpoint = z.infer<typeof gatewayEndpointSchema>;
 
 /** Schema of each event type, keyed as in the subject. */
@@ -138,6 +169,8 @@ export const CALL_EVENT_SCHEMAS = {
   tap_started: tapStartedSchema,
   tap_stopped: tapStoppedSchema,
   tap_failed: tapFailedSchema,
+  egress_started: egressStartedSchema,
+  egress_stopped: egressStoppedSchema,
   ended: callEndedSchema,
 } as const;
 

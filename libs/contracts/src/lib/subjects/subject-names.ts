@@ -7,6 +7,8 @@ export const CALL_EVENT_TYPES = [
   'tap_started',
   'tap_stopped',
   'tap_failed',
+  'egress_started',
+  'egress_stopped',
   'ended',
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
