@@ -24,6 +24,11 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
+  /** The process id, to read its CPU time and memory from /proc. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.env['HTTP_PORT']}`;
   }

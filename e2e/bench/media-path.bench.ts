@@ -1,0 +1,403 @@
+/**
+ * The live-audio path under load: for each level, N concurrent dual-track VICIdial calls on the
+ * simulator, tapped by ari-ingest, received by media-gateway and delivered to one subscriber
+ * that takes every frame. Measured in a window once every tap runs: packets/s, end-to-end frame
+ * loss, added latency (RTP send to NATS delivery, from probe streams this process sends itself
+ * beside the calls), gateway CPU per packet and RSS. The baseline, same run and same traffic:
+ * the calls tapped into a receiver that only counts packets, so the gateway's cost is a ratio.
+ *
+ *   npm run bench:media        (BENCH_LEVELS=250,500,1000,2000  BENCH_SECONDS=8)
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket, Socket } from 'node:dgram';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { connect, NatsConnection } from 'nats';
+import {
+  AUDIO_HEADERS,
+  MEDIA_ALLOCATE_SUBJECT,
+  MEDIA_CONTROL_MAX_BYTES,
+  mediaAllocateReplySchema,
+  mediaAllocateRequestSchema,
+} from '@asb/contracts';
+import { requestJson } from '@asb/nats';
+import { encodeUlawInto, RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
+import { freePort } from '@asb/testing';
+import { ServiceProcess } from '../src/support/service-process';
+import { NATS_URL, WORKSPACE_ROOT } from '../src/support/workspace';
+import { cpuMicros, percentile, rssMiB } from './process-usage';
+
+const LEVELS = (process.env['BENCH_LEVELS'] ?? '250,500,1000,2000').split(',').map(Number);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const PROBES = 10;
+const PASSWORD = randomBytes(9).toString('base64url');
+
+type Receiver = 'media-gateway' | 'counting receiver';
+
+interface Row {
+  calls: number;
+  receiver: Receiver;
+  streams: number;
+  tapSetupSeconds: number;
+  sentPerSecond: number;
+  receivedPerSecond: number;
+  framesPerSecond: number | null;
+  gatewayFrameLoss: number | null;
+  endToEndLoss: number | null;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  receiverUsPerPacket: number;
+  receiverCorePercent: number;
+  receiverRssMiB: number;
+  simulatorCorePercent: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Several metrics of one scrape, each summed over its labels. */
+async function metrics(service: ServiceProcess, names: string[]): Promise<number[]> {
+  const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+  const lines = text.split('\n');
+  return names.map((name) =>
+    lines
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0),
+  );
+}
+
+/** A receiver that only counts, in its own process, answering allocations like a gateway. */
+async function startCountingReceiver(
+  portMin: number,
+  portMax: number,
+): Promise<{ child: ChildProcess; packets(): Promise<number> }> {
+  const child = fork(join(__dirname, 'counting-gateway.ts'), [], {
+    execArgv: ['-r', '@swc-node/register'],
+    env: {
+      ...process.env,
+      SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.base.json'),
+      PORT_MIN: String(portMin),
+      PORT_MAX: String(portMax),
+      NATS_URL,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve) => child.once('message', resolve));
+  return {
+    child,
+    packets: () =>
+      new Promise((resolve) => {
+        child.once('message', (reply: { packets: number }) => resolve(reply.packets));
+        child.send('count');
+      }),
+  };
+}
+
+/** Streams this process sends like Asterisk, so send and delivery times share one clock. */
+class LatencyProbes {
+  private readonly sockets: Socket[] = [];
+  private readonly sentAt: number[][] = [];
+  readonly latencies: number[] = [];
+  private timer?: NodeJS.Timeout;
+  private recording = false;
+
+  async start(nc: NatsConnection, run: string): Promise<void> {
+    const payload = Buffer.alloc(160);
+    encodeUlawInto(new Int16Array(160).fill(1000), payload, 0);
+    for (let i = 0; i < PROBES; i += 1) {
+      const callId = `probe-${run}-${i}`;
+      const reply = await requestJson(
+        nc,
+        MEDIA_ALLOCATE_SUBJECT,
+        {
+          schema: mediaAllocateRequestSchema,
+          payload: { callId, track: 'caller', codec: 'ulaw', server: 'bench' },
+        },
+        { schema: mediaAllocateReplySchema },
+        { maxBytes: MEDIA_CONTROL_MAX_BYTES, timeoutMs: 5000 },
+      );
+      if (!reply.ok) throw new Error(`probe allocation refused: ${reply.error}`);
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.connect(reply.port, reply.host, resolve));
+      this.sockets.push(socket);
+      const sent: number[] = [];
+      this.sentAt.push(sent);
+      nc.subscribe(`audio.v1.${callId}.caller`, {
+        callback: (_error, message) => {
+          const sequence = Number(message.headers?.get(AUDIO_HEADERS.sequence));
+          if (this.recording && sent[sequence] !== undefined)
+            this.latencies.push(performance.now() - sent[sequence]);
+        },
+      });
+    }
+    const packet = Buffer.alloc(RTP_HEADER_BYTES + 160);
+    payload.copy(packet, RTP_HEADER_BYTES);
+    const started = performance.now();
+    let produced = 0;
+    this.timer = setInterval(() => {
+      const due = Math.floor((performance.now() - started) / 20) + 1;
+      while (produced < due) {
+        this.sockets.forEach((socket, i) => {
+          writeRtpHeader(packet, 0, {
+            payloadType: 0,
+            marker: false,
+            sequence: produced & 0xffff,
+            timestamp: (produced + 1) * 160,
+            ssrc: 1000 + i,
+          });
+          this.sentAt[i][produced] = performance.now();
+          socket.send(packet);
+        });
+        produced += 1;
+      }
+    }, 5);
+  }
+
+  record(on: boolean): void {
+    this.recording = on;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sockets.forEach((socket) => socket.close());
+  }
+}
+
+async function runLevel(calls: number, receiver: Receiver, nc: NatsConnection): Promise<Row> {
+  const run = randomBytes(3).toString('hex');
+  const [ariPort, simHttp, gwHttp, ingestHttp] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const streams = calls * 2;
+  const simPorts = [20_000, 20_000 + streams + 200];
+  const rxPorts = [40_000, 40_000 + streams + PROBES + 200];
+  const processes: ServiceProcess[] = [];
+  let counting: Awaited<ReturnType<typeof startCountingReceiver>> | undefined;
+  const sim = new ServiceProcess('asterisk-sim', {
+    HTTP_PORT: String(simHttp),
+    SIM_SERVERS: `pbx1:${ariPort}`,
+    SIM_ARI_PASSWORD: PASSWORD,
+    SIM_RTP_PORT_MIN: String(simPorts[0]),
+    SIM_RTP_PORT_MAX: String(simPorts[1]),
+    LOG_LEVEL: 'warn',
+  }).start();
+  processes.push(sim);
+  let gateway: ServiceProcess | undefined;
+  try {
+    if (receiver === 'media-gateway') {
+      gateway = new ServiceProcess('media-gateway', {
+        HTTP_PORT: String(gwHttp),
+        NATS_SERVERS: NATS_URL,
+        GATEWAY_ID: `bench-${run}`,
+        GATEWAY_BIND_HOST: '127.0.0.1',
+        GATEWAY_PORT_MIN: String(rxPorts[0]),
+        GATEWAY_PORT_MAX: String(rxPorts[1]),
+        GATEWAY_UDP_RECV_BUFFER_BYTES: String(1 << 20),
+        LOG_LEVEL: 'warn',
+      }).start();
+      processes.push(gateway);
+      await gateway.waitFor('/health/ready');
+    } else {
+      counting = await startCountingReceiver(rxPorts[0], rxPorts[1]);
+    }
+    await sim.waitFor('/health/ready');
+    const ingest = new ServiceProcess('ari-ingest', {
+      HTTP_PORT: String(ingestHttp),
+      NATS_SERVERS: NATS_URL,
+      ARI_SERVERS: `pbx1=http://127.0.0.1:${ariPort}`,
+      ARI_PASSWORD: PASSWORD,
+      ARI_APP: `bench${run}`,
+      LOG_LEVEL: 'warn',
+    }).start();
+    processes.push(ingest);
+    await ingest.waitFor('/health/ready', 200, 30_000);
+
+    let tapped = 0;
+    const tapSubscription = nc.subscribe(`call.v1.*.tap_started`, {
+      callback: () => (tapped += 1),
+    });
+    let frames = 0;
+    const audio = nc.subscribe('audio.v1.*.*', {
+      callback: (_error, message) => {
+        if (!message.subject.startsWith('audio.v1.probe-')) frames += 1;
+      },
+    });
+    const auth = {
+      authorization: `Basic ${Buffer.from(`asterisk:${PASSWORD}`).toString('base64')}`,
+      'content-type': 'application/json',
+    };
+    const setupStarted = performance.now();
+    const response = await fetch(`${sim.baseUrl}/sim/scenarios`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        totalCalls: calls,
+        concurrency: calls,
+        arrivalRate: Math.min(200, calls),
+        ringMs: { min: 50, max: 100 },
+        talkMs: { min: 600_000, max: 600_000 },
+        answerRatio: 1,
+        mix: { outbound: 1 },
+        seed: calls,
+      }),
+    });
+    if (!response.ok) throw new Error(`scenario refused: ${await response.text()}`);
+    await until(() => tapped >= streams, 180_000, `${streams} taps`);
+    const tapSetupSeconds = (performance.now() - setupStarted) / 1000;
+
+    const probes = new LatencyProbes();
+    if (receiver === 'media-gateway') await probes.start(nc, run);
+    await sleep(2000);
+
+    const simSent = async () => {
+      const reports = (await (
+        await fetch(`${sim.baseUrl}/sim/streams`, { headers: auth })
+      ).json()) as Array<{ active: boolean; sent: number }>;
+      return reports.filter((r) => r.active).reduce((sum, r) => sum + r.sent, 0);
+    };
+    const receiverCounts = async (): Promise<[number, number]> => {
+      if (!gateway) return [await (counting as { packets(): Promise<number> }).packets(), 0];
+      const [received, published] = await metrics(gateway, [
+        'media_gateway_rtp_packets_received_total',
+        'media_gateway_frames_published_total',
+      ]);
+      return [received, published];
+    };
+    const receiverPid = (gateway?.pid ?? counting?.child.pid) as number;
+    const simPid = sim.pid as number;
+
+    const snapshot = async () => {
+      const [[received, published], sent] = await Promise.all([receiverCounts(), simSent()]);
+      return {
+        sent,
+        received,
+        published,
+        frames,
+        cpu: cpuMicros(receiverPid),
+        simCpu: cpuMicros(simPid),
+        at: performance.now(),
+      };
+    };
+    const before = await snapshot();
+    probes.record(true);
+    await sleep(SECONDS * 1000);
+    probes.record(false);
+    const after = await snapshot();
+    probes.stop();
+    audio.unsubscribe();
+    tapSubscription.unsubscribe();
+
+    const elapsed = (after.at - before.at) / 1000;
+    const sent = after.sent - before.sent;
+    const got = after.received - before.received;
+    const framesDelivered = after.frames - before.frames;
+    const latencies = probes.latencies.sort((a, b) => a - b);
+    const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+    return {
+      calls,
+      receiver,
+      streams,
+      tapSetupSeconds: round(tapSetupSeconds, 1),
+      sentPerSecond: Math.round(sent / elapsed),
+      receivedPerSecond: Math.round(got / elapsed),
+      framesPerSecond: gateway ? Math.round(framesDelivered / elapsed) : null,
+      gatewayFrameLoss: gateway
+        ? round(Math.max(0, 1 - (after.published - before.published) / got), 4)
+        : null,
+      endToEndLoss: gateway ? round(Math.max(0, 1 - framesDelivered / sent), 4) : null,
+      latencyP50Ms: gateway ? round(percentile(latencies, 50)) : null,
+      latencyP99Ms: gateway ? round(percentile(latencies, 99)) : null,
+      receiverUsPerPacket: round((after.cpu - before.cpu) / Math.max(1, got)),
+      receiverCorePercent: round(((after.cpu - before.cpu) / 1e6 / elapsed) * 100, 1),
+      receiverRssMiB: rssMiB(receiverPid),
+      simulatorCorePercent: round(((after.simCpu - before.simCpu) / 1e6 / elapsed) * 100, 1),
+    };
+  } finally {
+    for (const process of [...processes].reverse())
+      await process.stop().catch(() => process.kill());
+    counting?.child.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  const rows: Row[] = [];
+  for (const calls of LEVELS) {
+    for (const receiver of ['media-gateway', 'counting receiver'] as const) {
+      process.stdout.write(`level ${calls} calls, ${receiver}... `);
+      const row = await runLevel(calls, receiver, nc);
+      rows.push(row);
+      console.log(`${row.receivedPerSecond} packets/s, ${row.receiverUsPerPacket} us/packet`);
+    }
+  }
+  await nc.drain();
+  console.table(rows);
+  const ratios = LEVELS.map((calls) => {
+    const [gateway, bare] = [
+      rows.find((r) => r.calls === calls && r.receiver === 'media-gateway'),
+      rows.find((r) => r.calls === calls && r.receiver === 'counting receiver'),
+    ];
+    const ratio =
+      gateway && bare
+        ? Number((gateway.receiverUsPerPacket / bare.receiverUsPerPacket).toFixed(2))
+        : null;
+    return {
+      calls,
+      gatewayCpuPerPacketVsBare: ratio,
+      noFrameLostByGateway: gateway?.gatewayFrameLoss === 0,
+      p99UnderTenMs: gateway?.latencyP99Ms !== null && (gateway?.latencyP99Ms ?? Infinity) < 10,
+      withinThreeTimesBare: ratio !== null && ratio <= 3,
+    };
+  });
+  console.table(ratios);
+  const machine = {
+    hostname: hostname(),
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverageAtEnd: loadavg(),
+  };
+  const out = join(WORKSPACE_ROOT, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    join(out, 'media-path.json'),
+    JSON.stringify(
+      {
+        benchmark:
+          'live-audio path: asterisk-sim -> ari-ingest -> media-gateway -> NATS subscriber',
+        date: new Date().toISOString(),
+        machine,
+        seconds: SECONDS,
+        rows,
+        ratios,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(
+    `results written to bench/results/media-path.json (${machine.cores} x ${machine.cpu})`,
+  );
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
