@@ -4,7 +4,7 @@
  * own CPU time is measured. The baseline, in the same run on the same sockets, is a bare loop that
  * sends a constant packet per stream per 20 ms with no RTP logic: the sender's overhead is the ratio.
  *
- *   npx nx run asterisk-sim:bench            (levels: BENCH_LEVELS=250,500,1000 seconds: BENCH_SECONDS=5)
+ *   npx nx run asterisk-sim:bench            (streams per level: BENCH_LEVELS=500,1000,2000,4000; 4,000 = 2,000 dual-track calls)
  */
 import { fork, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { FixtureLibrary } from '../src/media/fixture-library';
 import { RtpSender } from '../src/media/rtp-sender';
 
-const LEVELS = (process.env['BENCH_LEVELS'] ?? '250,500,1000,2000').split(',').map(Number);
+const LEVELS = (process.env['BENCH_LEVELS'] ?? '500,1000,2000,4000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const ROOT = join(__dirname, '../../..');
 

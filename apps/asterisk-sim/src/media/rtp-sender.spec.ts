@@ -142,6 +142,23 @@ describe('RtpSender', () => {
     expect(new Set(sequences).size).toBe(sequences.length - report.duplicated);
   });
 
+  it('delays packets by up to the jitter asked for, losing none', async () => {
+    sender.faults = { lossPercent: 0, duplicatePercent: 0, reorderPercent: 0, jitterMs: 40 };
+    const { packets } = await stream('ulaw', ['caller'], 1500);
+    const [report] = sender.reports();
+    expect(packets.length).toBe(report.sent);
+    const v = createRtpPacketView();
+    const first = packets[0].at;
+    // How late each packet is against its 20 ms slot, relative to the earliest.
+    const lateness = packets.map(({ packet, at }) => {
+      parseRtpPacket(packet, v);
+      return at - first - ((v.timestamp - 160) / 160) * 20;
+    });
+    const spread = Math.max(...lateness) - Math.min(...lateness);
+    expect(spread).toBeGreaterThan(20);
+    expect(spread).toBeLessThan(250);
+  });
+
   it('refuses to allocate when the port range is used up', async () => {
     const portMin = await freePort();
     const tiny = new RtpSender(fixtures, { bindAddress: '127.0.0.1', portMin, portMax: portMin });
