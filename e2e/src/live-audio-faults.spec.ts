@@ -195,6 +195,41 @@ describe('live call audio under faults', () => {
     expect(await stack.metric(stack.gateway, 'media_gateway_allocations_active')).toBe(0);
   }, 90_000);
 
+  it('takes its taps down on a graceful stop and leaves the calls alone', async () => {
+    const from = recorders.events.length;
+    const id = await startScenario({
+      totalCalls: 3,
+      concurrency: 3,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs: { min: 8000, max: 9000 },
+      seed: 18,
+    });
+    await tapsUp(from, 6);
+    const exit = await stack.ingest.stop('SIGTERM');
+    expect(exit.code).toBe(0);
+    await recorders.waitFor(
+      () => recorders.events.slice(from).filter((e) => e.event === 'tap_stopped').length >= 6,
+      5000,
+      'tap_stopped',
+    );
+    expect(
+      recorders.events
+        .slice(from)
+        .filter((e) => e.event === 'tap_stopped')
+        .every((e) => 'reason' in e && e.reason === 'shutdown'),
+    ).toBe(true);
+    // The calls' own channels are all still there; none of ours is.
+    const channels = await stack.ari<Array<{ id: string; name: string }>>('pbx1', '/channels');
+    expect(channels.filter((c) => c.id.startsWith('asb-'))).toEqual([]);
+    expect(channels.filter((c) => c.name.startsWith('SIP/'))).toHaveLength(3);
+    expect(await stack.ari('pbx1', '/bridges')).toEqual([]);
+    stack.ingest = await stack.startIngest();
+    const calls = await finish(id);
+    await endedAll(calls);
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+  }, 60_000);
+
   it('announces the end of calls that ended while no ari-ingest was running', async () => {
     const from = recorders.events.length;
     const id = await startScenario({

@@ -136,6 +136,17 @@ export class BridgeStack {
     return sum;
   }
 
+  /** GET on a simulated server's ARI, as an ARI client would. */
+  async ari<T>(server: string, path: string): Promise<T> {
+    const response = await fetch(`http://127.0.0.1:${this.ariPorts.get(server)}/ari${path}`, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`asterisk:${this.password}`).toString('base64')}`,
+      },
+    });
+    if (!response.ok) throw new Error(`ARI ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+
   /** Channels and bridges left on the simulated servers. */
   async leftovers(): Promise<Array<[string, number, number]>> {
     const servers = await this.control<Array<{ name: string; channels: number; bridges: number }>>(

@@ -14,6 +14,8 @@ export interface AriEventStreamHandlers {
   /** Each (re)connect: the app exists on the server again and must subscribe and resynchronise. */
   onOpen(): void;
   onClose(reason: string): void;
+  /** An attempt to (re)connect failed; `attempt` counts since the last success. */
+  onConnectFailed(attempt: number, reason: string): void;
   onEvent(event: AriEvent): void;
   onInvalid(reason: string): void;
 }
@@ -63,15 +65,17 @@ export class AriEventStream {
       if ('invalid' in event) this.handlers.onInvalid(event.invalid);
       else this.handlers.onEvent(event);
     });
+    let failure = 'connection closed';
     ws.on('unexpected-response', (_req, res) => {
+      failure = `HTTP ${res.statusCode} on the events WebSocket`;
       ws.terminate();
-      this.handlers.onClose(`HTTP ${res.statusCode} on the events WebSocket`);
     });
-    ws.on('error', () => undefined);
+    ws.on('error', (error) => (failure = error.message));
     ws.on('close', (code) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (opened) this.handlers.onClose(`WebSocket closed (${code})`);
+      else this.handlers.onConnectFailed(this.attempt + 1, failure);
       this.scheduleReconnect();
     });
   }

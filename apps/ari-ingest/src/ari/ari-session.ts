@@ -18,6 +18,7 @@ export interface AriSessionListener {
   onSynchronise(session: AriSession): Promise<void>;
   onEvent(session: AriSession, event: AriEvent): void;
   onDisconnected(session: AriSession, reason: string): void;
+  onConnectFailed(session: AriSession): void;
   onInvalidEvent(session: AriSession, reason: string): void;
 }
 
@@ -64,6 +65,14 @@ export class AriSession {
           this.listener.onEvent(this, event);
         },
         onInvalid: (reason) => this.listener.onInvalidEvent(this, reason),
+        onConnectFailed: (attempt, reason) => {
+          this.listener.onConnectFailed(this);
+          if (attempt === 1 || attempt % 10 === 0) {
+            this.logger.warn(
+              `cannot reach ARI at ${options.server.url} (attempt ${attempt}): ${reason}; retrying`,
+            );
+          }
+        },
       },
     );
   }

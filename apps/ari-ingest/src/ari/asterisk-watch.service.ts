@@ -27,6 +27,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
   private readonly sessions: AriSession[] = [];
   private sweep?: NodeJS.Timeout;
   private readonly connectedGauge;
+  private readonly connectionFailures;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
@@ -40,6 +41,11 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
     this.connectedGauge = metrics.gauge({
       name: 'ari_ingest_ari_connected',
       help: '1 while the events WebSocket of a server is up and subscribed',
+      labelNames: ['server'],
+    });
+    this.connectionFailures = metrics.counter({
+      name: 'ari_ingest_ari_connection_failures_total',
+      help: 'Lost events WebSockets and failed attempts to (re)connect, by server',
       labelNames: ['server'],
     });
     readiness.register('ari', () => {
@@ -62,7 +68,11 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
           );
       },
       onEvent: (session, event) => this.tracker.handle(session, event),
-      onDisconnected: (session) => this.connectedGauge.set({ server: session.server }, 0),
+      onDisconnected: (session) => {
+        this.connectedGauge.set({ server: session.server }, 0);
+        this.connectionFailures.inc({ server: session.server });
+      },
+      onConnectFailed: (session) => this.connectionFailures.inc({ server: session.server }),
       onInvalidEvent: (session, reason) => this.tracker.invalid(session, reason),
     };
     for (const server of this.config.ARI_SERVERS) {
