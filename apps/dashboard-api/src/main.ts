@@ -1,10 +1,11 @@
-import { loadConfig } from '@asb/config';
 import { startService } from '@asb/observability';
 import { AppModule } from './app/app.module';
-import { dashboardApiEnv } from './config/dashboard-api.config';
+import { configureApp } from './app/configure-app';
+import { loadDashboardApiConfig } from './config/dashboard-api.config';
 
 void startService({
   name: 'dashboard-api',
-  loadConfig: () => loadConfig(dashboardApiEnv),
+  loadConfig: () => loadDashboardApiConfig(),
   module: (config) => AppModule.register(config),
+  configure: (app) => configureApp(app),
 });

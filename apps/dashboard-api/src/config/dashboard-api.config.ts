@@ -1,4 +1,17 @@
-import { databaseEnv, EnvOf, envString, natsEnv, serviceEnv } from '@asb/config';
+import {
+  ConfigError,
+  databaseEnv,
+  EnvOf,
+  envInteger,
+  envString,
+  loadConfig,
+  LoadConfigOptions,
+  natsEnv,
+  serviceEnv,
+} from '@asb/config';
+
+export const JWT_SECRET_MIN_LENGTH = 32;
+export const ADMIN_PASSWORD_MIN_LENGTH = 12;
 
 export const dashboardApiEnv = {
   ...serviceEnv(3000),
@@ -6,6 +19,61 @@ export const dashboardApiEnv = {
   ...databaseEnv,
   /** Built dashboard (dist/apps/dashboard) to serve at /; unset when the dashboard is served elsewhere. */
   DASHBOARD_STATIC_DIR: envString().optional(),
+  /**
+   * Signs the access tokens; every replica needs the same one. Without it the service still runs
+   * (health, metrics) but refuses every login and token, so it fails closed.
+   */
+  DASHBOARD_JWT_SECRET: envString()
+    .refine((value) => value.length >= JWT_SECRET_MIN_LENGTH, {
+      message: `must be at least ${JWT_SECRET_MIN_LENGTH} characters`,
+    })
+    .optional(),
+  /** Lifetime of an access token: one shift, so a supervisor logs in once a day. */
+  DASHBOARD_JWT_TTL_MINUTES: envInteger({ min: 1, max: 7 * 24 * 60 }).default(480),
+  /** Created at start as an admin when no user of that name exists (its password is then never reset). */
+  DASHBOARD_ADMIN_USER: envString()
+    .refine((value) => /^[a-z0-9_.@-]{1,64}$/.test(value), {
+      message: 'must be 1-64 characters of a-z 0-9 _ . @ -',
+    })
+    .optional(),
+  DASHBOARD_ADMIN_PASSWORD: envString()
+    .refine((value) => value.length >= ADMIN_PASSWORD_MIN_LENGTH, {
+      message: `must be at least ${ADMIN_PASSWORD_MIN_LENGTH} characters`,
+    })
+    .optional(),
+  /** Login attempts allowed per client address within the window. */
+  DASHBOARD_LOGIN_RATE_LIMIT: envInteger({ min: 1, max: 10_000 }).default(10),
+  DASHBOARD_LOGIN_RATE_WINDOW_SECONDS: envInteger({ min: 1, max: 86_400 }).default(60),
+  /**
+   * How far back each replica replays the call events stream at start to rebuild its picture of
+   * the calls in progress; calls that began earlier appear with their next event.
+   */
+  DASHBOARD_LIVE_REPLAY_MINUTES: envInteger({ min: 0, max: 24 * 60 }).default(120),
+  /** A call with no event and no stream sample for this long is dropped from the live view. */
+  DASHBOARD_LIVE_IDLE_MINUTES: envInteger({ min: 1, max: 7 * 24 * 60 }).default(240),
+  /** Packet loss over the last sample interval at or above which a stream counts as degraded. */
+  DASHBOARD_DEGRADED_LOSS_PERCENT: envInteger({ min: 0, max: 100 }).default(2),
+  /** Interarrival jitter at or above which a stream counts as degraded. */
+  DASHBOARD_DEGRADED_JITTER_MS: envInteger({ min: 1, max: 10_000 }).default(40),
+  /**
+   * call-logger's RECORDINGS_DIR as mounted here, when it is mounted elsewhere than where
+   * call-logger wrote it; unset, each recording is read from the path call-logger stored.
+   */
+  DASHBOARD_RECORDINGS_DIR: envString().optional(),
 };
 
 export type DashboardApiConfig = EnvOf<typeof dashboardApiEnv>;
+
+/** Loads and cross-checks the settings (the admin user and password come together or not at all). */
+export function loadDashboardApiConfig(options: LoadConfigOptions = {}): DashboardApiConfig {
+  const config = loadConfig(dashboardApiEnv, options);
+  if (Boolean(config.DASHBOARD_ADMIN_USER) !== Boolean(config.DASHBOARD_ADMIN_PASSWORD)) {
+    const missing = config.DASHBOARD_ADMIN_USER
+      ? 'DASHBOARD_ADMIN_PASSWORD'
+      : 'DASHBOARD_ADMIN_USER';
+    throw new ConfigError([
+      { variable: missing, message: 'is required when the other initial admin setting is set' },
+    ]);
+  }
+  return config;
+}

@@ -1,42 +1,42 @@
-import { useEffect, useState } from 'react';
-import { BackendStatus, fetchBackendStatus } from './backend-status';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { LoginPage } from '../auth/login-page';
+import { SessionProvider, useSession } from '../auth/session-context';
+import { CallPage } from '../calls/call-page';
+import { HistoryPage } from '../history/history-page';
+import { AppLayout } from '../layout/app-layout';
+import { LiveCallsPage } from '../live/live-calls-page';
+import type { LiveFeed } from '../live/live-feed';
+import { MetricsPage } from '../metrics/metrics-page';
+import type { BackendStatus } from './backend-status';
 
-const POLL_MS = 5000;
+function Pages({ loadStatus }: { loadStatus?: () => Promise<BackendStatus> }) {
+  const { session } = useSession();
+  if (!session) return <LoginPage />;
+  return (
+    <AppLayout loadStatus={loadStatus}>
+      <Routes>
+        <Route path="/" element={<LiveCallsPage />} />
+        <Route path="/calls/:callId" element={<CallPage />} />
+        <Route path="/history" element={<HistoryPage />} />
+        {/* Not /metrics: that is dashboard-api's Prometheus endpoint on the same origin. */}
+        <Route path="/stats" element={<MetricsPage />} />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    </AppLayout>
+  );
+}
 
-const LABELS: Record<BackendStatus['state'], string> = {
-  checking: 'Checking the bridge…',
-  ready: 'Bridge ready',
-  degraded: 'Bridge degraded',
-  unreachable: 'dashboard-api unreachable',
-};
-
+/** The dashboard: login, then the live view, call pages, history and metrics (inside a router). */
 export function App({
-  loadStatus = fetchBackendStatus,
+  loadStatus,
+  createFeed,
 }: {
   loadStatus?: () => Promise<BackendStatus>;
+  createFeed?: (token: string) => LiveFeed;
 }) {
-  const [status, setStatus] = useState<BackendStatus>({ state: 'checking', down: [] });
-
-  useEffect(() => {
-    let active = true;
-    const refresh = () => void loadStatus().then((next) => active && setStatus(next));
-    refresh();
-    const timer = setInterval(refresh, POLL_MS);
-    return () => {
-      active = false;
-      clearInterval(timer);
-    };
-  }, [loadStatus]);
-
   return (
-    <main className="shell">
-      <header>
-        <h1>Audio Streaming Bridge</h1>
-        <p role="status" data-state={status.state} className={`status status-${status.state}`}>
-          {LABELS[status.state]}
-          {status.down.length > 0 && <span>: {status.down.join(', ')} down</span>}
-        </p>
-      </header>
-    </main>
+    <SessionProvider createFeed={createFeed}>
+      <Pages loadStatus={loadStatus} />
+    </SessionProvider>
   );
 }

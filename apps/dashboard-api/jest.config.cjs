@@ -1,0 +1,3 @@
+module.exports = require('../../jest.preset.cjs').createJestConfig(__dirname, {
+  testTimeout: 30_000,
+});

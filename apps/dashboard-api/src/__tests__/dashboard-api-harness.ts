@@ -1,0 +1,307 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  CALL_RECORD_ENTITIES,
+  CALL_RECORD_MIGRATIONS,
+  CALL_RECORDS_MIGRATIONS_TABLE,
+} from '@asb/call-records';
+import { io, Socket } from 'socket.io-client';
+import { callEventsStreamEnv, loadConfig } from '@asb/config';
+import {
+  CallEvent,
+  encodeCallEvent,
+  randomEventId,
+  SCHEMA_VERSION,
+  STREAM_STATS_MAX_BYTES,
+  statsSubject,
+  StreamStats,
+  streamStatsSchema,
+} from '@asb/contracts';
+import { DatabaseConnector } from '@asb/database';
+import { provisionCallEventsStream, publishJson } from '@asb/nats';
+import { freePort, NatsTestServer, POSTGRES_ADMIN_URL } from '@asb/testing';
+import { AppModule } from '../app/app.module';
+import { configureApp } from '../app/configure-app';
+import { loadDashboardApiConfig } from '../config/dashboard-api.config';
+import { CallEventFeed } from '../live/call-event-feed.service';
+import { LIVE_NAMESPACE } from '../realtime/live-namespace.constant';
+import { InitialAdminService } from '../users/initial-admin.service';
+
+/**
+ * Test support: a private nats-server with the call events stream, a fresh database per spec
+ * file, and dashboard-api built from its real AppModule listening on a free port, so tests
+ * speak HTTP and socket.io to it exactly as the dashboard does.
+ */
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export const ADMIN = { username: 'root', password: 'correct horse battery' };
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'a condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Drops and creates a database, so a spec file starts from an empty schema. */
+export async function freshDatabase(name: string): Promise<string> {
+  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates the call records schema as call-logger does, for tests that read call records. */
+export async function createCallRecordTables(databaseUrl: string): Promise<void> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    entities: CALL_RECORD_ENTITIES,
+    migrations: CALL_RECORD_MIGRATIONS,
+    migrationsTableName: CALL_RECORDS_MIGRATIONS_TABLE,
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations();
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export class TestNats {
+  private constructor(
+    private readonly server: NatsTestServer,
+    readonly nc: NatsConnection,
+  ) {}
+
+  static async start(): Promise<TestNats> {
+    const server = new NatsTestServer(await freePort());
+    await server.start();
+    const nc = await connect({ servers: server.url });
+    await provisionCallEventsStream(
+      await nc.jetstreamManager(),
+      loadConfig(callEventsStreamEnv, { env: {} }),
+    );
+    return new TestNats(server, nc);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async publishEvent(event: CallEvent): Promise<void> {
+    const { subject, data } = encodeCallEvent(event);
+    await this.nc.jetstream().publish(subject, data, { msgID: event.eventId });
+  }
+
+  publishStats(stats: StreamStats): void {
+    publishJson(
+      this.nc,
+      statsSubject(stats.callId, stats.track),
+      streamStatsSchema,
+      stats,
+      STREAM_STATS_MAX_BYTES,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.nc.close();
+    await this.server.dispose();
+  }
+}
+
+let counter = 0;
+export function uniqueCallId(prefix = 'call'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now()}-${counter}`;
+}
+
+/** Builders of valid contract messages for a synthetic call. */
+export class SyntheticCall {
+  constructor(
+    readonly callId = uniqueCallId(),
+    readonly vicidial = {
+      callCode: 'V1124150300000012345',
+      callType: 'V',
+      leadId: 12345,
+      campaign: 'SALES',
+      agent: 'agent007',
+    },
+  ) {}
+
+  private base(at: Date) {
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      eventId: randomEventId(),
+      occurredAt: at.toISOString(),
+      callId: this.callId,
+      server: 'pbx1',
+      channelId: '1732451234.56',
+      channelName: 'SIP/trunk-00000001',
+    };
+  }
+
+  started(at = new Date()): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'started',
+      direction: 'outbound',
+      channelState: 'Ring',
+      callerNumber: '5551234567',
+      calleeNumber: '5557654321',
+      vicidial: this.vicidial,
+    };
+  }
+
+  answered(at = new Date()): CallEvent {
+    return { ...this.base(at), event: 'answered', vicidial: this.vicidial };
+  }
+
+  tapStarted(track: 'caller' | 'agent', at = new Date()): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'tap_started',
+      track,
+      codec: 'ulaw',
+      sampleRate: 8000,
+      gateway: { gatewayId: 'gw1', host: '127.0.0.1', port: 40000 },
+      snoopChannelId: `asb-s-${this.callId}-${track}`,
+      externalMediaChannelId: `asb-e-${this.callId}-${track}`,
+      bridgeId: `asb-b-${this.callId}-${track}`,
+    };
+  }
+
+  ended(at = new Date()): CallEvent {
+    return { ...this.base(at), event: 'ended', cause: 16, causeText: 'Normal Clearing' };
+  }
+
+  stats(track: 'caller' | 'agent', fields: Partial<StreamStats> = {}): StreamStats {
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      callId: this.callId,
+      track,
+      gatewayId: 'gw1',
+      codec: 'ulaw',
+      sampleRate: 8000,
+      sampledAt: new Date().toISOString(),
+      packets: 50,
+      bytes: 8000,
+      lost: 0,
+      duplicates: 0,
+      reordered: 0,
+      late: 0,
+      rejected: 0,
+      jitterMs: 1.5,
+      lastPacketAgeMs: 20,
+      levelDbfs: -20,
+      stalled: false,
+      ...fields,
+    };
+  }
+}
+
+export interface TestApi {
+  app: INestApplication;
+  baseUrl: string;
+  close(): Promise<void>;
+  /** fetch with an optional bearer token; JSON bodies are encoded. */
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  login(username: string, password: string): Promise<string>;
+  socket(token?: string): Socket;
+}
+
+export async function startApi(
+  nats: TestNats,
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+  { waitForDatabase = true } = {},
+): Promise<TestApi> {
+  const port = await freePort();
+  const config = loadDashboardApiConfig({
+    env: {
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      NATS_SERVERS: nats.url,
+      NATS_RECONNECT_WAIT_MS: '100',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'silent',
+      DASHBOARD_JWT_SECRET: TEST_JWT_SECRET,
+      DASHBOARD_ADMIN_USER: ADMIN.username,
+      DASHBOARD_ADMIN_PASSWORD: ADMIN.password,
+      DASHBOARD_LOGIN_RATE_LIMIT: '1000',
+      ...env,
+    },
+  });
+  const app = await NestFactory.create(AppModule.register(config), { logger: false });
+  configureApp(app);
+  await app.listen(port, '127.0.0.1');
+  if (waitForDatabase) {
+    await app.get(DatabaseConnector).ready;
+    await app.get(InitialAdminService).done;
+  }
+  await app.get(CallEventFeed).caughtUp;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const sockets: Socket[] = [];
+  const api: TestApi = {
+    app,
+    baseUrl,
+    async close() {
+      sockets.forEach((socket) => socket.disconnect());
+      await app.close();
+    },
+    request(method, path, options = {}) {
+      return fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    },
+    async login(username, password) {
+      const response = await api.request('POST', '/api/v1/auth/login', {
+        body: { username, password },
+      });
+      if (response.status !== 200)
+        throw new Error(`login failed: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { accessToken: string }).accessToken;
+    },
+    socket(token) {
+      const socket = io(`${baseUrl}${LIVE_NAMESPACE}`, {
+        transports: ['websocket'],
+        auth: token === undefined ? {} : { token },
+        reconnection: false,
+        forceNew: true,
+      });
+      sockets.push(socket);
+      return socket;
+    },
+  };
+  return api;
+}

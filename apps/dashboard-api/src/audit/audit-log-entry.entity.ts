@@ -1,0 +1,43 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export const AUDIT_ACTIONS = [
+  'login_succeeded',
+  'login_failed',
+  'live_listen_started',
+  'live_listen_stopped',
+  'recording_downloaded',
+  'user_created',
+  'user_updated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Append-only: nothing in the service updates or deletes a row. */
+@Entity({ name: 'audit_log' })
+@Index('audit_log_occurred_at_idx', ['occurredAt'])
+@Index('audit_log_call_id_idx', ['callId'])
+export class AuditLogEntry {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz', default: () => 'now()' })
+  occurredAt!: Date;
+
+  @Column({ type: 'text' })
+  action!: AuditAction;
+
+  /** Null for a failed login by an unknown name; the name is kept in `username` either way. */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId!: string | null;
+
+  @Column({ type: 'text' })
+  username!: string;
+
+  @Column({ name: 'call_id', type: 'text', nullable: true })
+  callId!: string | null;
+
+  @Column({ name: 'client_address', type: 'text', nullable: true })
+  clientAddress!: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  detail!: Record<string, unknown>;
+}

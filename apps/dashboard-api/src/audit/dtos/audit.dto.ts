@@ -1,0 +1,48 @@
+import { callIdSchema } from '@asb/contracts';
+import { z } from 'zod';
+import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
+
+export const auditQuerySchema = z.strictObject({
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  callId: callIdSchema.optional(),
+  username: z.string().max(64).optional(),
+  before: z
+    .string()
+    .regex(/^[1-9][0-9]{0,17}$/, 'must be an entry id')
+    .optional()
+    .describe('id of the last entry of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const auditEntryViewSchema = z.object({
+  id: z.string(),
+  occurredAt: z.iso.datetime(),
+  action: z.enum(AUDIT_ACTIONS),
+  userId: z.uuid().nullable(),
+  username: z.string(),
+  callId: z.string().nullable(),
+  clientAddress: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+export const auditPageSchema = z.object({
+  entries: z.array(auditEntryViewSchema),
+  nextBefore: z.string().nullable(),
+});
+export type AuditPage = z.infer<typeof auditPageSchema>;
+
+export function toAuditPage(entries: AuditLogEntry[], limit: number): AuditPage {
+  return {
+    entries: entries.map((entry) => ({
+      id: String(entry.id),
+      occurredAt: entry.occurredAt.toISOString(),
+      action: entry.action,
+      userId: entry.userId,
+      username: entry.username,
+      callId: entry.callId,
+      clientAddress: entry.clientAddress,
+      detail: entry.detail,
+    })),
+    nextBefore: entries.length === limit ? String(entries[entries.length - 1].id) : null,
+  };
+}

@@ -1,0 +1,2 @@
+/** Name of the throttler that limits login attempts per client address. */
+export const LOGIN_THROTTLER = 'login';

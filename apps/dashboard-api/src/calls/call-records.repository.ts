@@ -1,0 +1,291 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import type { RecordingTrack } from '@asb/call-records';
+import { isDatabaseUnavailable } from '../http/is-database-unavailable.util';
+import { intervalLossPercent } from '../live/classify-stream-health.util';
+import { CallRecordsUnavailable } from './call-records-unavailable.error';
+import type { CallQuery } from './dtos/call-query.dto';
+import type { CallSummary, HealthSeries, RecordingView, StreamView } from './dtos/call-views.dto';
+import type { CallCursor } from './utils/call-cursor.util';
+
+const UNDEFINED_TABLE = '42P01';
+
+/** The sort key of each sort, as SQL and as the text a cursor carries. */
+const SORT_KEYS = {
+  startedAt: { expression: 'c.started_at', cast: 'timestamptz' },
+  durationMs: { expression: 'COALESCE(c.duration_ms, -1)', cast: 'integer' },
+} as const;
+
+const CALL_COLUMNS = `
+  c.call_id, c.server, c.direction, c.state, c.caller_number, c.caller_name, c.callee_number,
+  c.vicidial_call_code, c.vicidial_call_type, c.lead_id, c.campaign, c.agent,
+  c.started_at, c.answered_at, c.ended_at, c.duration_ms, c.talk_ms,
+  c.hangup_cause, c.hangup_cause_text, c.tapped,
+  r.state AS recording_state, r.duration_ms AS recording_duration_ms,
+  r.size_bytes AS recording_size_bytes`;
+
+type Row = Record<string, unknown>;
+
+const iso = (value: unknown): string | null => (value ? (value as Date).toISOString() : null);
+const num = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+
+function toCallSummary(row: Row): CallSummary {
+  return {
+    callId: row['call_id'] as string,
+    server: row['server'] as string,
+    direction: row['direction'] as string | null,
+    state: row['state'] as CallSummary['state'],
+    callerNumber: row['caller_number'] as string | null,
+    callerName: row['caller_name'] as string | null,
+    calleeNumber: row['callee_number'] as string | null,
+    vicidial: {
+      callCode: row['vicidial_call_code'] as string | null,
+      callType: row['vicidial_call_type'] as string | null,
+      leadId: num(row['lead_id']),
+      campaign: row['campaign'] as string | null,
+      agent: row['agent'] as string | null,
+    },
+    startedAt: iso(row['started_at']) as string,
+    answeredAt: iso(row['answered_at']),
+    endedAt: iso(row['ended_at']),
+    durationMs: num(row['duration_ms']),
+    talkMs: num(row['talk_ms']),
+    hangupCause: num(row['hangup_cause']),
+    hangupCauseText: row['hangup_cause_text'] as string | null,
+    tapped: Boolean(row['tapped']),
+    recording: row['recording_state']
+      ? {
+          state: row['recording_state'] as 'recording' | 'complete' | 'failed',
+          durationMs: num(row['recording_duration_ms']),
+          sizeBytes: num(row['recording_size_bytes']),
+        }
+      : null,
+  };
+}
+
+/** A WHERE clause built from optional filters, with numbered parameters. */
+class Conditions {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(sql: (placeholder: string) => string, value: unknown): void {
+    this.params.push(value);
+    this.parts.push(sql(`$${this.params.length}`));
+  }
+
+  addRaw(sql: string): void {
+    this.parts.push(sql);
+  }
+
+  get where(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}
+
+export interface CallPageRows {
+  calls: CallSummary[];
+  /** Sort key of each row, for the cursor of the last one. */
+  keys: string[];
+}
+
+export interface RecordingFile extends RecordingView {
+  path: string;
+  fileName: string;
+}
+
+/**
+ * Reads the call records that call-logger writes (tables calls, call_events, streams,
+ * stream_health_samples, recordings). Read-only: dashboard-api never writes or migrates them.
+ */
+@Injectable()
+export class CallRecordsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private async query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    if (!this.dataSource.isInitialized)
+      throw new CallRecordsUnavailable('the database is not connected');
+    try {
+      return (await this.dataSource.query(sql, params)) as Row[];
+    } catch (error) {
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (error instanceof QueryFailedError && code === UNDEFINED_TABLE) {
+        throw new CallRecordsUnavailable('call-logger has not created them yet');
+      }
+      if (isDatabaseUnavailable(error)) throw new CallRecordsUnavailable((error as Error).message);
+      throw error;
+    }
+  }
+
+  async findCalls(query: CallQuery, cursor: CallCursor | undefined): Promise<CallPageRows> {
+    const conditions = new Conditions();
+    if (query.state === 'active') conditions.addRaw(`c.state <> 'ended'`);
+    else if (query.state) conditions.add((p) => `c.state = ${p}`, query.state);
+    if (query.answered !== undefined) {
+      conditions.addRaw(`c.answered_at IS ${query.answered ? 'NOT NULL' : 'NULL'}`);
+    }
+    if (query.from) conditions.add((p) => `c.started_at >= ${p}`, query.from);
+    if (query.to) conditions.add((p) => `c.started_at < ${p}`, query.to);
+    if (query.number) {
+      // Only digits, +, * and # pass validation, so the value needs no LIKE escaping.
+      conditions.add(
+        (p) => `(c.caller_number LIKE ${p} OR c.callee_number LIKE ${p})`,
+        `${query.number}%`,
+      );
+    }
+    if (query.leadId !== undefined) conditions.add((p) => `c.lead_id = ${p}`, query.leadId);
+    if (query.campaign) conditions.add((p) => `c.campaign = ${p}`, query.campaign);
+    if (query.agent) conditions.add((p) => `c.agent = ${p}`, query.agent);
+    if (query.server) conditions.add((p) => `c.server = ${p}`, query.server);
+
+    const descending = query.sort.startsWith('-');
+    const key = SORT_KEYS[query.sort.replace('-', '') as keyof typeof SORT_KEYS];
+    const direction = descending ? 'DESC' : 'ASC';
+    if (cursor) {
+      conditions.params.push(cursor.key, cursor.callId);
+      const n = conditions.params.length;
+      conditions.addRaw(
+        `(${key.expression}, c.call_id) ${descending ? '<' : '>'} ($${n - 1}::${key.cast}, $${n})`,
+      );
+    }
+    conditions.params.push(query.limit);
+    const rows = await this.query(
+      `SELECT ${CALL_COLUMNS}, (${key.expression})::text AS sort_key
+         FROM calls c LEFT JOIN recordings r ON r.call_id = c.call_id
+         ${conditions.where}
+         ORDER BY ${key.expression} ${direction}, c.call_id ${direction}
+         LIMIT $${conditions.params.length}`,
+      conditions.params,
+    );
+    return { calls: rows.map(toCallSummary), keys: rows.map((row) => row['sort_key'] as string) };
+  }
+
+  async findCall(callId: string): Promise<CallSummary | undefined> {
+    const [row] = await this.query(
+      `SELECT ${CALL_COLUMNS} FROM calls c LEFT JOIN recordings r ON r.call_id = c.call_id
+        WHERE c.call_id = $1`,
+      [callId],
+    );
+    return row ? toCallSummary(row) : undefined;
+  }
+
+  async findEvents(callId: string, limit = 2000) {
+    const rows = await this.query(
+      `SELECT event_id, event_type, occurred_at, track, payload FROM call_events
+        WHERE call_id = $1 ORDER BY occurred_at, stream_sequence NULLS LAST LIMIT $2`,
+      [callId, limit],
+    );
+    return rows.map((row) => ({
+      eventId: row['event_id'] as string,
+      event: row['event_type'] as string,
+      occurredAt: iso(row['occurred_at']) as string,
+      track: row['track'] as string | null,
+      payload: row['payload'] as Record<string, unknown>,
+    }));
+  }
+
+  async findStreams(callId: string): Promise<StreamView[]> {
+    const rows = await this.query(`SELECT * FROM streams WHERE call_id = $1 ORDER BY track`, [
+      callId,
+    ]);
+    return rows.map((row) => ({
+      track: row['track'] as string,
+      state: row['state'] as StreamView['state'],
+      codec: row['codec'] as string | null,
+      sampleRate: num(row['sample_rate']),
+      gatewayId: row['gateway_id'] as string | null,
+      tapStartedAt: iso(row['tap_started_at']),
+      tapStoppedAt: iso(row['tap_stopped_at']),
+      stopReason: row['stop_reason'] as string | null,
+      failureStage: row['failure_stage'] as string | null,
+      failureError: row['failure_error'] as string | null,
+      packets: Number(row['packets']),
+      lost: Number(row['lost']),
+      lossPercent: Math.round(Number(row['loss_ratio']) * 1000) / 10,
+      jitterMs: num(row['jitter_ms']),
+      maxJitterMs: num(row['max_jitter_ms']),
+      levelDbfs: num(row['level_dbfs']),
+      stalled: Boolean(row['stalled']),
+      stallCount: Number(row['stall_count']),
+    }));
+  }
+
+  /** Each track's kept samples as columns, with the loss of each interval. */
+  async findHealthSeries(callId: string, limitPerCall = 20_000): Promise<HealthSeries[]> {
+    const rows = await this.query(
+      `SELECT track, sampled_at, packets, lost, jitter_ms, level_dbfs, stalled
+         FROM stream_health_samples WHERE call_id = $1 ORDER BY track, sampled_at LIMIT $2`,
+      [callId, limitPerCall],
+    );
+    const series = new Map<
+      string,
+      HealthSeries & { previous?: { packets: number; lost: number } }
+    >();
+    for (const row of rows) {
+      const track = row['track'] as string;
+      let entry = series.get(track);
+      if (!entry) {
+        entry = { track, sampledAt: [], lossPercent: [], jitterMs: [], levelDbfs: [], stalled: [] };
+        series.set(track, entry);
+      }
+      const counters = { packets: Number(row['packets']), lost: Number(row['lost']) };
+      entry.sampledAt.push(iso(row['sampled_at']) as string);
+      entry.lossPercent.push(intervalLossPercent(entry.previous, counters));
+      entry.jitterMs.push(Math.round(Number(row['jitter_ms']) * 10) / 10);
+      entry.levelDbfs.push(Math.round(Number(row['level_dbfs']) * 10) / 10);
+      entry.stalled.push(Boolean(row['stalled']));
+      entry.previous = counters;
+    }
+    return [...series.values()].map(({ previous: _previous, ...rest }) => rest);
+  }
+
+  async findRecording(callId: string): Promise<RecordingFile | undefined> {
+    const [row] = await this.query(`SELECT * FROM recordings WHERE call_id = $1`, [callId]);
+    if (!row) return undefined;
+    return {
+      state: row['state'] as RecordingView['state'],
+      path: row['path'] as string,
+      fileName: row['file_name'] as string,
+      format: row['format'] as string,
+      sampleRate: Number(row['sample_rate']),
+      channels: Number(row['channels']),
+      tracks: (row['tracks'] as RecordingTrack[]).map(({ track, channel }) => ({ track, channel })),
+      startedAt: iso(row['started_at']) as string,
+      endedAt: iso(row['ended_at']),
+      durationMs: num(row['duration_ms']),
+      sizeBytes: num(row['size_bytes']),
+      sha256: row['sha256'] ? String(row['sha256']).trim() : null,
+    };
+  }
+
+  async summary(since: Date) {
+    const [totals] = await this.query(
+      `SELECT count(*) AS calls,
+              count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
+              count(*) FILTER (WHERE state = 'ended' AND answered_at IS NULL) AS missed,
+              avg(duration_ms) FILTER (WHERE state = 'ended') AS average_duration_ms,
+              avg(talk_ms) FILTER (WHERE talk_ms IS NOT NULL) AS average_talk_ms
+         FROM calls WHERE started_at >= $1`,
+      [since],
+    );
+    const hours = await this.query(
+      `SELECT date_trunc('hour', started_at, 'UTC') AS hour, count(*) AS calls,
+              count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered
+         FROM calls WHERE started_at >= $1 GROUP BY 1 ORDER BY 1`,
+      [since],
+    );
+    return {
+      calls: Number(totals['calls']),
+      answered: Number(totals['answered']),
+      missed: Number(totals['missed']),
+      averageDurationMs: num(totals['average_duration_ms']),
+      averageTalkMs: num(totals['average_talk_ms']),
+      perHour: hours.map((row) => ({
+        hour: iso(row['hour']) as string,
+        calls: Number(row['calls']),
+        answered: Number(row['answered']),
+      })),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { SyntheticCall } from '../../__tests__/dashboard-api-harness';
+import { classifyStreamHealth, intervalLossPercent } from '../classify-stream-health.util';
+import type { CallChangeKind, EndedCall, StreamHealthUpdate } from '../live-call';
+import { LiveCallsStore } from '../live-calls.store';
+
+const THRESHOLDS = { degradedLossPercent: 2, degradedJitterMs: 40 };
+
+function storeWithLog() {
+  const store = new LiveCallsStore({ ...THRESHOLDS, idleMs: 60_000 });
+  const log: string[] = [];
+  store.subscribe({
+    callChanged: (kind: CallChangeKind, call) => log.push(`${kind} ${call.callId}`),
+    callEnded: (ended: EndedCall) => log.push(`ended ${ended.callId}`),
+    streamChanged: (update: StreamHealthUpdate) =>
+      log.push(`health ${update.track} ${update.health}`),
+  });
+  return { store, log };
+}
+
+describe('intervalLossPercent and classifyStreamHealth', () => {
+  it('judges loss over the last interval, and copes with restarted counters', () => {
+    expect(intervalLossPercent(undefined, { packets: 95, lost: 5 })).toBe(5);
+    expect(intervalLossPercent({ packets: 95, lost: 5 }, { packets: 145, lost: 5 })).toBe(0);
+    expect(intervalLossPercent({ packets: 950, lost: 50 }, { packets: 10, lost: 0 })).toBe(0);
+    expect(intervalLossPercent({ packets: 0, lost: 0 }, { packets: 0, lost: 0 })).toBe(0);
+  });
+
+  it('ranks stalled over degraded over healthy', () => {
+    expect(classifyStreamHealth({ stalled: true, jitterMs: 0 }, 0, THRESHOLDS)).toBe('stalled');
+    expect(classifyStreamHealth({ stalled: false, jitterMs: 45 }, 0, THRESHOLDS)).toBe('degraded');
+    expect(classifyStreamHealth({ stalled: false, jitterMs: 1 }, 2, THRESHOLDS)).toBe('degraded');
+    expect(classifyStreamHealth({ stalled: false, jitterMs: 1 }, 1.9, THRESHOLDS)).toBe('healthy');
+  });
+});
+
+describe('LiveCallsStore', () => {
+  it('follows a call from start to end and counts its streams', () => {
+    const { store, log } = storeWithLog();
+    const call = new SyntheticCall('c1');
+    store.applyEvent(call.started());
+    store.applyEvent(call.answered());
+    store.applyEvent(call.tapStarted('caller'));
+    store.applyEvent(call.tapStarted('agent'));
+    store.applyStats(call.stats('caller'));
+    store.applyStats(call.stats('agent', { stalled: true }));
+    expect(store.counts()).toEqual({
+      active: 1,
+      ringing: 0,
+      answered: 1,
+      streams: { waiting: 0, healthy: 1, degraded: 0, stalled: 1 },
+    });
+    store.applyEvent(call.ended());
+    expect(log).toEqual([
+      'started c1',
+      'answered c1',
+      'updated c1',
+      'updated c1',
+      'health caller healthy',
+      'health agent stalled',
+      'ended c1',
+    ]);
+    expect(store.size).toBe(0);
+  });
+
+  it('does not bring an ended call back with late samples or events', () => {
+    const { store, log } = storeWithLog();
+    const call = new SyntheticCall('c2');
+    store.applyEvent(call.started());
+    store.applyEvent(call.ended());
+    store.applyStats(call.stats('caller'));
+    store.applyEvent(call.tapStarted('caller'));
+    expect(store.size).toBe(0);
+    expect(log).toEqual(['started c2', 'ended c2']);
+  });
+
+  it('builds a call seen first after its start (older than the replay), and fills in the start later', () => {
+    const { store } = storeWithLog();
+    const call = new SyntheticCall('c3');
+    store.applyEvent(call.answered(new Date('2025-01-01T10:00:05Z')));
+    expect(store.get('c3')).toMatchObject({
+      state: 'answered',
+      answeredAt: '2025-01-01T10:00:05.000Z',
+    });
+    store.applyEvent(call.started(new Date('2025-01-01T10:00:00Z')));
+    expect(store.get('c3')).toMatchObject({
+      state: 'answered',
+      startedAt: '2025-01-01T10:00:00.000Z',
+      callerNumber: '5551234567',
+    });
+  });
+
+  it('drops calls that went silent longer than the idle limit', () => {
+    const { store, log } = storeWithLog();
+    const call = new SyntheticCall('c4');
+    store.applyEvent(call.started(), 0);
+    expect(store.sweep(59_000)).toBe(0);
+    expect(store.sweep(61_000)).toBe(1);
+    expect(log.at(-1)).toBe('ended c4');
+  });
+});

@@ -1,0 +1,199 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Subscription } from 'nats';
+import type { Namespace, Socket } from 'socket.io';
+import {
+  callAudioWildcard,
+  ContractViolation,
+  parseAudioFrame,
+  parseAudioSubject,
+} from '@asb/contracts';
+import { NatsClient } from '@asb/nats';
+import { MetricsRegistry } from '@asb/observability';
+import { AuditService } from '../audit/audit.service';
+import type { AuthUser } from '../auth/auth-user';
+import type { EndedCall } from '../live/live-call';
+import { LiveCallsStore } from '../live/live-calls.store';
+import { AudioFrameMessage, SERVER_EVENTS } from './live-events';
+import { listenRoom } from './live-namespace.constant';
+
+export type ListenStopReason = 'stopped' | 'disconnected' | 'call_ended' | 'shutdown';
+
+interface Relay {
+  subscription: Subscription;
+  listeners: number;
+}
+
+/**
+ * Live listen: while at least one socket of this replica listens to a call, the replica
+ * subscribes to that call's audio and relays each frame, as binary, to the call's room. Every
+ * start and stop is in the audit log; a start whose audit entry cannot be written is refused.
+ */
+@Injectable()
+export class LiveListenService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(LiveListenService.name);
+  private namespace?: Namespace;
+  private readonly relays = new Map<string, Relay>();
+  /** Per socket: the calls it listens to and since when. */
+  private readonly sessions = new Map<Socket, Map<string, number>>();
+  private unsubscribe?: () => void;
+  private readonly frames;
+  private readonly invalid;
+  private readonly active;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly store: LiveCallsStore,
+    private readonly audit: AuditService,
+    metrics: MetricsRegistry,
+  ) {
+    this.frames = metrics.counter({
+      name: 'dashboard_listen_frames_relayed_total',
+      help: 'Audio frames relayed to live listeners',
+    });
+    this.invalid = metrics.counter({
+      name: 'dashboard_live_invalid_messages_total',
+      help: 'Messages refused by the live view, by subject kind and reason',
+      labelNames: ['kind', 'reason'],
+    });
+    this.active = metrics.gauge({
+      name: 'dashboard_listen_calls',
+      help: 'Calls whose audio this replica relays to at least one listener',
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.store.subscribe({
+      callChanged: () => undefined,
+      streamChanged: () => undefined,
+      callEnded: (ended) => void this.endCall(ended),
+    });
+  }
+
+  attach(namespace: Namespace): void {
+    this.namespace = namespace;
+  }
+
+  isListening(socket: Socket, callId: string): boolean {
+    return this.sessions.get(socket)?.has(callId) ?? false;
+  }
+
+  /** Joins the socket to the call's audio; the audit entry is written first. */
+  async start(socket: Socket, user: AuthUser, callId: string): Promise<void> {
+    if (this.isListening(socket, callId)) return;
+    await this.audit.record({
+      action: 'live_listen_started',
+      user,
+      callId,
+      clientAddress: socket.handshake.address,
+    });
+    let calls = this.sessions.get(socket);
+    if (!calls) this.sessions.set(socket, (calls = new Map()));
+    calls.set(callId, Date.now());
+    await socket.join(listenRoom(callId));
+    this.retain(callId);
+    // The reply waits until the server has the subscription, so no frame after it is missed.
+    await this.nats.connection.flush();
+  }
+
+  async stop(
+    socket: Socket,
+    user: AuthUser,
+    callId: string,
+    reason: ListenStopReason,
+  ): Promise<void> {
+    const calls = this.sessions.get(socket);
+    const since = calls?.get(callId);
+    if (since === undefined) return;
+    calls?.delete(callId);
+    if (calls?.size === 0) this.sessions.delete(socket);
+    await socket.leave(listenRoom(callId));
+    this.release(callId);
+    await this.audit
+      .record({
+        action: 'live_listen_stopped',
+        user,
+        callId,
+        clientAddress: socket.handshake.address,
+        detail: { reason, seconds: Math.round((Date.now() - since) / 1000) },
+      })
+      .catch((error: unknown) => this.logger.warn((error as Error).message));
+  }
+
+  async stopAll(socket: Socket, user: AuthUser, reason: ListenStopReason): Promise<void> {
+    const calls = [...(this.sessions.get(socket)?.keys() ?? [])];
+    await Promise.all(calls.map((callId) => this.stop(socket, user, callId, reason)));
+  }
+
+  private async endCall(ended: EndedCall): Promise<void> {
+    if (!this.relays.has(ended.callId)) return;
+    this.namespace?.to(listenRoom(ended.callId)).emit(SERVER_EVENTS.listenEnded, {
+      callId: ended.callId,
+    });
+    const listeners = [...this.sessions].filter(([, calls]) => calls.has(ended.callId));
+    await Promise.all(
+      listeners.map(([socket]) =>
+        this.stop(socket, socket.data.user as AuthUser, ended.callId, 'call_ended'),
+      ),
+    );
+  }
+
+  private retain(callId: string): void {
+    const relay = this.relays.get(callId);
+    if (relay) {
+      relay.listeners += 1;
+      return;
+    }
+    const room = listenRoom(callId);
+    const subscription = this.nats.connection.subscribe(callAudioWildcard(callId), {
+      callback: (error, message) => {
+        if (error || !this.namespace) return;
+        try {
+          const { track } = parseAudioSubject(message.subject);
+          const frame = parseAudioFrame(
+            (name) => message.headers?.get(name) || undefined,
+            message.data,
+          );
+          const meta: AudioFrameMessage = {
+            callId,
+            track,
+            sequence: frame.sequence,
+            timestamp: frame.timestamp,
+            sampleRate: frame.sampleRate,
+            frameMs: frame.frameMs,
+          };
+          this.namespace.to(room).emit(SERVER_EVENTS.audio, meta, Buffer.from(frame.pcm));
+          this.frames.inc();
+        } catch (violation) {
+          if (!(violation instanceof ContractViolation)) throw violation;
+          this.invalid.inc({ kind: 'audio', reason: violation.reason });
+        }
+      },
+    });
+    this.relays.set(callId, { subscription, listeners: 1 });
+    this.active.set(this.relays.size);
+  }
+
+  private release(callId: string): void {
+    const relay = this.relays.get(callId);
+    if (!relay) return;
+    relay.listeners -= 1;
+    if (relay.listeners > 0) return;
+    relay.subscription.unsubscribe();
+    this.relays.delete(callId);
+    this.active.set(this.relays.size);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    await Promise.all(
+      [...this.sessions.keys()].map((socket) =>
+        this.stopAll(socket, socket.data.user as AuthUser, 'shutdown'),
+      ),
+    );
+  }
+}

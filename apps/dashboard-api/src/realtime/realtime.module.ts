@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { LiveModule } from '../live/live.module';
+import { LiveBroadcaster } from './live-broadcaster.service';
+import { LiveListenService } from './live-listen.service';
+import { LiveGateway } from './live.gateway';
+
+@Module({
+  imports: [LiveModule, AuditModule],
+  providers: [LiveGateway, LiveBroadcaster, LiveListenService],
+})
+export class RealtimeModule {}

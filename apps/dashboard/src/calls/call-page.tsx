@@ -1,0 +1,184 @@
+import { useMemo } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import type { CallDetail, HealthSeries } from '../api/api-types';
+import { useApiResource } from '../api/use-api-resource';
+import { ChartSeries, TimeSeriesChart } from '../charts/time-series-chart';
+import { callTypeLabel, formatDuration, formatTime } from '../format/format';
+import { TrackHealth } from '../live/health-badge';
+import { useLiveFeed } from '../live/use-live-feed';
+import { useNow } from '../live/use-now';
+import { ListenButton } from '../listen/listen-button';
+import { RecordingPlayer } from './recording-player';
+
+const TRACK_COLORS: Record<string, string> = {
+  caller: '#2563eb',
+  agent: '#d97706',
+  mixed: '#059669',
+};
+
+function seriesOf(health: HealthSeries[], field: 'lossPercent' | 'jitterMs' | 'levelDbfs') {
+  // Tracks are sampled at slightly different instants: one time axis, each track its points.
+  const times = [...new Set(health.flatMap((h) => h.sampledAt))].sort();
+  const index = new Map(times.map((t, i) => [t, i]));
+  const series: ChartSeries[] = health.map((h) => {
+    const values: Array<number | null> = new Array(times.length).fill(null);
+    h.sampledAt.forEach((t, i) => (values[index.get(t) as number] = h[field][i]));
+    return { label: h.track, values, color: TRACK_COLORS[h.track] ?? '#7c3aed' };
+  });
+  return { times: times.map((t) => Date.parse(t) / 1000), series };
+}
+
+function EventTimeline({ detail }: { detail: CallDetail }) {
+  const start = Date.parse(detail.call.startedAt);
+  return (
+    <ol className="timeline" aria-label="Event timeline">
+      {detail.events.map((event) => (
+        <li key={event.eventId} data-event={event.event}>
+          <span className="timeline-offset">
+            +{formatDuration(Date.parse(event.occurredAt) - start)}
+          </span>
+          <strong>{event.event.replace('_', ' ')}</strong>
+          {event.track && <span className="muted"> {event.track}</span>}
+          <span className="muted"> {formatTime(event.occurredAt)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** One call: its live state if in progress, the recorded timeline, stream health and recording. */
+export function CallPage() {
+  const { callId = '' } = useParams();
+  const feed = useLiveFeed();
+  const now = useNow(1000) + (feed?.model.clockOffsetMs ?? 0);
+  const live = feed?.model.calls.get(callId);
+  const { data: detail, error } = useApiResource<CallDetail>(
+    `/api/v1/calls/${encodeURIComponent(callId)}`,
+    live ? 5000 : undefined,
+  );
+  const charts = useMemo(
+    () =>
+      detail && detail.health.length > 0
+        ? {
+            loss: seriesOf(detail.health, 'lossPercent'),
+            jitter: seriesOf(detail.health, 'jitterMs'),
+            level: seriesOf(detail.health, 'levelDbfs'),
+          }
+        : undefined,
+    [detail],
+  );
+  const call = detail?.call;
+  const vicidial = call?.vicidial ?? live?.vicidial;
+
+  return (
+    <section className="page">
+      <header className="page-header">
+        <h2>
+          Call <code>{callId}</code>
+        </h2>
+        {live ? (
+          <span className="state state-live" data-testid="call-live">
+            live · {live.state} ·{' '}
+            {formatDuration(now - Date.parse(live.answeredAt ?? live.startedAt))}
+          </span>
+        ) : (
+          call && <span className={`state state-${call.state}`}>{call.state}</span>
+        )}
+        {live && <ListenButton callId={callId} />}
+        <Link to="/history">History</Link>
+      </header>
+
+      {error && !(error.status === 404 && live) && (
+        <p className="error-text" role="alert">
+          {error.status === 404 ? 'No record of this call yet.' : error.message}
+        </p>
+      )}
+
+      <dl className="facts">
+        <dt>Number</dt>
+        <dd>
+          {call?.callerNumber ?? live?.callerNumber ?? '—'} →{' '}
+          {call?.calleeNumber ?? live?.calleeNumber ?? '—'}
+        </dd>
+        <dt>Type</dt>
+        <dd>{callTypeLabel(vicidial?.callType)}</dd>
+        <dt>Lead</dt>
+        <dd>{vicidial?.leadId ?? '—'}</dd>
+        <dt>Campaign</dt>
+        <dd>{vicidial?.campaign ?? '—'}</dd>
+        <dt>Agent</dt>
+        <dd>{vicidial?.agent ?? '—'}</dd>
+        <dt>Started</dt>
+        <dd>{formatTime(call?.startedAt ?? live?.startedAt)}</dd>
+        <dt>Duration</dt>
+        <dd>
+          {call?.durationMs !== null && call?.durationMs !== undefined
+            ? formatDuration(call.durationMs)
+            : '—'}
+        </dd>
+        <dt>Hang-up</dt>
+        <dd>{call?.hangupCauseText ?? '—'}</dd>
+      </dl>
+
+      {live && (
+        <div className="live-tracks">
+          <TrackHealth track={live.tracks.caller} label="caller" />
+          <TrackHealth track={live.tracks.agent} label="agent" />
+        </div>
+      )}
+
+      {detail && (
+        <div className="call-grid">
+          <div>
+            <h3>Timeline</h3>
+            <EventTimeline detail={detail} />
+            <h3>Streams</h3>
+            <table className="simple-table">
+              <thead>
+                <tr>
+                  <th>Track</th>
+                  <th>Tap</th>
+                  <th>Codec</th>
+                  <th>Packets</th>
+                  <th>Loss</th>
+                  <th>Jitter (max)</th>
+                  <th>Stalls</th>
+                </tr>
+              </thead>
+              <tbody>
+                {detail.streams.map((s) => (
+                  <tr key={s.track}>
+                    <td>{s.track}</td>
+                    <td>{s.state === 'failed' ? `failed at ${s.failureStage}` : s.state}</td>
+                    <td>
+                      {s.codec} {s.sampleRate}
+                    </td>
+                    <td>{s.packets}</td>
+                    <td>{s.lossPercent}%</td>
+                    <td>
+                      {s.jitterMs ?? '—'} ({s.maxJitterMs ?? '—'}) ms
+                    </td>
+                    <td>{s.stallCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <h3>Recording</h3>
+            <RecordingPlayer callId={callId} recording={detail.recording} />
+          </div>
+          <div>
+            {charts ? (
+              <>
+                <TimeSeriesChart title="Packet loss" unit="%" {...charts.loss} />
+                <TimeSeriesChart title="Jitter" unit="ms" {...charts.jitter} />
+                <TimeSeriesChart title="Level" unit="dBFS" {...charts.level} />
+              </>
+            ) : (
+              <p className="muted">No stream health samples recorded.</p>
+            )}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

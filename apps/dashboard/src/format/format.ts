@@ -1,0 +1,50 @@
+/** h:mm:ss or m:ss of a duration; — when unknown. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0
+    ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}`
+    : `${minutes}:${seconds}`;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** VICIdial's call type letter in words. */
+export function callTypeLabel(letter: string | null | undefined): string {
+  switch (letter) {
+    case 'V':
+      return 'auto-dial';
+    case 'M':
+      return 'manual';
+    case 'Y':
+      return 'inbound';
+    case undefined:
+    case null:
+    case '':
+      return '—';
+    default:
+      return letter;
+  }
+}
+
+export function formatPercent(ratio: number | null | undefined): string {
+  return ratio === null || ratio === undefined ? '—' : `${Math.round(ratio * 1000) / 10}%`;
+}
+
+/** Width (0-100%) of a level meter for a dBFS value: -60 dBFS and below is empty. */
+export function levelToPercent(dbfs: number | null | undefined): number {
+  if (dbfs === null || dbfs === undefined) return 0;
+  return Math.max(0, Math.min(100, ((dbfs + 60) / 60) * 100));
+}

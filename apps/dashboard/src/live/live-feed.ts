@@ -1,0 +1,116 @@
+import { io, Socket } from 'socket.io-client';
+import type {
+  AudioFrameMeta,
+  CallsMessage,
+  HealthMessage,
+  SnapshotMessage,
+} from '../api/api-types';
+import { LiveCallsModel } from './live-calls-model';
+
+export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'refused';
+
+export type AudioListener = (meta: AudioFrameMeta, pcm: ArrayBuffer) => void;
+
+export interface ListenReply {
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * The one socket.io connection of a logged-in dashboard (namespace /live, websocket only): it
+ * keeps the live model current and carries live-listen audio. React reads it through
+ * useSyncExternalStore; notifications are coalesced to one per animation frame, so a burst of
+ * batches costs one render.
+ */
+export class LiveFeed {
+  readonly model = new LiveCallsModel();
+  status: FeedStatus = 'connecting';
+  statusDetail = '';
+  private readonly socket: Socket;
+  private readonly listeners = new Set<() => void>();
+  private readonly audioListeners = new Set<AudioListener>();
+  private readonly listenEndedListeners = new Set<(callId: string) => void>();
+  private frame?: number;
+  private snapshotVersion = 0;
+
+  constructor(token: string, url = '/live') {
+    this.socket = io(url, { transports: ['websocket'], auth: { token } });
+    this.socket.on('connect', () => this.setStatus('live'));
+    this.socket.on('disconnect', () => this.setStatus('reconnecting'));
+    this.socket.on('connect_error', (error: Error) => this.setStatus('refused', error.message));
+    this.socket.on('snapshot', (message: SnapshotMessage) => {
+      this.model.applySnapshot(message);
+      this.changed();
+    });
+    this.socket.on('calls', (message: CallsMessage) => {
+      this.model.applyCalls(message);
+      this.changed();
+    });
+    this.socket.on('health', (message: HealthMessage) => {
+      this.model.applyHealth(message);
+      this.changed();
+    });
+    this.socket.on('audio', (meta: AudioFrameMeta, pcm: ArrayBuffer) => {
+      for (const listener of this.audioListeners) listener(meta, pcm);
+    });
+    this.socket.on('listen:ended', ({ callId }: { callId: string }) => {
+      for (const listener of this.listenEndedListeners) listener(callId);
+    });
+  }
+
+  private setStatus(status: FeedStatus, detail = ''): void {
+    this.status = status;
+    this.statusDetail = detail;
+    this.changed();
+  }
+
+  private changed(): void {
+    if (this.frame !== undefined) return;
+    const run = () => {
+      this.frame = undefined;
+      this.snapshotVersion += 1;
+      for (const listener of this.listeners) listener();
+    };
+    this.frame =
+      typeof requestAnimationFrame === 'function'
+        ? requestAnimationFrame(run)
+        : (setTimeout(run, 16) as unknown as number);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** Changes whenever the model or the status changed (for useSyncExternalStore). */
+  getVersion = (): number => this.snapshotVersion;
+
+  onAudio(listener: AudioListener): () => void {
+    this.audioListeners.add(listener);
+    return () => this.audioListeners.delete(listener);
+  }
+
+  /** The server stopped relaying a call's audio because the call ended. */
+  onListenEnded(listener: (callId: string) => void): () => void {
+    this.listenEndedListeners.add(listener);
+    return () => this.listenEndedListeners.delete(listener);
+  }
+
+  async listen(callId: string): Promise<ListenReply> {
+    return (await this.socket.timeout(5000).emitWithAck('listen:start', { callId })) as ListenReply;
+  }
+
+  async stopListening(callId: string): Promise<void> {
+    await this.socket
+      .timeout(5000)
+      .emitWithAck('listen:stop', { callId })
+      .catch(() => undefined);
+  }
+
+  close(): void {
+    this.socket.close();
+    if (this.frame !== undefined && typeof cancelAnimationFrame === 'function') {
+      cancelAnimationFrame(this.frame);
+    }
+  }
+}

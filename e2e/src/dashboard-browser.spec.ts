@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AckPolicy, connect, DeliverPolicy, NatsConnection } from 'nats';
+import type { Page } from 'playwright-core';
+import {
+  CALL_EVENTS_STREAM,
+  CALL_EVENTS_WILDCARD,
+  CallEvent,
+  decodeCallEvent,
+} from '@asb/contracts';
+import { BridgeStack } from './support/bridge-stack';
+import { TestBrowser } from './support/browser';
+import { freshDatabase } from './support/fresh-database';
+import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
+
+const ADMIN = { username: 'supervisor', password: 'e2e admin password' };
+
+interface SeenCall {
+  callId: string;
+  /** When this test saw the call's `started` event on NATS. */
+  startedSeenAt: number;
+  number: string;
+  answered: boolean;
+  ended: boolean;
+}
+
+/** Records, in the page, when each live row first appeared (ms since the epoch, page clock). */
+const WATCH_ROWS = `
+  window.__rowsSeen = {};
+  new MutationObserver(() => {
+    for (const row of document.querySelectorAll('[data-call-id]')) {
+      const id = row.getAttribute('data-call-id');
+      if (!(id in window.__rowsSeen)) window.__rowsSeen[id] = Date.now();
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+`;
+
+describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashboard-api -> Chromium', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const consumer = `e2e-dashboard-${suffix}`;
+  // A server name of its own: every callId of this test starts with it, whoever else uses NATS.
+  const server = `dash${suffix}`;
+  const recordingsDir = mkdtempSync(join(tmpdir(), 'asb-e2e-recordings-'));
+  let stack: BridgeStack;
+  let browser: TestBrowser;
+  let page: Page;
+  let nc: NatsConnection;
+  const seen = new Map<string, SeenCall>();
+  let calls: SeenCall[] = [];
+
+  const url = (path: string) => `${stack.dashboardApi?.baseUrl}${path}`;
+
+  async function scenario(spec: Record<string, unknown>): Promise<string> {
+    return (await stack.control<{ id: string }>('POST', '/sim/scenarios', spec)).id;
+  }
+
+  async function scenarioState(id: string): Promise<string> {
+    return (await stack.control<{ state: string }>('GET', `/sim/scenarios/${id}`)).state;
+  }
+
+  function follow(event: CallEvent): void {
+    if (event.server !== server) return;
+    const known = seen.get(event.callId);
+    if (event.event === 'started' && !known) {
+      seen.set(event.callId, {
+        callId: event.callId,
+        startedSeenAt: Date.now(),
+        number: event.callerNumber ?? event.calleeNumber ?? '',
+        answered: false,
+        ended: false,
+      });
+    }
+    if (known && event.event === 'answered') known.answered = true;
+    if (known && event.event === 'ended') known.ended = true;
+  }
+
+  async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    const databaseUrl = await freshDatabase('asb_e2e_dashboard');
+    nc = await connect({ servers: NATS_URL });
+    // The logger's durable consumer starts now, not at the first event the shared stream kept.
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.add(CALL_EVENTS_STREAM, {
+      durable_name: consumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: CALL_EVENTS_WILDCARD,
+    });
+    nc.subscribe(CALL_EVENTS_WILDCARD, {
+      callback: (_error, message) => follow(decodeCallEvent(message.subject, message.data)),
+    });
+    stack = await new BridgeStack({
+      servers: [server],
+      callLogger: {
+        DATABASE_URL: databaseUrl,
+        CALL_LOGGER_CONSUMER: consumer,
+        RECORDINGS_DIR: recordingsDir,
+        STATS_SAMPLE_INTERVAL_MS: '1000',
+      },
+      dashboardApi: {
+        DATABASE_URL: databaseUrl,
+        DASHBOARD_STATIC_DIR: join(WORKSPACE_ROOT, 'dist/apps/dashboard'),
+        DASHBOARD_JWT_SECRET: randomBytes(32).toString('base64url'),
+        DASHBOARD_ADMIN_USER: ADMIN.username,
+        DASHBOARD_ADMIN_PASSWORD: ADMIN.password,
+        DASHBOARD_LIVE_REPLAY_MINUTES: '0',
+      },
+    }).start();
+    browser = await TestBrowser.launch();
+    page = await browser.page();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    stack?.kill();
+    const jsm = await nc?.jetstreamManager();
+    await jsm?.consumers.delete(CALL_EVENTS_STREAM, consumer).catch(() => undefined);
+    await nc?.drain();
+    rmSync(recordingsDir, { recursive: true, force: true });
+  });
+
+  it('logs in', async () => {
+    await page.goto(url('/'));
+    await page.getByLabel('User').fill(ADMIN.username);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('invalid username or password');
+    await browser.screenshot(page, '01-login-refused');
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('[data-feed="live"]').waitFor({ timeout: 10_000 });
+    expect(await page.getByText(`${ADMIN.username} (admin)`).isVisible()).toBe(true);
+  });
+
+  it('shows simulated calls appear within a second and disappear when they end', async () => {
+    await page.evaluate(WATCH_ROWS);
+    const id = await scenario({
+      totalCalls: 6,
+      concurrency: 6,
+      arrivalRate: 20,
+      ringMs: { min: 300, max: 600 },
+      talkMs: { min: 7000, max: 9000 },
+      answerRatio: 1,
+      seed: 11,
+    });
+    await until(async () => seen.size === 6, 10_000, 'six calls started');
+    calls = [...seen.values()];
+    for (const call of calls) {
+      await page.locator(`[data-call-id="${call.callId}"]`).waitFor({ timeout: 5000 });
+    }
+    await until(
+      async () =>
+        (await page.locator('[data-health="healthy"]').count()) >= 2 &&
+        (await page.locator('.live-row.row-answered').count()) >= 6,
+      8000,
+      'answered calls with healthy streams',
+    );
+    await browser.screenshot(page, '02-live-calls');
+    const rowsSeen = (await page.evaluate('window.__rowsSeen')) as Record<string, number>;
+    const delays = calls.map((call) => rowsSeen[call.callId] - call.startedSeenAt);
+    expect(Math.max(...delays)).toBeLessThan(1000);
+
+    await until(
+      async () => (await scenarioState(id)) === 'finished',
+      20_000,
+      'the scenario to end',
+    );
+    for (const call of calls) {
+      await page
+        .locator(`[data-call-id="${call.callId}"]`)
+        .waitFor({ state: 'detached', timeout: 3000 });
+    }
+  }, 60_000);
+
+  it('opens a call: timeline, health charts and a recording that plays', async () => {
+    const call = calls[0];
+    await until(
+      async () => {
+        const response = await page.request.get(url(`/api/v1/calls/${call.callId}`), {
+          headers: { authorization: `Bearer ${await token()}` },
+        });
+        if (!response.ok()) return false;
+        const detail = (await response.json()) as {
+          call: { state: string };
+          recording: { state: string } | null;
+        };
+        return detail.call.state === 'ended' && detail.recording?.state === 'complete';
+      },
+      15_000,
+      'the call and its recording in the records',
+    );
+    await page.goto(url(`/calls/${call.callId}`));
+    await page.locator('[data-event="ended"]').waitFor();
+    const events = await page
+      .locator('.timeline li')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-event')));
+    expect(events[0]).toBe('started');
+    expect(events.at(-1)).toBe('ended');
+    expect(events).toEqual(expect.arrayContaining(['answered', 'tap_started', 'tap_stopped']));
+    await page.locator('.chart canvas').first().waitFor();
+    expect(await page.locator('.chart canvas').count()).toBe(3);
+
+    const audio = page.getByTestId('recording-audio');
+    await audio.waitFor();
+    const played = await audio.evaluate(async (element) => {
+      const player = element as unknown as {
+        play(): Promise<void>;
+        duration: number;
+        currentTime: number;
+      };
+      await player.play();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return { duration: player.duration, currentTime: player.currentTime };
+    });
+    expect(played.duration).toBeGreaterThan(5);
+    expect(played.currentTime).toBeGreaterThan(0.5);
+    await browser.screenshot(page, '03-call-page');
+  }, 40_000);
+
+  it('filters the history', async () => {
+    const call = calls[2];
+    await page.goto(url('/history'));
+    await page.locator('.history-table tbody tr').first().waitFor();
+    expect(await page.locator('.history-table tbody tr').count()).toBeGreaterThanOrEqual(6);
+    await page.getByLabel('Number').fill(call.number);
+    await page.getByLabel('State').selectOption('ended');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/number=/);
+    const rows = page.locator('.history-table tbody tr');
+    await until(
+      async () =>
+        (await rows.evaluateAll((r) => r.map((row) => row.getAttribute('data-call-id')))).includes(
+          call.callId,
+        ),
+      5000,
+      'the call among the matches',
+    );
+    const matches = await rows.evaluateAll((r) => r.map((row) => row.textContent ?? ''));
+    expect(matches.length).toBeLessThan(6);
+    expect(
+      matches.filter((text) => !text.includes(call.number) || !text.includes('ended')),
+    ).toEqual([]);
+    await browser.screenshot(page, '04-history-filtered');
+
+    await page.goto(url('/history?leadId=abc'));
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('leadId');
+  });
+
+  it('listens to a call live: its audio frames arrive in the page', async () => {
+    await scenario({
+      totalCalls: 1,
+      concurrency: 1,
+      arrivalRate: 10,
+      ringMs: { min: 200, max: 200 },
+      talkMs: { min: 12_000, max: 12_000 },
+      answerRatio: 1,
+      seed: 21,
+    });
+    await until(
+      async () => [...seen.values()].some((c) => c.answered && !calls.includes(c)),
+      10_000,
+      'an answered call',
+    );
+    const call = [...seen.values()].find((c) => !calls.includes(c)) as SeenCall;
+    await page.goto(url(`/calls/${call.callId}`));
+    await page.getByTestId('call-live').waitFor();
+    await page.getByRole('button', { name: 'Listen live' }).click();
+    const listen = page.locator('[data-listen-state="listening"]');
+    await listen.waitFor({ timeout: 5000 });
+    await until(
+      async () => Number(await listen.getAttribute('data-frames')) >= 50,
+      5000,
+      '50 frames',
+    );
+    await browser.screenshot(page, '05-live-listen');
+    await page.getByRole('button', { name: /Stop listening/ }).click();
+    await page.locator('[data-listen-state="idle"]').waitFor();
+
+    const audit = await page.request.get(url(`/api/v1/audit?callId=${call.callId}`), {
+      headers: { authorization: `Bearer ${await token()}` },
+    });
+    const { entries } = (await audit.json()) as {
+      entries: Array<{ action: string; username: string }>;
+    };
+    expect(entries.map((e) => e.action)).toEqual(['live_listen_stopped', 'live_listen_started']);
+  }, 40_000);
+
+  it('shows the metrics page', async () => {
+    await page.goto(url('/stats'));
+    await page.locator('[data-metric="calls (24 h)"]').waitFor();
+    await until(
+      async () =>
+        Number(await page.locator('[data-metric="calls (24 h)"] .card-value').textContent()) >= 7,
+      5000,
+      'the day’s calls',
+    );
+    expect(await page.locator('.chart canvas').count()).toBe(3);
+    await browser.screenshot(page, '06-metrics');
+  });
+
+  async function token(): Promise<string> {
+    return (await page.evaluate(
+      "JSON.parse(sessionStorage.getItem('asb.session') ?? '{}').token",
+    )) as string;
+  }
+});
