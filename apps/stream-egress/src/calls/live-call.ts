@@ -1,0 +1,35 @@
+import type { AudioTrack, SourceCodec, VicidialMetadata } from '@asb/contracts';
+
+export interface TapInfo {
+  sampleRate: 8000 | 16000;
+  codec: SourceCodec;
+}
+
+/** What stream-egress knows of a call in progress, from its call events. */
+export interface LiveCall {
+  readonly callId: string;
+  server: string;
+  asteriskId?: string;
+  channelId: string;
+  channelName: string;
+  direction: 'inbound' | 'outbound' | 'unknown';
+  callerNumber?: string;
+  callerName?: string;
+  calleeNumber?: string;
+  vicidial?: VicidialMetadata;
+  /** Tracks tapped now, with the format of their frames on audio.v1.<callId>.<track>. */
+  readonly taps: Map<AudioTrack, TapInfo>;
+  /** Date.now() of the first event seen, and of the last. */
+  firstSeenAt: number;
+  lastEventAt: number;
+  ended: boolean;
+}
+
+export type CallChange = 'tapped' | 'untapped' | 'metadata' | 'ended';
+
+export interface CallsListener {
+  /** A live call changed (only called once the registry has caught up with the event stream). */
+  callChanged(call: LiveCall, change: CallChange): void;
+  /** The registry caught up: every call live now, for the listener to act on. */
+  resync(calls: readonly LiveCall[]): void;
+}

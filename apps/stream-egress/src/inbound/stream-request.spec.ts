@@ -1,0 +1,52 @@
+import { parseStreamRequest } from './stream-request';
+
+const parse = (query: string, protocols: string[] = []) =>
+  parseStreamRequest(new URLSearchParams(query), new Set(protocols));
+
+describe('parseStreamRequest', () => {
+  it('reads a call, a format and its options, with twilio as the default', () => {
+    expect(parse('call=pbx1-1-2')).toEqual({
+      ok: true,
+      request: {
+        call: 'pbx1-1-2',
+        format: 'twilio',
+        tracks: ['caller', 'agent'],
+        sampleRate: 8000,
+        mixType: 'mono',
+        campaigns: undefined,
+        callTypes: undefined,
+      },
+    });
+    expect(
+      parse('call=next&format=jambonz&sampleRate=16000&mixType=stereo&campaign=A,B'),
+    ).toMatchObject({
+      ok: true,
+      request: {
+        call: 'next',
+        format: 'jambonz',
+        sampleRate: 16000,
+        mixType: 'stereo',
+        campaigns: ['A', 'B'],
+      },
+    });
+  });
+
+  it('picks jambonz when the client offers its subprotocol', () => {
+    expect(parse('call=next', ['audio.jambonz.org'])).toMatchObject({
+      request: { format: 'jambonz' },
+    });
+  });
+
+  it.each([
+    ['', /call is required/],
+    ['call=a.b', /callId/],
+    ['call=next&format=sip', /format must be/],
+    ['call=next&tracks=customer', /tracks must be/],
+    ['call=next&sampleRate=44100', /sampleRate must be/],
+    ['call=next&mixType=surround', /mixType must be/],
+  ])('refuses %j', (query, error) => {
+    const parsed = parse(query);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.error).toMatch(error);
+  });
+});

@@ -1,0 +1,45 @@
+import type { LiveCall } from '../calls/live-call';
+import { matchesRoute } from './match-route.util';
+
+function call(overrides: Partial<LiveCall> = {}): LiveCall {
+  return {
+    callId: 'c1',
+    server: 'pbx1',
+    channelId: '1.2',
+    channelName: 'SIP/x-1',
+    direction: 'outbound',
+    callerNumber: '+15551230001',
+    calleeNumber: '8005550100',
+    vicidial: { callCode: 'V1124150300000012345', callType: 'V', campaign: 'SALES' },
+    taps: new Map(),
+    firstSeenAt: 0,
+    lastEventAt: 0,
+    ended: false,
+    ...overrides,
+  };
+}
+
+describe('matchesRoute', () => {
+  it('matches every call with all', () => {
+    expect(matchesRoute({ all: true }, call({ vicidial: undefined }))).toBe(true);
+  });
+
+  it('matches by campaign, call type and number pattern, all given criteria together', () => {
+    expect(matchesRoute({ campaigns: ['SALES', 'X'] }, call())).toBe(true);
+    expect(matchesRoute({ campaigns: ['X'] }, call())).toBe(false);
+    expect(matchesRoute({ callTypes: ['Y', 'V'] }, call())).toBe(true);
+    expect(matchesRoute({ callTypes: ['M'] }, call())).toBe(false);
+    expect(matchesRoute({ numberPattern: '^800' }, call())).toBe(true);
+    expect(matchesRoute({ numberPattern: '^\\+1555' }, call())).toBe(true);
+    expect(matchesRoute({ numberPattern: '^\\+44' }, call())).toBe(false);
+    expect(matchesRoute({ campaigns: ['SALES'], callTypes: ['M'] }, call())).toBe(false);
+    expect(matchesRoute({ campaigns: ['SALES'], numberPattern: '0100$' }, call())).toBe(true);
+  });
+
+  it('does not match on metadata the call does not have yet', () => {
+    expect(matchesRoute({ campaigns: ['SALES'] }, call({ vicidial: undefined }))).toBe(false);
+    expect(
+      matchesRoute({ numberPattern: '.' }, call({ callerNumber: undefined, calleeNumber: '' })),
+    ).toBe(false);
+  });
+});
