@@ -1,10 +1,9 @@
-import { loadConfig } from '@asb/config';
 import { startService } from '@asb/observability';
 import { AppModule } from './app/app.module';
-import { callLoggerEnv } from './config/call-logger.config';
+import { loadCallLoggerConfig } from './config/call-logger.config';
 
 void startService({
   name: 'call-logger',
-  loadConfig: () => loadConfig(callLoggerEnv),
+  loadConfig: () => loadCallLoggerConfig(),
   module: (config) => AppModule.register(config),
 });

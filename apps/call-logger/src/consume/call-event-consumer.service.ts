@@ -1,0 +1,194 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ConsumerMessages, JsMsg } from 'nats';
+import { APP_CONFIG } from '@asb/config';
+import { CALL_EVENTS_STREAM, ContractViolation, decodeCallEvent } from '@asb/contracts';
+import { DatabaseConnector } from '@asb/database';
+import { CallEventsStreamProvisioner, NatsClient } from '@asb/nats';
+import type { CallLoggerConfig } from '../config/call-logger.config';
+import { DeadLetterService } from '../dead-letters/dead-letter.service';
+import { CallEventWriter, IncomingCallEvent } from '../records/call-event-writer.service';
+import { retryBackoffMs, sleep } from '../records/retry-backoff.util';
+import { RecordingService } from '../recordings/recording.service';
+import { ensureDurableConsumer } from './durable-consumer';
+
+const ACK_WAIT_MS = 30_000;
+/** While a write is retried, pending messages are kept from redelivery this often. */
+const KEEP_ALIVE_INTERVAL_MS = ACK_WAIT_MS / 3;
+/** How long a stopping logger goes on writing what it already read before leaving it unacked. */
+const STOP_DRAIN_MS = 3000;
+
+interface QueuedMessage {
+  message: JsMsg;
+  item: IncomingCallEvent;
+}
+
+/**
+ * Reads call.v1.> from call-logger's durable JetStream consumer (once NATS, the stream and the
+ * migrated database are there) and hands the events to the writer in batches: whatever arrived
+ * while the previous batch was being written, so batches grow with the load and an idle logger
+ * writes each event at once. A message is acknowledged only after its transaction committed, or
+ * terminated after it was parked as a dead letter.
+ *
+ * Not consumeCallEvents of @asb/nats: it handles one message at a time, a transaction each, which
+ * tops out near a thousand events a second here; batching is what reaches the load target.
+ */
+@Injectable()
+export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CallEventConsumer.name);
+  private readonly queue: QueuedMessage[] = [];
+  private readonly stop = new AbortController();
+  private readonly giveUp = new AbortController();
+  private wakeWriter?: () => void;
+  private messages?: ConsumerMessages;
+  private reading?: Promise<void>;
+  private writing?: Promise<void>;
+  private lastKeepAliveAt = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: CallLoggerConfig,
+    private readonly nats: NatsClient,
+    private readonly stream: CallEventsStreamProvisioner,
+    private readonly database: DatabaseConnector,
+    private readonly writer: CallEventWriter,
+    private readonly recordings: RecordingService,
+    private readonly deadLetters: DeadLetterService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.reading = this.readForever();
+    this.writing = this.writeForever();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stop.abort();
+    await this.messages?.close()?.catch(() => undefined);
+    await this.reading;
+    this.wake();
+    const timer = setTimeout(() => this.giveUp.abort(), STOP_DRAIN_MS);
+    await this.writing;
+    clearTimeout(timer);
+  }
+
+  private async readForever(): Promise<void> {
+    // Nothing is read before the schema is migrated: a write to a missing table would look like
+    // a bad event and be parked.
+    const ready = await untilAborted(
+      Promise.all([this.nats.connected, this.stream.ready, this.database.ready]),
+      this.stop.signal,
+    );
+    if (!ready) return;
+    for (let attempt = 1; !this.stop.signal.aborted; attempt += 1) {
+      try {
+        await ensureDurableConsumer(await this.nats.jetstreamManager(), {
+          stream: CALL_EVENTS_STREAM,
+          durable: this.config.CALL_LOGGER_CONSUMER,
+          ackWaitMs: ACK_WAIT_MS,
+          maxAckPending: this.config.CALL_LOGGER_MAX_ACK_PENDING,
+        });
+        const consumer = await this.nats
+          .jetstream()
+          .consumers.get(CALL_EVENTS_STREAM, this.config.CALL_LOGGER_CONSUMER);
+        const messages = await consumer.consume({
+          max_messages: Math.min(this.config.CALL_LOGGER_MAX_ACK_PENDING, 1000),
+        });
+        this.messages = messages;
+        if (this.stop.signal.aborted) break;
+        this.logger.log(`consuming call events as ${this.config.CALL_LOGGER_CONSUMER}`);
+        attempt = 0;
+        for await (const message of messages) this.receive(message);
+      } catch (error) {
+        this.logger.warn(
+          `call events consumer failed (attempt ${attempt}): ${(error as Error).message}`,
+        );
+      }
+      await sleep(retryBackoffMs(Math.max(attempt, 1), 500, 15_000), this.stop.signal);
+    }
+    await this.messages?.close()?.catch(() => undefined);
+  }
+
+  private receive(message: JsMsg): void {
+    let item: IncomingCallEvent;
+    try {
+      const event = decodeCallEvent(message.subject, message.data);
+      item = { kind: 'event', event, streamSequence: message.seq };
+      this.recordings.observe(event);
+    } catch (error) {
+      const reason = error instanceof ContractViolation ? error.reason : 'undecodable';
+      const detail = (error as Error).message;
+      this.deadLetters.refuse('call_event', message.subject, reason, detail);
+      item = {
+        kind: 'invalid',
+        deadLetter: {
+          source: 'call_event',
+          subject: message.subject,
+          reason,
+          error: detail,
+          payload: message.data,
+          streamSequence: message.seq,
+          deliveryCount: message.info.redeliveryCount,
+        },
+      };
+    }
+    this.queue.push({ message, item });
+    this.wake();
+  }
+
+  private wake(): void {
+    this.wakeWriter?.();
+    this.wakeWriter = undefined;
+  }
+
+  private async writeForever(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.stop.signal.aborted) return;
+        await new Promise<void>((resolve) => (this.wakeWriter = resolve));
+        continue;
+      }
+      const batch = this.queue.splice(0, this.config.CALL_LOGGER_BATCH_SIZE);
+      const outcomes = await this.writer.write(
+        batch.map((queued) => queued.item),
+        { signal: this.giveUp.signal, onRetry: () => this.keepAlive(batch) },
+      );
+      if (!outcomes) return;
+      outcomes.forEach((outcome, index) => {
+        if (outcome === 'stored') batch[index].message.ack();
+        else batch[index].message.term();
+      });
+    }
+  }
+
+  /** Keeps what waits on a retried write from being redelivered (to us again) in the meantime. */
+  private keepAlive(batch: QueuedMessage[]): void {
+    const now = Date.now();
+    if (now - this.lastKeepAliveAt < KEEP_ALIVE_INTERVAL_MS) return;
+    this.lastKeepAliveAt = now;
+    for (const queued of batch) queued.message.working();
+    for (const queued of this.queue) queued.message.working();
+  }
+}
+
+/** The promise's value, or undefined if the signal aborts first. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

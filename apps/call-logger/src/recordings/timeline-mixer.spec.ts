@@ -1,0 +1,96 @@
+import { TimelineMixer } from './timeline-mixer';
+
+const RATE = 8000;
+const FRAME = 160;
+
+/** A 20 ms frame whose samples all equal `value`. */
+const frame = (value: number) => new Int16Array(FRAME).fill(value);
+
+function collect(channels: 1 | 2, capacityMs = 2000) {
+  const chunks: Buffer[] = [];
+  const mixer = new TimelineMixer(RATE, channels, (chunk) => chunks.push(chunk), {
+    capacityMs,
+    flushMs: 100,
+  });
+  const samples = () => {
+    const all = Buffer.concat(chunks);
+    return new Int16Array(all.buffer, all.byteOffset, all.byteLength / 2);
+  };
+  const channel = (index: number) => samples().filter((_, i) => i % channels === index);
+  return { mixer, chunks, samples, channel };
+}
+
+describe('TimelineMixer', () => {
+  it('interleaves caller left and agent right on one timeline', () => {
+    const { mixer, channel } = collect(2);
+    for (let i = 0; i < 10; i += 1) {
+      mixer.push('caller', i * FRAME, frame(100 + i), 1000 + i * 20);
+      mixer.push('agent', i * FRAME, frame(-100 - i), 1000 + i * 20);
+    }
+    mixer.end();
+    expect(channel(0)).toEqual(
+      Int16Array.from({ length: 10 * FRAME }, (_, i) => 100 + Math.floor(i / FRAME)),
+    );
+    expect(channel(1)).toEqual(
+      Int16Array.from({ length: 10 * FRAME }, (_, i) => -100 - Math.floor(i / FRAME)),
+    );
+    expect(mixer.durationSamples).toBe(10 * FRAME);
+  });
+
+  it('fills an Audio-Timestamp gap with silence so the timeline keeps the call time', () => {
+    const { mixer, channel } = collect(1);
+    mixer.push('mixed', 0, frame(7), 0);
+    mixer.push('mixed', 5 * FRAME, frame(9), 100);
+    mixer.end();
+    const out = channel(0);
+    expect(out).toHaveLength(6 * FRAME);
+    expect(out.slice(0, FRAME).every((s) => s === 7)).toBe(true);
+    expect(out.slice(FRAME, 5 * FRAME).every((s) => s === 0)).toBe(true);
+    expect(out.slice(5 * FRAME).every((s) => s === 9)).toBe(true);
+    expect(mixer.report()[0]).toMatchObject({ gapSamples: 4 * FRAME, frames: 2, lateFrames: 0 });
+  });
+
+  it('places a track that starts later at its arrival time, and takes frames of one track before the other', () => {
+    const { mixer, channel } = collect(2);
+    // The agent's first frames arrive 100 ms after the caller's started the recording.
+    for (let i = 0; i < 5; i += 1) mixer.push('caller', 3200 + i * FRAME, frame(1), 1000 + i * 20);
+    for (let i = 0; i < 5; i += 1) mixer.push('agent', 800 + i * FRAME, frame(2), 1100 + i * 20);
+    for (let i = 5; i < 10; i += 1) mixer.push('caller', 3200 + i * FRAME, frame(1), 1000 + i * 20);
+    mixer.end();
+    const agent = channel(1);
+    expect(agent.slice(0, 800).every((s) => s === 0)).toBe(true);
+    expect(agent.slice(800, 800 + 5 * FRAME).every((s) => s === 2)).toBe(true);
+    expect(channel(0).every((s) => s === 1)).toBe(true);
+    expect(mixer.report().find((t) => t.track === 'agent')?.offsetSamples).toBe(800);
+  });
+
+  it('holds a bounded amount while one track lags, then writes on and drops its late frames', () => {
+    const { mixer, chunks, channel } = collect(2, 500);
+    mixer.push('agent', 0, frame(5), 0);
+    for (let i = 0; i < 100; i += 1) mixer.push('caller', i * FRAME, frame(3), i * 20);
+    // 2 s of caller audio against 20 ms of agent audio: most of it is on its way to disk already.
+    const written = chunks.reduce((sum, c) => sum + c.byteLength, 0) / 4;
+    expect(written).toBeGreaterThanOrEqual(100 * FRAME - 4000);
+    expect(mixer.push('agent', FRAME, frame(5), 2000)).toBe('late');
+    mixer.end();
+    expect(channel(0)).toHaveLength(100 * FRAME);
+    expect(mixer.report().find((t) => t.track === 'agent')?.lateFrames).toBe(1);
+  });
+
+  it('re-anchors a track whose timestamps restart (a new tap) instead of dropping everything', () => {
+    const { mixer, channel } = collect(1);
+    for (let i = 0; i < 5; i += 1) mixer.push('caller', 1_000_000 + i * FRAME, frame(1), i * 20);
+    expect(mixer.push('caller', 0, frame(4), 100)).toBe('written');
+    mixer.end();
+    const out = channel(0);
+    expect(out).toHaveLength(6 * FRAME);
+    expect(out.slice(5 * FRAME).every((s) => s === 4)).toBe(true);
+  });
+
+  it('keeps a mono file to one track and a stereo file to caller and agent', () => {
+    const mono = collect(1).mixer;
+    expect(mono.push('caller', 0, frame(1), 0)).toBe('written');
+    expect(mono.push('agent', 0, frame(1), 0)).toBe('refused');
+    expect(collect(2).mixer.push('mixed', 0, frame(1), 0)).toBe('refused');
+  });
+});

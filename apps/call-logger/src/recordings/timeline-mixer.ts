@@ -1,0 +1,187 @@
+import type { AudioTrack } from '@asb/contracts';
+
+export interface MixerTrackReport {
+  track: AudioTrack;
+  channel: number;
+  offsetSamples: number;
+  firstTimestamp: number;
+  frames: number;
+  gapSamples: number;
+  lateFrames: number;
+}
+
+interface TrackState extends MixerTrackReport {
+  /** Timeline position of Audio-Timestamp 0 of this track. */
+  anchor: number;
+  /** Timeline position just after the track's latest sample. */
+  end: number;
+  stopped: boolean;
+}
+
+export type PushResult = 'written' | 'late' | 'refused';
+
+export interface TimelineMixerOptions {
+  /** Audio held back waiting for the other track, at most; the memory bound of a recording. */
+  capacityMs?: number;
+  /** Written out in chunks of at least this much, so the disk sees few, larger writes. */
+  flushMs?: number;
+}
+
+/** A jump this far ahead, or back, of a track's own timeline is a restarted stream, not a gap. */
+const RESTART_JUMP_SECONDS = 60;
+
+/**
+ * Lays the tracks of one call on one timeline and hands interleaved PCM16LE to a sink as soon
+ * as every live track has reached a point. A track's place on the timeline is its
+ * Audio-Timestamp plus an anchor fixed by the arrival time of its first frame, so gaps in its
+ * timestamps become silence and the file lasts as long as the call. Tracks may arrive in any
+ * order and at different times; at most `capacity` samples are held, after which a lagging track
+ * is given up on for that stretch (silence) and its frames that come later are dropped as late.
+ */
+export class TimelineMixer {
+  private readonly tracks = new Map<AudioTrack, TrackState>();
+  private readonly capacity: number;
+  private readonly flushSamples: number;
+  private readonly pending: Int16Array;
+  /** Timeline samples handed to the sink. */
+  private written = 0;
+  private startedAtMs?: number;
+
+  constructor(
+    readonly sampleRate: number,
+    readonly channels: 1 | 2,
+    private readonly sink: (interleaved: Buffer) => void,
+    options: TimelineMixerOptions = {},
+  ) {
+    this.capacity = Math.round(((options.capacityMs ?? 2000) * sampleRate) / 1000);
+    this.flushSamples = Math.round(((options.flushMs ?? 250) * sampleRate) / 1000);
+    this.pending = new Int16Array(this.capacity * channels);
+  }
+
+  /** Samples per channel on the timeline so far. */
+  get durationSamples(): number {
+    let end = this.written;
+    for (const track of this.tracks.values()) end = Math.max(end, track.end);
+    return end;
+  }
+
+  report(): MixerTrackReport[] {
+    return [...this.tracks.values()].map(
+      ({ track, channel, offsetSamples, firstTimestamp, frames, gapSamples, lateFrames }) => ({
+        track,
+        channel,
+        offsetSamples,
+        firstTimestamp,
+        frames,
+        gapSamples,
+        lateFrames,
+      }),
+    );
+  }
+
+  /** Which channel the track plays on: caller left, agent right; a mono file holds one track. */
+  channelOf(track: AudioTrack): number | undefined {
+    if (this.channels === 1) {
+      const owner = [...this.tracks.values()][0];
+      return !owner || owner.track === track ? 0 : undefined;
+    }
+    if (track === 'caller') return 0;
+    if (track === 'agent') return 1;
+    return undefined;
+  }
+
+  push(track: AudioTrack, timestamp: number, samples: Int16Array, arrivalMs: number): PushResult {
+    const state = this.trackFor(track, timestamp, arrivalMs);
+    if (!state) return 'refused';
+    let position = state.anchor + timestamp;
+    if (this.isRestart(state, position, samples.length)) {
+      state.anchor = this.positionAt(arrivalMs) - timestamp;
+      position = state.anchor + timestamp;
+    }
+    if (state.frames > 0 && position > state.end) state.gapSamples += position - state.end;
+    state.frames += 1;
+    const end = position + samples.length;
+    if (end <= this.written) {
+      state.lateFrames += 1;
+      return 'late';
+    }
+    const skip = Math.max(0, this.written - position);
+    if (end - this.written > this.capacity) this.flushTo(end - Math.floor(this.capacity / 2));
+    const channels = this.channels;
+    let index = (position + skip - this.written) * channels + state.channel;
+    for (let i = skip; i < samples.length; i += 1, index += channels)
+      this.pending[index] = samples[i];
+    state.end = Math.max(state.end, end);
+    const ready = this.readyPosition();
+    if (ready - this.written >= this.flushSamples) this.flushTo(ready);
+    return 'written';
+  }
+
+  /** A stopped track no longer holds the others back. */
+  stopTrack(track: AudioTrack): void {
+    const state = this.tracks.get(track);
+    if (state) state.stopped = true;
+  }
+
+  /** Hands everything still held to the sink. */
+  end(): void {
+    this.flushTo(this.durationSamples);
+  }
+
+  private trackFor(
+    track: AudioTrack,
+    timestamp: number,
+    arrivalMs: number,
+  ): TrackState | undefined {
+    const known = this.tracks.get(track);
+    if (known) return known;
+    const channel = this.channelOf(track);
+    if (channel === undefined) return undefined;
+    this.startedAtMs ??= arrivalMs;
+    const start = Math.max(this.written, this.positionAt(arrivalMs));
+    const state: TrackState = {
+      track,
+      channel,
+      offsetSamples: start,
+      firstTimestamp: timestamp,
+      anchor: start - timestamp,
+      end: start,
+      frames: 0,
+      gapSamples: 0,
+      lateFrames: 0,
+      stopped: false,
+    };
+    this.tracks.set(track, state);
+    return state;
+  }
+
+  private positionAt(arrivalMs: number): number {
+    return Math.round(((arrivalMs - (this.startedAtMs ?? arrivalMs)) * this.sampleRate) / 1000);
+  }
+
+  private isRestart(state: TrackState, position: number, length: number): boolean {
+    const jump = RESTART_JUMP_SECONDS * this.sampleRate;
+    return (
+      position - Math.max(state.end, this.written) > jump || position + length < state.end - jump
+    );
+  }
+
+  /** The point every live track has reached. */
+  private readyPosition(): number {
+    let ready = Infinity;
+    for (const state of this.tracks.values())
+      if (!state.stopped) ready = Math.min(ready, state.end);
+    return ready === Infinity ? this.durationSamples : ready;
+  }
+
+  private flushTo(target: number): void {
+    const channels = this.channels;
+    while (this.written < target) {
+      const count = Math.min(target - this.written, this.capacity);
+      this.sink(Buffer.from(this.pending.slice(0, count * channels).buffer));
+      this.pending.copyWithin(0, count * channels);
+      this.pending.fill(0, (this.capacity - count) * channels);
+      this.written += count;
+    }
+  }
+}

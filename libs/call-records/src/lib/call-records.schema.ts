@@ -1,0 +1,25 @@
+import { CallEventRecord } from './entities/call-event-record.entity';
+import { CallRecord } from './entities/call-record.entity';
+import { DeadLetter } from './entities/dead-letter.entity';
+import { EgressStreamRecord } from './entities/egress-stream-record.entity';
+import { RecordingRecord } from './entities/recording-record.entity';
+import { StreamHealthSample } from './entities/stream-health-sample.entity';
+import { StreamRecord } from './entities/stream-record.entity';
+import { CreateCallRecords1732600000000 } from './migrations/1732600000000-create-call-records.migration';
+
+/** Every entity of the schema, for DatabaseModule.forRoot (bundled apps cannot glob them). */
+export const CALL_RECORD_ENTITIES = [
+  CallRecord,
+  CallEventRecord,
+  StreamRecord,
+  StreamHealthSample,
+  RecordingRecord,
+  EgressStreamRecord,
+  DeadLetter,
+];
+
+/** Run by call-logger only, which owns the schema; readers list the entities alone. */
+export const CALL_RECORD_MIGRATIONS = [CreateCallRecords1732600000000];
+
+/** Where call-logger's TypeORM records the migrations of this schema. */
+export const CALL_RECORDS_MIGRATIONS_TABLE = 'call_records_migrations';

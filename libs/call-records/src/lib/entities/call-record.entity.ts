@@ -1,0 +1,119 @@
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from '../columns/bigint-number.transformer';
+
+export const CALL_STATES = ['started', 'answered', 'ended'] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+/**
+ * One row per call: a projection of the call's events (call_events), rebuilt by call-logger
+ * whenever an event of the call arrives, so it is right whatever order the events came in.
+ */
+@Entity({ name: 'calls' })
+@Check('calls_state_check', `state IN ('started', 'answered', 'ended')`)
+@Index('calls_started_at_idx', ['startedAt'])
+@Index('calls_state_started_at_idx', ['state', 'startedAt'])
+@Index('calls_campaign_started_at_idx', ['campaign', 'startedAt'])
+@Index('calls_agent_started_at_idx', ['agent', 'startedAt'])
+// Partial and operator-class indexes TypeORM cannot describe; the migration creates them.
+@Index('calls_lead_id_idx', { synchronize: false })
+@Index('calls_caller_number_idx', { synchronize: false })
+@Index('calls_callee_number_idx', { synchronize: false })
+export class CallRecord {
+  @PrimaryColumn({ name: 'call_id', type: 'varchar', length: 128 })
+  callId!: string;
+
+  /** The configured name of the Asterisk server. */
+  @Column({ type: 'varchar', length: 40 })
+  server!: string;
+
+  @Column({ name: 'asterisk_id', type: 'varchar', length: 64, nullable: true })
+  asteriskId!: string | null;
+
+  /** Asterisk uniqueid of the customer's channel, e.g. `1732451234.56`. */
+  @Column({ name: 'channel_id', type: 'varchar', length: 64 })
+  channelId!: string;
+
+  @Column({ name: 'channel_name', type: 'varchar', length: 256 })
+  channelName!: string;
+
+  /** `inbound`, `outbound` or `unknown`; null until the started event is recorded. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  direction!: string | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  context!: string | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  exten!: string | null;
+
+  @Column({ name: 'caller_number', type: 'varchar', length: 64, nullable: true })
+  callerNumber!: string | null;
+
+  @Column({ name: 'caller_name', type: 'varchar', length: 256, nullable: true })
+  callerName!: string | null;
+
+  @Column({ name: 'callee_number', type: 'varchar', length: 64, nullable: true })
+  calleeNumber!: string | null;
+
+  /** The raw VICIdial caller-id call code. */
+  @Column({ name: 'vicidial_call_code', type: 'varchar', length: 64, nullable: true })
+  vicidialCallCode!: string | null;
+
+  /** VICIdial type letter: `V` auto-dial, `M` manual, `Y` inbound, ... */
+  @Column({ name: 'vicidial_call_type', type: 'varchar', length: 8, nullable: true })
+  vicidialCallType!: string | null;
+
+  @Column({ name: 'lead_id', type: 'bigint', nullable: true, transformer: bigintNumber })
+  leadId!: number | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  campaign!: string | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  agent!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  state!: CallState;
+
+  /** The started event's time (the earliest event's time until that one is recorded). */
+  @Column({ name: 'started_at', type: 'timestamptz' })
+  startedAt!: Date;
+
+  @Column({ name: 'answered_at', type: 'timestamptz', nullable: true })
+  answeredAt!: Date | null;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt!: Date | null;
+
+  /** From start to end, ringing included. */
+  @Column({ name: 'duration_ms', type: 'integer', nullable: true })
+  durationMs!: number | null;
+
+  /** From answer to end; null for a call never answered. */
+  @Column({ name: 'talk_ms', type: 'integer', nullable: true })
+  talkMs!: number | null;
+
+  /** Q.850 cause (16 = normal clearing). */
+  @Column({ name: 'hangup_cause', type: 'smallint', nullable: true })
+  hangupCause!: number | null;
+
+  @Column({ name: 'hangup_cause_text', type: 'varchar', length: 256, nullable: true })
+  hangupCauseText!: string | null;
+
+  /** Ended by ari-ingest's reconciliation (the call vanished while it was away). */
+  @Column({ name: 'end_reconciled', type: 'boolean', default: false })
+  endReconciled!: boolean;
+
+  /** At least one track of the call was tapped. */
+  @Column({ type: 'boolean', default: false })
+  tapped!: boolean;
+
+  @Column({ name: 'event_count', type: 'integer' })
+  eventCount!: number;
+
+  @Column({ name: 'last_event_at', type: 'timestamptz' })
+  lastEventAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}
