@@ -2,13 +2,26 @@
 // by service; waits until each is healthy, prints where to look, and stops them all on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../..');
 const exitWhenReady = process.argv.includes('--exit-when-ready');
 // A fresh ARI password per demo run: the simulator and ari-ingest share it, nothing stores it.
 const ariPassword = process.env.ARI_PASSWORD ?? randomBytes(12).toString('base64url');
+// The dashboard's first admin. dashboard-api creates it only when no user of that name exists,
+// so a generated password is kept (tmp/ is gitignored) and stays right for every later demo.
+const adminUser = process.env.DASHBOARD_ADMIN_USER ?? 'admin';
+const adminPasswordFile = join(root, 'tmp/demo-dashboard-admin-password');
+const adminPassword =
+  process.env.DASHBOARD_ADMIN_PASSWORD ??
+  (existsSync(adminPasswordFile)
+    ? readFileSync(adminPasswordFile, 'utf8').trim()
+    : randomBytes(12).toString('base64url'));
+if (!process.env.DASHBOARD_ADMIN_PASSWORD && !existsSync(adminPasswordFile)) {
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  writeFileSync(adminPasswordFile, `${adminPassword}\n`, { mode: 0o600 });
+}
 const shared = {
   NATS_SERVERS: process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asb',
@@ -17,8 +30,28 @@ const shared = {
   HTTP_HOST: '127.0.0.1',
 };
 
+// The example AI backend receives every call through stream-egress; a demo client can also
+// connect to stream-egress itself with this token.
+const receiverToken = randomBytes(12).toString('base64url');
+const egressClientToken = process.env.EGRESS_DEMO_TOKEN ?? randomBytes(12).toString('base64url');
+
 /** Start order: the PBX and the receivers first, so ari-ingest finds them. */
 const services = [
+  {
+    app: 'fastapi-receiver',
+    port: 8765,
+    color: 90,
+    health: '/health',
+    command: [
+      '/usr/bin/python3',
+      join(root, 'examples/fastapi-receiver/main.py'),
+      '--port',
+      '8765',
+      '--recordings',
+      join(root, 'tmp/demo-receiver-recordings'),
+    ],
+    env: { RECEIVER_TOKEN: receiverToken },
+  },
   {
     app: 'asterisk-sim',
     port: 8090,
@@ -41,7 +74,30 @@ const services = [
     app: 'dashboard-api',
     port: 3000,
     color: 34,
-    env: { DASHBOARD_STATIC_DIR: join(root, 'dist/apps/dashboard') },
+    env: {
+      DASHBOARD_STATIC_DIR: join(root, 'dist/apps/dashboard'),
+      // Per run: logins end with the demo, nothing stores the key.
+      DASHBOARD_JWT_SECRET:
+        process.env.DASHBOARD_JWT_SECRET ?? randomBytes(32).toString('base64url'),
+      DASHBOARD_ADMIN_USER: adminUser,
+      DASHBOARD_ADMIN_PASSWORD: adminPassword,
+    },
+  },
+  {
+    app: 'stream-egress',
+    port: 3004,
+    color: 31,
+    env: {
+      EGRESS_ROUTES: JSON.stringify([
+        {
+          name: 'example-backend',
+          match: { all: true },
+          targets: [{ url: 'ws://127.0.0.1:8765/media-stream', bearerTokenEnv: 'RECEIVER_TOKEN' }],
+        },
+      ]),
+      RECEIVER_TOKEN: receiverToken,
+      EGRESS_INBOUND_TOKENS: `demo=${egressClientToken}`,
+    },
   },
 ];
 
@@ -58,8 +114,10 @@ function prefix(service, chunk) {
 
 function start(service) {
   const main = join(root, 'dist/apps', service.app, 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx run-many -t build`);
-  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  if (!service.command && !existsSync(main))
+    throw new Error(`${main} is missing: run npx nx run-many -t build`);
+  const [command, ...args] = service.command ?? [process.execPath, '--enable-source-maps', main];
+  const child = spawn(command, args, {
     env: { ...process.env, ...shared, HTTP_PORT: String(service.port), ...(service.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,7 +136,9 @@ async function waitHealthy(service, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
+      const response = await fetch(
+        `http://127.0.0.1:${service.port}${service.health ?? '/health/ready'}`,
+      );
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -138,7 +198,9 @@ console.log(`
 \x1b[1mAudio Streaming Bridge demo is running\x1b[0m
   simulated calls   up to ${concurrentCalls} at once (DEMO_CALLS), scenario ${scenario.id}
   live audio        nats sub 'audio.v1.>'  (call events: 'call.v1.>', stream health: 'stats.v1.>')
-  dashboard         http://127.0.0.1:3000/
+  dashboard         http://127.0.0.1:3000/  (user ${adminUser}, password ${adminPassword}; API docs /api/docs)
+  AI backends       every call streams to the example FastAPI receiver (WAVs in tmp/demo-receiver-recordings);
+                    AI clients: ws://127.0.0.1:3004/v1/streams with 'Authorization: Bearer ${egressClientToken}'
   simulated ARI     http://127.0.0.1:8088/ari  (user asterisk, password ${ariPassword})
   simulator control http://127.0.0.1:8090/sim/servers  (same credentials)
   health / metrics  http://127.0.0.1:<port>/health/ready, /metrics  (ports ${services.map((s) => `${s.app} ${s.port}`).join(', ')})

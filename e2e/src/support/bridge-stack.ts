@@ -8,6 +8,12 @@ export interface StackOptions {
   servers: string[];
   /** Extra settings per service. */
   env?: Partial<Record<'asterisk-sim' | 'media-gateway' | 'ari-ingest', Record<string, string>>>;
+  /** Also runs call-logger with these settings (DATABASE_URL, RECORDINGS_DIR, ...). */
+  callLogger?: Record<string, string>;
+  /** Also runs dashboard-api with these settings (DATABASE_URL, DASHBOARD_JWT_SECRET, ...). */
+  dashboardApi?: Record<string, string>;
+  /** Also runs stream-egress with these settings (EGRESS_ROUTES, EGRESS_INBOUND_TOKENS, ...). */
+  streamEgress?: Record<string, string>;
 }
 
 export interface ScenarioCall {
@@ -29,7 +35,8 @@ function portRange(size: number): [number, number] {
 
 /**
  * The bridge's live-audio path as separate processes, as deployed: the Asterisk simulator with
- * its servers, a media-gateway and ari-ingest, all on the real NATS. Each stack has its own ARI
+ * its servers, a media-gateway and ari-ingest (optionally call-logger and dashboard-api too),
+ * all on the real NATS. Each stack has its own ARI
  * app name, so stacks of different test files never share a lease or an app.
  */
 export class BridgeStack {
@@ -40,6 +47,10 @@ export class BridgeStack {
   sim!: ServiceProcess;
   gateway!: ServiceProcess;
   ingest!: ServiceProcess;
+  /** Set when the options asked for it. */
+  callLogger?: ServiceProcess;
+  dashboardApi?: ServiceProcess;
+  streamEgress?: ServiceProcess;
 
   constructor(private readonly options: StackOptions) {}
 
@@ -62,9 +73,24 @@ export class BridgeStack {
       GATEWAY_PORT_MAX: String(gwMax),
       ...this.options.env?.['media-gateway'],
     });
-    await Promise.all([this.sim.waitFor('/health/ready'), this.gateway.waitFor('/health/ready')]);
+    if (this.options.callLogger) {
+      this.callLogger = await this.spawn('call-logger', this.options.callLogger);
+    }
+    if (this.options.dashboardApi) {
+      this.dashboardApi = await this.spawn('dashboard-api', this.options.dashboardApi);
+    }
+    await Promise.all(
+      [this.sim, this.gateway, this.callLogger, this.dashboardApi]
+        .filter((service): service is ServiceProcess => service !== undefined)
+        .map((service) => service.waitFor('/health/ready')),
+    );
     this.ingest = await this.startIngest();
     await this.ingest.waitFor('/health/ready');
+    if (this.options.streamEgress) {
+      // After ari-ingest, which provisions the call events stream stream-egress reads.
+      this.streamEgress = await this.spawn('stream-egress', this.options.streamEgress);
+      await this.streamEgress.waitFor('/health/ready');
+    }
     return this;
   }
 
@@ -169,7 +195,14 @@ export class BridgeStack {
 
   async stop(): Promise<void> {
     const running = [...this.processes.values()];
-    const order = ['ari-ingest', 'media-gateway', 'asterisk-sim'];
+    const order = [
+      'stream-egress',
+      'ari-ingest',
+      'media-gateway',
+      'asterisk-sim',
+      'call-logger',
+      'dashboard-api',
+    ];
     for (const app of order) {
       await Promise.all(
         running.filter((p) => p.app === app).map((p) => p.stop().catch(() => undefined)),
