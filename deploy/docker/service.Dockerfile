@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Image of one NestJS service of the bridge; APP names it (ari-ingest, media-gateway,
-# call-logger, dashboard-api, asterisk-sim) and HTTP_PORT is its default port:
+# call-logger, dashboard-api, asterisk-sim, stream-egress) and HTTP_PORT is its default port:
 #   docker build -f deploy/docker/service.Dockerfile --build-arg APP=ari-ingest --build-arg HTTP_PORT=3001 .
 # Build with Nx in a full Node image, run the bundle in a slim one with production deps only.
 
@@ -22,6 +22,8 @@ WORKDIR /app
 COPY --from=build /repo/dist/apps/${APP}/package.json /repo/dist/apps/${APP}/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /repo/dist/apps/${APP} ./
+# call-logger writes recordings here (a volume); the image gives it to the service's user.
+RUN mkdir -p /var/lib/asb/recordings && chown node:node /var/lib/asb/recordings
 USER node
 EXPOSE ${HTTP_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \

@@ -13,6 +13,13 @@ import { TapOrchestrator } from '../tap/tap-orchestrator.service';
 import { CallRegistry, RememberedCall } from './call-registry';
 import type { TrackedCall } from './tracked-call';
 
+/** Asterisk's event time (`2026-11-24T15:13:38.921+0000`); undefined when absent or unreadable. */
+function eventTime(timestamp: string | undefined): Date | undefined {
+  if (!timestamp) return undefined;
+  const at = new Date(timestamp);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
 /**
  * Follows the calls of every Asterisk server through their channel events: announces each call,
  * its answer, metadata as it becomes known (the VICIdial call code arrives after the channel is
@@ -66,16 +73,17 @@ export class CallTracker {
     this.metrics.events.inc({ server: session.server, type: event.type });
     const channel = event.channel;
     if (!channel) return;
+    const at = eventTime(event.timestamp);
     try {
       switch (event.type) {
         case 'ChannelCreated':
-          if (this.policy.isCall(channel)) this.begin(session, channel);
+          if (this.policy.isCall(channel)) this.begin(session, channel, at);
           break;
         case 'ChannelStateChange':
         case 'ChannelCallerId': {
           const call = this.callsOf(session.server).get(channel.id);
-          if (call) this.refresh(session, call, channel);
-          else if (this.policy.isCall(channel)) this.begin(session, channel);
+          if (call) this.refresh(session, call, channel, at);
+          else if (this.policy.isCall(channel)) this.begin(session, channel, at);
           break;
         }
         case 'ChannelDestroyed': {
@@ -105,7 +113,7 @@ export class CallTracker {
   }
 
   /** A call seen for the first time: on its ChannelCreated, or found later by reconciliation. */
-  begin(session: AriSession, channel: AriChannel): TrackedCall {
+  begin(session: AriSession, channel: AriChannel, at?: Date): TrackedCall {
     const state = channel.state;
     const call: TrackedCall = {
       callId: callIdFromChannel(session.server, channel.id),
@@ -124,9 +132,9 @@ export class CallTracker {
     this.absorb(call, channel);
     this.callsOf(session.server).set(channel.id, call);
     this.metrics.active.set({ server: session.server }, this.callsOf(session.server).size);
-    void this.sink.emit(this.events.started(call));
+    void this.sink.emit(this.events.started(call, at));
     void this.registry.remember(call);
-    if (state === 'Up') this.answer(session, call);
+    if (state === 'Up') this.answer(session, call, at);
     return call;
   }
 
@@ -154,15 +162,15 @@ export class CallTracker {
     return changed;
   }
 
-  private refresh(session: AriSession, call: TrackedCall, channel: AriChannel): void {
+  private refresh(session: AriSession, call: TrackedCall, channel: AriChannel, at?: Date): void {
     if (call.phase === 'ended') return;
-    if (this.absorb(call, channel)) void this.sink.emit(this.events.updated(call));
-    if (channel.state === 'Up' && call.phase === 'ringing') this.answer(session, call);
+    if (this.absorb(call, channel)) void this.sink.emit(this.events.updated(call, at));
+    if (channel.state === 'Up' && call.phase === 'ringing') this.answer(session, call, at);
   }
 
-  private answer(session: AriSession, call: TrackedCall): void {
+  private answer(session: AriSession, call: TrackedCall, at?: Date): void {
     call.phase = 'answered';
-    void this.sink.emit(this.events.answered(call));
+    void this.sink.emit(this.events.answered(call, at));
     this.tapAll(session, call);
   }
 
@@ -187,6 +195,7 @@ export class CallTracker {
     cause: number,
     causeText: string,
     reconciled: boolean,
+    at = new Date(),
   ): Promise<void> {
     if (call.phase === 'ended') return;
     call.phase = 'ended';
@@ -194,7 +203,8 @@ export class CallTracker {
     calls.delete(call.channelId);
     this.metrics.active.set({ server: session.server }, calls.size);
     await this.stopTaps(session, call, 'call_ended');
-    await this.sink.emit(this.events.ended(call, cause, causeText, reconciled));
+    // Stamped with the hangup's own time: taking the taps down first takes a while.
+    await this.sink.emit(this.events.ended(call, cause, causeText, reconciled, at));
     await this.registry.forget(call.server, call.channelId);
   }
 

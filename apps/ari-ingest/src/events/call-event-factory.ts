@@ -18,10 +18,11 @@ import type { TrackedCall } from '../calls/tracked-call';
 export class CallEventFactory {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  private base(call: RememberedCall) {
+  /** `at`: when Asterisk says the fact happened; now when it is ours (taps). */
+  private base(call: RememberedCall, at?: Date) {
     return {
       schemaVersion: SCHEMA_VERSION,
-      occurredAt: this.now().toISOString(),
+      occurredAt: (at ?? this.now()).toISOString(),
       callId: call.callId,
       server: call.server,
       asteriskId: call.asteriskId,
@@ -39,9 +40,9 @@ export class CallEventFactory {
     };
   }
 
-  started(call: TrackedCall): CallEvent {
+  started(call: TrackedCall, at?: Date): CallEvent {
     return {
-      ...this.base(call),
+      ...this.base(call, at),
       event: 'started',
       eventId: deterministicEventId(call.callId, 'started'),
       direction: call.direction,
@@ -52,18 +53,18 @@ export class CallEventFactory {
     };
   }
 
-  answered(call: TrackedCall): CallEvent {
+  answered(call: TrackedCall, at?: Date): CallEvent {
     return {
-      ...this.base(call),
+      ...this.base(call, at),
       event: 'answered',
       eventId: deterministicEventId(call.callId, 'answered'),
       ...this.parties(call),
     };
   }
 
-  updated(call: TrackedCall): CallEvent {
+  updated(call: TrackedCall, at?: Date): CallEvent {
     return {
-      ...this.base(call),
+      ...this.base(call, at),
       event: 'updated',
       eventId: deterministicEventId(call.callId, 'updated', call.metadataKey),
       ...this.parties(call),
@@ -121,9 +122,15 @@ export class CallEventFactory {
     };
   }
 
-  ended(call: RememberedCall, cause: number, causeText: string, reconciled: boolean): CallEvent {
+  ended(
+    call: RememberedCall,
+    cause: number,
+    causeText: string,
+    reconciled: boolean,
+    at?: Date,
+  ): CallEvent {
     return {
-      ...this.base(call),
+      ...this.base(call, at),
       event: 'ended',
       eventId: deterministicEventId(call.callId, 'ended'),
       cause,
