@@ -1,1 +1,1 @@
-module.exports = require('../../jest.preset.cjs').createJestConfig(__dirname);
+module.exports = require('../../jest.preset.cjs').createJestConfig(__dirname, { testTimeout: 20_000 });

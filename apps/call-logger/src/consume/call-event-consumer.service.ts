@@ -21,7 +21,9 @@ const ACK_WAIT_MS = 30_000;
 /** While a write is retried, pending messages are kept from redelivery this often. */
 const KEEP_ALIVE_INTERVAL_MS = ACK_WAIT_MS / 3;
 /** How long a stopping logger goes on writing what it already read before leaving it unacked. */
-const STOP_DRAIN_MS = 3000;
+const STOP_DRAIN_MS = 2000;
+/** Longest wait for the consumer to close before writing what was already read. */
+const STOP_CLOSE_MS = 1000;
 
 interface QueuedMessage {
   message: JsMsg;
@@ -67,11 +69,15 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stop.abort();
-    await this.messages?.close()?.catch(() => undefined);
-    await this.reading;
+    // Closing a pull consumer can wait on the server's pending pulls; what is not acked by then
+    // is simply redelivered to the next logger, so the stop never waits for more than a moment.
+    const closing = Promise.resolve(this.messages?.close())
+      .catch(() => undefined)
+      .then(() => this.reading);
+    await Promise.race([closing, sleep(STOP_CLOSE_MS)]);
     this.wake();
     const timer = setTimeout(() => this.giveUp.abort(), STOP_DRAIN_MS);
-    await this.writing;
+    await Promise.race([this.writing, sleep(STOP_DRAIN_MS + STOP_CLOSE_MS)]);
     clearTimeout(timer);
   }
 
