@@ -1,1 +1,3 @@
-module.exports = require('../../jest.preset.cjs').createJestConfig(__dirname, { testTimeout: 20_000 });
+module.exports = require('../../jest.preset.cjs').createJestConfig(__dirname, {
+  testTimeout: 20_000,
+});

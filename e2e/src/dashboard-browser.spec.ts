@@ -208,7 +208,9 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
       .evaluateAll((items) => items.map((item) => item.getAttribute('data-event')));
     // In time order: the hangup comes before its taps are taken down.
     expect(events[0]).toBe('started');
-    expect(events).toEqual(expect.arrayContaining(['answered', 'tap_started', 'tap_stopped', 'ended']));
+    expect(events).toEqual(
+      expect.arrayContaining(['answered', 'tap_started', 'tap_stopped', 'ended']),
+    );
     expect(events.indexOf('answered')).toBeLessThan(events.indexOf('tap_started'));
     expect(events.indexOf('tap_started')).toBeLessThan(events.indexOf('ended'));
     await page.locator('.chart canvas').first().waitFor();
