@@ -13,6 +13,7 @@
  *   npx nx run dashboard-api:bench        (BENCH_SECONDS=20 BENCH_CALLS=2000 BENCH_DASHBOARDS=20)
  */
 import { ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -429,7 +430,8 @@ async function main(): Promise<void> {
       NATS_SERVERS: nats.url,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
-      DASHBOARD_JWT_SECRET: 'bench-secret-0123456789-0123456789-0123456789',
+      // A fresh signing key per run.
+      DASHBOARD_JWT_SECRET: randomBytes(32).toString('base64url'),
       DASHBOARD_ADMIN_USER: ADMIN.username,
       DASHBOARD_ADMIN_PASSWORD: ADMIN.password,
       DASHBOARD_LIVE_REPLAY_MINUTES: '0',

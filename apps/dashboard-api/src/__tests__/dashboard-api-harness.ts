@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, NatsConnection } from 'nats';
@@ -36,7 +37,8 @@ import { InitialAdminService } from '../users/initial-admin.service';
  * speak HTTP and socket.io to it exactly as the dashboard does.
  */
 
-export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+/** A fresh signing key per test run: nothing secret-looking lives in the repository. */
+export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
 export const ADMIN = { username: 'root', password: 'correct horse battery' };
 
 export function sleep(ms: number): Promise<void> {
