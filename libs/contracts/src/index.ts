@@ -11,3 +11,5 @@ export * from './lib/payloads/media-allocation.schema';
 export * from './lib/payloads/json-codec';
 export * from './lib/audio/audio-frame';
 export * from './lib/asyncapi/asyncapi-document';
+export * from './lib/dashboard/dashboard-rest.schema';
+export * from './lib/dashboard/dashboard-live.schema';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG } from '@asb/config';
 import type { DashboardApiConfig } from '../config/dashboard-api.config';
-import type { UserRole } from '../users/user.entity';
+import type { UserRole } from '@asb/contracts';
 import { AuthNotConfigured } from './auth-not-configured.error';
 
 /** `access` is a login session; `recording` lets an <audio> element fetch one call's recording. */

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { UserRole } from '../users/user.entity';
+import type { UserRole } from '@asb/contracts';
 import { AccessGuard } from './access.guard';
 
 export const REQUIRED_ROLE = 'dashboard:required-role';

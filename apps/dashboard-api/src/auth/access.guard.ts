@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { UserRole } from '../users/user.entity';
+import type { UserRole } from '@asb/contracts';
 import { RECORDING_TICKET_PARAM, REQUIRED_ROLE } from './access.decorator';
 import type { AuthUser } from './auth-user';
 import { AuthService } from './auth.service';

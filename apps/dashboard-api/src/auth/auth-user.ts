@@ -1,4 +1,4 @@
-import type { UserRole } from '../users/user.entity';
+import type { UserRole } from '@asb/contracts';
 
 /** Who made a request, as the access guard established it (role read fresh, not from the token). */
 export interface AuthUser {

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common'
 import { ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { authUserSchema, LoginResult, loginResultSchema, loginSchema } from '@asb/contracts';
 import type { z } from 'zod';
 import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodBody, ZodResponse } from '../http/zod-openapi';
@@ -9,7 +10,6 @@ import { Authenticated } from './access.decorator';
 import type { AuthUser } from './auth-user';
 import { AuthService } from './auth.service';
 import { CurrentUser } from './current-user.decorator';
-import { authUserSchema, loginResultSchema, loginSchema } from './dtos/login.dto';
 
 @ApiTags('auth')
 @Controller(`${API_PREFIX}/auth`)
@@ -25,7 +25,7 @@ export class AuthController {
   async login(
     @ZodBody(loginSchema) body: z.output<typeof loginSchema>,
     @Req() request: Request,
-  ): Promise<z.infer<typeof loginResultSchema>> {
+  ): Promise<LoginResult> {
     const result = await this.auth.login(body.username, body.password, request.ip ?? 'unknown');
     return { ...result, tokenType: 'Bearer' };
   }

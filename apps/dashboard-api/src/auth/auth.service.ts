@@ -1,4 +1,5 @@
 import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import type { LoginResult } from '@asb/contracts';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../users/users.service';
 import {
@@ -10,12 +11,6 @@ import {
 import type { AuthUser } from './auth-user';
 import { AuthNotConfigured } from './auth-not-configured.error';
 import { PasswordHasher } from '../users/password-hasher';
-
-export interface LoginResult {
-  accessToken: string;
-  expiresIn: number;
-  user: AuthUser;
-}
 
 /** One message for every refusal, so a caller cannot probe which names exist. */
 const BAD_CREDENTIALS = 'invalid username or password';
@@ -31,7 +26,11 @@ export class AuthService {
     private readonly audit: AuditService,
   ) {}
 
-  async login(username: string, password: string, clientAddress: string): Promise<LoginResult> {
+  async login(
+    username: string,
+    password: string,
+    clientAddress: string,
+  ): Promise<Omit<LoginResult, 'tokenType'>> {
     if (!this.tokens.configured) throw new AuthNotConfigured();
     const user = await this.users.findByUsername(username);
     const valid = await this.hasher.verify(user?.passwordHash, password);

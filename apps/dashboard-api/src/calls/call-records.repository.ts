@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from '../http/is-database-unavailable.util';
 import { intervalLossPercent } from '../live/classify-stream-health.util';
 import { CallRecordsUnavailable } from './call-records-unavailable.error';
 import type { CallQuery } from './dtos/call-query.dto';
-import type { CallSummary, HealthSeries, RecordingView, StreamView } from './dtos/call-views.dto';
+import type { CallSummary, HealthSeries, RecordingView, StreamView } from '@asb/contracts';
 import type { CallCursor } from './utils/call-cursor.util';
 
 const UNDEFINED_TABLE = '42P01';

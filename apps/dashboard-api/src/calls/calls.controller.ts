@@ -11,7 +11,7 @@ import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodParams, ZodQuery, ZodResponse } from '../http/zod-openapi';
 import { CallsService } from './calls.service';
 import { callIdParamsSchema, CallQuery, callQuerySchema } from './dtos/call-query.dto';
-import { CallDetail, callDetailSchema, CallPage, callPageSchema } from './dtos/call-views.dto';
+import { CallDetail, callDetailSchema, CallPage, callPageSchema } from '@asb/contracts';
 
 @ApiTags('calls')
 @Controller(`${API_PREFIX}/calls`)

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { CallRecordsRepository } from './call-records.repository';
 import type { CallQuery } from './dtos/call-query.dto';
-import type { CallDetail, CallPage } from './dtos/call-views.dto';
+import type { CallDetail, CallPage } from '@asb/contracts';
 import { decodeCallCursor, encodeCallCursor } from './utils/call-cursor.util';
 
 @Injectable()

@@ -1,4 +1,4 @@
-import type { StreamHealthState } from './live-call';
+import type { StreamHealthState } from '@asb/contracts';
 
 export interface HealthThresholds {
   degradedLossPercent: number;

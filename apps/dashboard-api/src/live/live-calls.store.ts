@@ -1,17 +1,19 @@
-import type { AudioTrack, CallEvent, StreamStats, VicidialMetadata } from '@asb/contracts';
+import type {
+  AudioTrack,
+  CallEvent,
+  EndedCall,
+  LiveCall,
+  LiveCounts,
+  LiveTrack,
+  StreamHealthUpdate,
+  StreamStats,
+  VicidialMetadata,
+} from '@asb/contracts';
 import {
   classifyStreamHealth,
   HealthThresholds,
   intervalLossPercent,
 } from './classify-stream-health.util';
-import type {
-  CallChangeKind,
-  EndedCall,
-  LiveCall,
-  LiveTrack,
-  StreamHealthState,
-  StreamHealthUpdate,
-} from './live-call';
 
 export interface LiveChangeListener {
   callChanged(kind: CallChangeKind, call: LiveCall): void;
@@ -19,12 +21,7 @@ export interface LiveChangeListener {
   streamChanged(update: StreamHealthUpdate): void;
 }
 
-export interface LiveCounts {
-  active: number;
-  ringing: number;
-  answered: number;
-  streams: Record<StreamHealthState, number>;
-}
+export type CallChangeKind = 'started' | 'answered' | 'updated';
 
 export interface LiveStoreOptions extends HealthThresholds {
   /** A call with no event and no sample for this long is presumed gone (its end was never seen). */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Authenticated } from '../auth/access.decorator';
 import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodResponse } from '../http/zod-openapi';
-import { liveCallSchema } from './live-call';
+import { liveCallSchema } from '@asb/contracts';
 import { LiveCallsStore } from './live-calls.store';
 
 const liveCallsSchema = z.object({ at: z.iso.datetime(), calls: z.array(liveCallSchema) });

@@ -1,9 +1,15 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { MetricsRegistry } from '@asb/observability';
-import type { CallChangeKind, EndedCall, LiveCall, StreamHealthUpdate } from '../live/live-call';
-import { LiveCallsStore, LiveChangeListener } from '../live/live-calls.store';
-import { CallsMessage, HealthMessage, SERVER_EVENTS } from './live-events';
+import {
+  EndedCall,
+  LIVE_SERVER_EVENTS,
+  LiveCall,
+  LiveCallsMessage,
+  LiveHealthMessage,
+  StreamHealthUpdate,
+} from '@asb/contracts';
+import { CallChangeKind, LiveCallsStore, LiveChangeListener } from '../live/live-calls.store';
 
 /** Call changes go out within this long: well inside the one-second promise, few messages. */
 const CALLS_FLUSH_MS = 100;
@@ -76,7 +82,7 @@ export class LiveBroadcaster implements LiveChangeListener, BeforeApplicationShu
 
   flushCalls(): void {
     if (!this.namespace || (this.changed.size === 0 && this.ended.length === 0)) return;
-    const message: CallsMessage = {
+    const message: LiveCallsMessage = {
       at: new Date().toISOString(),
       started: [],
       answered: [],
@@ -85,8 +91,8 @@ export class LiveBroadcaster implements LiveChangeListener, BeforeApplicationShu
     };
     for (const { kind, call } of this.changed.values()) message[kind].push(call);
     this.changed.clear();
-    this.namespace.emit(SERVER_EVENTS.calls, message);
-    this.messages.inc({ event: SERVER_EVENTS.calls });
+    this.namespace.emit(LIVE_SERVER_EVENTS.calls, message);
+    this.messages.inc({ event: LIVE_SERVER_EVENTS.calls });
   }
 
   /**
@@ -113,9 +119,9 @@ export class LiveBroadcaster implements LiveChangeListener, BeforeApplicationShu
       this.pendingHealth.delete(key);
     }
     if (streams.length === 0) return;
-    const message: HealthMessage = { at: new Date(nowMs).toISOString(), streams };
-    this.namespace.emit(SERVER_EVENTS.health, message);
-    this.messages.inc({ event: SERVER_EVENTS.health });
+    const message: LiveHealthMessage = { at: new Date(nowMs).toISOString(), streams };
+    this.namespace.emit(LIVE_SERVER_EVENTS.health, message);
+    this.messages.inc({ event: LIVE_SERVER_EVENTS.health });
   }
 
   beforeApplicationShutdown(): void {

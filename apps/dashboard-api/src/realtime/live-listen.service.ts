@@ -9,6 +9,9 @@ import type { Namespace, Socket } from 'socket.io';
 import {
   callAudioWildcard,
   ContractViolation,
+  EndedCall,
+  LIVE_SERVER_EVENTS,
+  LiveAudioFrameMeta,
   parseAudioFrame,
   parseAudioSubject,
 } from '@asb/contracts';
@@ -16,9 +19,7 @@ import { NatsClient } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../auth/auth-user';
-import type { EndedCall } from '../live/live-call';
 import { LiveCallsStore } from '../live/live-calls.store';
-import { AudioFrameMessage, SERVER_EVENTS } from './live-events';
 import { listenRoom } from './live-namespace.constant';
 
 export type ListenStopReason = 'stopped' | 'disconnected' | 'call_ended' | 'shutdown';
@@ -131,7 +132,7 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
 
   private async endCall(ended: EndedCall): Promise<void> {
     if (!this.relays.has(ended.callId)) return;
-    this.namespace?.to(listenRoom(ended.callId)).emit(SERVER_EVENTS.listenEnded, {
+    this.namespace?.to(listenRoom(ended.callId)).emit(LIVE_SERVER_EVENTS.listenEnded, {
       callId: ended.callId,
     });
     const listeners = [...this.sessions].filter(([, calls]) => calls.has(ended.callId));
@@ -158,7 +159,7 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
             (name) => message.headers?.get(name) || undefined,
             message.data,
           );
-          const meta: AudioFrameMessage = {
+          const meta: LiveAudioFrameMeta = {
             callId,
             track,
             sequence: frame.sequence,
@@ -166,7 +167,7 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
             sampleRate: frame.sampleRate,
             frameMs: frame.frameMs,
           };
-          this.namespace.to(room).emit(SERVER_EVENTS.audio, meta, Buffer.from(frame.pcm));
+          this.namespace.to(room).emit(LIVE_SERVER_EVENTS.audio, meta, Buffer.from(frame.pcm));
           this.frames.inc();
         } catch (violation) {
           if (!(violation instanceof ContractViolation)) throw violation;

@@ -9,15 +9,20 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import {
+  LIVE_CLIENT_EVENTS,
+  LIVE_SERVER_EVENTS,
+  LiveListenReply,
+  liveListenRequestSchema,
+  LiveSnapshotMessage,
+} from '@asb/contracts';
 import type { TokenClaims } from '../auth/access-tokens';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthService } from '../auth/auth.service';
 import { describeZodIssues } from '../http/describe-zod-issues.util';
 import { CallEventFeed } from '../live/call-event-feed.service';
 import { LiveCallsStore } from '../live/live-calls.store';
-import { ListenReply, listenRequestSchema } from './dtos/listen.dto';
 import { LiveBroadcaster } from './live-broadcaster.service';
-import { CLIENT_EVENTS, SERVER_EVENTS, SnapshotMessage } from './live-events';
 import { LiveListenService } from './live-listen.service';
 import { LIVE_NAMESPACE } from './live-namespace.constant';
 
@@ -83,12 +88,12 @@ export class LiveGateway
   }
 
   handleConnection(socket: Socket): void {
-    const snapshot: SnapshotMessage = {
+    const snapshot: LiveSnapshotMessage = {
       at: new Date().toISOString(),
       complete: this.complete,
       calls: this.store.snapshot(),
     };
-    socket.emit(SERVER_EVENTS.snapshot, snapshot);
+    socket.emit(LIVE_SERVER_EVENTS.snapshot, snapshot);
   }
 
   handleDisconnect(socket: Socket): void {
@@ -96,12 +101,12 @@ export class LiveGateway
     if (data.user) void this.listen.stopAll(socket, data.user, 'disconnected');
   }
 
-  @SubscribeMessage(CLIENT_EVENTS.listenStart)
+  @SubscribeMessage(LIVE_CLIENT_EVENTS.listenStart)
   async startListening(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
-  ): Promise<ListenReply> {
-    const request = listenRequestSchema.safeParse(body);
+  ): Promise<LiveListenReply> {
+    const request = liveListenRequestSchema.safeParse(body);
     if (!request.success) {
       return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
     }
@@ -118,12 +123,12 @@ export class LiveGateway
     }
   }
 
-  @SubscribeMessage(CLIENT_EVENTS.listenStop)
+  @SubscribeMessage(LIVE_CLIENT_EVENTS.listenStop)
   async stopListening(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
-  ): Promise<ListenReply> {
-    const request = listenRequestSchema.safeParse(body);
+  ): Promise<LiveListenReply> {
+    const request = liveListenRequestSchema.safeParse(body);
     if (!request.success) {
       return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
     }

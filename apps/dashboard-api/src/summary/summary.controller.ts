@@ -7,7 +7,8 @@ import { CallRecordsUnavailable } from '../calls/call-records-unavailable.error'
 import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodQuery, ZodResponse } from '../http/zod-openapi';
 import { LiveCallsStore } from '../live/live-calls.store';
-import { Summary, summaryQuerySchema, summarySchema } from './dtos/summary.dto';
+import { Summary, summarySchema } from '@asb/contracts';
+import { summaryQuerySchema } from './dtos/summary.dto';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
 

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { LiveCallsStore } from '../live/live-calls.store';
-import { TREND_CAPACITY, TREND_SAMPLE_MS, TrendPoint, TrendRing } from './live-trend';
+import type { TrendPoint } from '@asb/contracts';
+import { TREND_CAPACITY, TREND_SAMPLE_MS, TrendRing } from './live-trend';
 
 /**
  * Samples concurrent calls and stream health every few seconds from the live picture, so the

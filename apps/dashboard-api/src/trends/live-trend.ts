@@ -1,13 +1,9 @@
-import type { LiveCounts } from '../live/live-calls.store';
+import type { TrendPoint } from '@asb/contracts';
 
 /** Every this often the live counts are sampled into the trend. */
 export const TREND_SAMPLE_MS = 5000;
 /** One day of samples. */
 export const TREND_CAPACITY = (24 * 3600 * 1000) / TREND_SAMPLE_MS;
-
-export interface TrendPoint extends LiveCounts {
-  at: string;
-}
 
 /** A fixed-size ring of samples: memory stays flat however long the replica runs. */
 export class TrendRing {

@@ -5,9 +5,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-
-export const USER_ROLES = ['viewer', 'admin'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+import type { UserRole } from '@asb/contracts';
 
 @Entity({ name: 'users' })
 export class UserEntity {

@@ -1,4 +1,4 @@
-import type { LiveCall } from '../api/api-types';
+import type { LiveCall } from '@asb/contracts';
 
 /** A call in progress as the server sends it; `index` makes it unique and orders the starts. */
 export function liveCall(index: number, fields: Partial<LiveCall> = {}): LiveCall {
@@ -13,7 +13,13 @@ export function liveCall(index: number, fields: Partial<LiveCall> = {}): LiveCal
     callerNumber: `555${String(index).padStart(4, '0')}`,
     callerName: null,
     calleeNumber: '5550000',
-    vicidial: { callType: 'V', leadId: 1000 + index, campaign: 'SALES', agent: 'agent1' },
+    vicidial: {
+      callCode: `V1125100000${String(1000 + index).padStart(10, '0')}`,
+      callType: 'V',
+      leadId: 1000 + index,
+      campaign: 'SALES',
+      agent: 'agent1',
+    },
     tracks: {},
     ...fields,
   };

@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import type { LiveCall } from '../api/api-types';
+import type { LiveCall } from '@asb/contracts';
 import { liveCall } from '../__tests__/live-call.fixture';
 import { BackendStatusBadge } from '../layout/backend-status-badge';
 import { LiveCallsModel } from '../live/live-calls-model';

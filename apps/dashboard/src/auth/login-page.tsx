@@ -1,6 +1,6 @@
 import { FormEvent, useState } from 'react';
 import { ApiError } from '../api/api-client';
-import type { LoginResult } from '../api/api-types';
+import type { LoginResult } from '@asb/contracts';
 import { useSession } from './session-context';
 
 function explain(error: unknown): string {

@@ -8,7 +8,7 @@ import {
   useState,
 } from 'react';
 import { ApiClient } from '../api/api-client';
-import type { LoginResult } from '../api/api-types';
+import type { LoginResult } from '@asb/contracts';
 import { LiveFeed } from '../live/live-feed';
 import { clearSession, loadSession, saveSession, Session } from './session';
 

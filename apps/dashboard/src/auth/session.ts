@@ -1,4 +1,4 @@
-import type { LoginResult, SessionUser } from '../api/api-types';
+import type { LoginResult, SessionUser } from '@asb/contracts';
 
 const STORAGE_KEY = 'asb.session';
 

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import type { CallDetail, HealthSeries } from '../api/api-types';
+import type { CallDetail, HealthSeries } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
 import { ChartSeries, TimeSeriesChart } from '../charts/time-series-chart';
 import { callTypeLabel, formatDuration, formatTime } from '../format/format';

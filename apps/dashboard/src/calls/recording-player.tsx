@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RecordingView } from '../api/api-types';
+import type { RecordingView } from '@asb/contracts';
 import { useSession } from '../auth/session-context';
 import { formatDuration } from '../format/format';
 

@@ -1,7 +1,7 @@
 import { FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/api-client';
-import type { CallPage, CallSummary } from '../api/api-types';
+import type { CallPage, CallSummary } from '@asb/contracts';
 import { useSession } from '../auth/session-context';
 import { callTypeLabel, formatDuration, formatTime } from '../format/format';
 import { HISTORY_FILTERS, historyApiPath } from './history-query';

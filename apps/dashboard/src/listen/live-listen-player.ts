@@ -1,4 +1,4 @@
-import type { AudioFrameMeta } from '../api/api-types';
+import type { LiveAudioFrameMeta } from '@asb/contracts';
 import { pcm16ToFloat, scheduleFrame } from './jitter-schedule';
 
 /**
@@ -11,7 +11,7 @@ export class LiveListenPlayer {
   framesReceived = 0;
   framesPlayed = 0;
 
-  push(meta: AudioFrameMeta, pcm: ArrayBuffer): void {
+  push(meta: LiveAudioFrameMeta, pcm: ArrayBuffer): void {
     this.framesReceived += 1;
     const samples = pcm16ToFloat(pcm);
     if (samples.length === 0) return;

@@ -1,4 +1,4 @@
-import type { LiveTrack } from '../api/api-types';
+import type { LiveTrack } from '@asb/contracts';
 import { levelToPercent } from '../format/format';
 
 /** One track's health: a coloured badge and a level meter (RMS of the last second). */

@@ -1,10 +1,10 @@
 import type {
-  CallsMessage,
-  HealthMessage,
   LiveCall,
-  SnapshotMessage,
+  LiveCallsMessage,
+  LiveHealthMessage,
+  LiveSnapshotMessage,
   StreamHealthUpdate,
-} from '../api/api-types';
+} from '@asb/contracts';
 
 /**
  * The dashboard's copy of the calls in progress, kept from the server's snapshot and batches.
@@ -29,14 +29,14 @@ export class LiveCallsModel {
     this.lastAppliedAt = now;
   }
 
-  applySnapshot(message: SnapshotMessage, now = Date.now()): void {
+  applySnapshot(message: LiveSnapshotMessage, now = Date.now()): void {
     this.calls.clear();
     for (const call of message.calls) this.calls.set(call.callId, call);
     this.complete = message.complete;
     this.touched(message.at, now);
   }
 
-  applyCalls(message: CallsMessage, now = Date.now()): void {
+  applyCalls(message: LiveCallsMessage, now = Date.now()): void {
     for (const call of [...message.started, ...message.answered, ...message.updated]) {
       this.calls.set(call.callId, call);
     }
@@ -44,7 +44,7 @@ export class LiveCallsModel {
     this.touched(message.at, now);
   }
 
-  applyHealth(message: HealthMessage, now = Date.now()): void {
+  applyHealth(message: LiveHealthMessage, now = Date.now()): void {
     for (const update of message.streams) this.applyStream(update);
     this.touched(message.at, now);
   }

@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import type { LiveCall } from '../api/api-types';
+import type { LiveCall } from '@asb/contracts';
 import { callTypeLabel, formatDuration } from '../format/format';
 import { TrackHealth } from './health-badge';
 import { useLiveFeed } from './use-live-feed';

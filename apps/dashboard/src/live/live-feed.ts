@@ -1,20 +1,15 @@
 import { io, Socket } from 'socket.io-client';
 import type {
-  AudioFrameMeta,
-  CallsMessage,
-  HealthMessage,
-  SnapshotMessage,
-} from '../api/api-types';
+  LiveAudioFrameMeta,
+  LiveClientEvents,
+  LiveListenReply,
+  LiveServerEvents,
+} from '@asb/contracts';
 import { LiveCallsModel } from './live-calls-model';
 
 export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
-export type AudioListener = (meta: AudioFrameMeta, pcm: ArrayBuffer) => void;
-
-export interface ListenReply {
-  ok: boolean;
-  error?: string;
-}
+export type AudioListener = (meta: LiveAudioFrameMeta, pcm: ArrayBuffer) => void;
 
 /**
  * The one socket.io connection of a logged-in dashboard (namespace /live, websocket only): it
@@ -26,7 +21,7 @@ export class LiveFeed {
   readonly model = new LiveCallsModel();
   status: FeedStatus = 'connecting';
   statusDetail = '';
-  private readonly socket: Socket;
+  private readonly socket: Socket<LiveServerEvents, LiveClientEvents>;
   private readonly listeners = new Set<() => void>();
   private readonly audioListeners = new Set<AudioListener>();
   private readonly listenEndedListeners = new Set<(callId: string) => void>();
@@ -38,22 +33,22 @@ export class LiveFeed {
     this.socket.on('connect', () => this.setStatus('live'));
     this.socket.on('disconnect', () => this.setStatus('reconnecting'));
     this.socket.on('connect_error', (error: Error) => this.setStatus('refused', error.message));
-    this.socket.on('snapshot', (message: SnapshotMessage) => {
+    this.socket.on('snapshot', (message) => {
       this.model.applySnapshot(message);
       this.changed();
     });
-    this.socket.on('calls', (message: CallsMessage) => {
+    this.socket.on('calls', (message) => {
       this.model.applyCalls(message);
       this.changed();
     });
-    this.socket.on('health', (message: HealthMessage) => {
+    this.socket.on('health', (message) => {
       this.model.applyHealth(message);
       this.changed();
     });
-    this.socket.on('audio', (meta: AudioFrameMeta, pcm: ArrayBuffer) => {
+    this.socket.on('audio', (meta, pcm) => {
       for (const listener of this.audioListeners) listener(meta, pcm);
     });
-    this.socket.on('listen:ended', ({ callId }: { callId: string }) => {
+    this.socket.on('listen:ended', ({ callId }) => {
       for (const listener of this.listenEndedListeners) listener(callId);
     });
   }
@@ -96,8 +91,8 @@ export class LiveFeed {
     return () => this.listenEndedListeners.delete(listener);
   }
 
-  async listen(callId: string): Promise<ListenReply> {
-    return (await this.socket.timeout(5000).emitWithAck('listen:start', { callId })) as ListenReply;
+  listen(callId: string): Promise<LiveListenReply> {
+    return this.socket.timeout(5000).emitWithAck('listen:start', { callId });
   }
 
   async stopListening(callId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { LiveTrend, Summary } from '../api/api-types';
+import type { LiveTrend, Summary } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
 import { TimeSeriesChart } from '../charts/time-series-chart';
 import { formatDuration, formatPercent } from '../format/format';

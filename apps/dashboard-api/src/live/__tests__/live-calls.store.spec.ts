@@ -1,7 +1,7 @@
 import { SyntheticCall } from '../../__tests__/dashboard-api-harness';
 import { classifyStreamHealth, intervalLossPercent } from '../classify-stream-health.util';
-import type { CallChangeKind, EndedCall, StreamHealthUpdate } from '../live-call';
-import { LiveCallsStore } from '../live-calls.store';
+import type { EndedCall, StreamHealthUpdate } from '@asb/contracts';
+import { CallChangeKind, LiveCallsStore } from '../live-calls.store';
 
 const THRESHOLDS = { degradedLossPercent: 2, degradedJitterMs: 40 };
 

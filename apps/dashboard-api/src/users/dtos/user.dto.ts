@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { USER_ROLES, UserEntity } from '../user.entity';
+import { userRoleSchema } from '@asb/contracts';
+import type { UserEntity } from '../user.entity';
 
 export const usernameSchema = z
   .string()
@@ -11,8 +12,6 @@ export const passwordSchema = z
   .string()
   .min(12, 'must be at least 12 characters')
   .max(256, 'must be at most 256 characters');
-
-export const userRoleSchema = z.enum(USER_ROLES);
 
 export const createUserSchema = z.strictObject({
   username: usernameSchema,

@@ -1,6 +1,36 @@
 import { z } from 'zod';
 
+/**
+ * Bodies of dashboard-api's REST API (/api/v1) that the dashboard reads or sends. Zod schemas so
+ * the OpenAPI document at /api/docs is generated from the same definitions that validate; the
+ * dashboard imports only the types.
+ */
+
 const time = z.iso.datetime();
+
+export const USER_ROLES = ['viewer', 'admin'] as const;
+export const userRoleSchema = z.enum(USER_ROLES);
+export type UserRole = z.infer<typeof userRoleSchema>;
+
+export const loginSchema = z.strictObject({
+  username: z.string().trim().min(1, 'is required').max(64),
+  password: z.string().min(1, 'is required').max(256),
+});
+
+export const authUserSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  role: userRoleSchema,
+});
+export type SessionUser = z.infer<typeof authUserSchema>;
+
+export const loginResultSchema = z.object({
+  accessToken: z.string().describe('JWT to send as `Authorization: Bearer <token>`'),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().describe('seconds until the token expires'),
+  user: authUserSchema,
+});
+export type LoginResult = z.infer<typeof loginResultSchema>;
 
 export const recordingSummarySchema = z.object({
   state: z.enum(['recording', 'complete', 'failed']),
@@ -52,6 +82,7 @@ export const callEventViewSchema = z.object({
   track: z.string().nullable(),
   payload: z.record(z.string(), z.unknown()).describe('the call event as published on NATS'),
 });
+export type CallEventView = z.infer<typeof callEventViewSchema>;
 
 export const streamViewSchema = z.object({
   track: z.string(),
@@ -105,3 +136,47 @@ export const callDetailSchema = z.object({
   recording: recordingViewSchema.nullable(),
 });
 export type CallDetail = z.infer<typeof callDetailSchema>;
+
+export const liveCountsSchema = z.object({
+  active: z.number().int(),
+  ringing: z.number().int(),
+  answered: z.number().int(),
+  streams: z.object({
+    waiting: z.number().int(),
+    healthy: z.number().int(),
+    degraded: z.number().int(),
+    stalled: z.number().int(),
+  }),
+});
+export type LiveCounts = z.infer<typeof liveCountsSchema>;
+
+export const trendPointSchema = liveCountsSchema.extend({ at: z.iso.datetime() });
+export type TrendPoint = z.infer<typeof trendPointSchema>;
+
+export const liveTrendSchema = z.object({
+  sampleSeconds: z.number().int(),
+  points: z.array(trendPointSchema),
+});
+export type LiveTrend = z.infer<typeof liveTrendSchema>;
+
+export const summarySchema = z.object({
+  at: z.iso.datetime(),
+  live: liveCountsSchema.describe('now, from the live feed (no database needed)'),
+  history: z
+    .object({
+      hours: z.number().int(),
+      calls: z.number().int(),
+      answered: z.number().int(),
+      missed: z.number().int().describe('ended without being answered'),
+      answerRate: z.number().nullable().describe('answered / (answered + missed), 0-1'),
+      averageDurationSeconds: z.number().nullable(),
+      averageTalkSeconds: z.number().nullable(),
+      callsPerHour: z.array(
+        z.object({ hour: z.iso.datetime(), calls: z.number().int(), answered: z.number().int() }),
+      ),
+    })
+    .nullable()
+    .describe('from the call records; null when they cannot be read'),
+  historyError: z.string().nullable(),
+});
+export type Summary = z.infer<typeof summarySchema>;
