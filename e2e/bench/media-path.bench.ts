@@ -14,7 +14,7 @@ import { createSocket, Socket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { connect, NatsConnection } from 'nats';
+import { connect, NatsConnection, Subscription } from 'nats';
 import {
   AUDIO_HEADERS,
   MEDIA_ALLOCATE_SUBJECT,
@@ -27,11 +27,14 @@ import { encodeUlawInto, RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
 import { freePort } from '@asb/testing';
 import { ServiceProcess } from '../src/support/service-process';
 import { NATS_URL, WORKSPACE_ROOT } from '../src/support/workspace';
-import { cpuMicros, percentile, rssMiB } from './process-usage';
+import { CpuProfile, perfAvailable, profileProcess } from './perf-profile';
+import { cpuMicros, percentile, pidsNamed, rssMiB } from './process-usage';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '250,500,1000,2000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const PROBES = 10;
+/** After each gateway level's window, where the gateway's time goes (needs Linux perf). */
+const PROFILE_SECONDS = perfAvailable() ? Number(process.env['BENCH_PROFILE_SECONDS'] ?? 5) : 0;
 const PASSWORD = randomBytes(9).toString('base64url');
 
 type Receiver = 'media-gateway' | 'counting receiver';
@@ -50,10 +53,20 @@ interface Row {
   endToEndLoss: number | null;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
+  latencyUnmeasured: string | null;
   receiverUsPerPacket: number;
   receiverCorePercent: number;
   receiverRssMiB: number;
   simulatorCorePercent: number;
+  ariIngestCorePercent: number;
+  natsServerCorePercent: number;
+  /** This process: the subscriber taking every frame, and the latency probes. */
+  subscriberCorePercent: number;
+}
+
+interface LevelResult {
+  row: Row;
+  profile?: CpuProfile;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,6 +125,7 @@ async function startCountingReceiver(
 class LatencyProbes {
   private readonly sockets: Socket[] = [];
   private readonly sentAt: number[][] = [];
+  private readonly subscriptions: Subscription[] = [];
   readonly latencies: number[] = [];
   private timer?: NodeJS.Timeout;
   private recording = false;
@@ -129,7 +143,7 @@ class LatencyProbes {
           payload: { callId, track: 'caller', codec: 'ulaw', server: 'bench' },
         },
         { schema: mediaAllocateReplySchema },
-        { maxBytes: MEDIA_CONTROL_MAX_BYTES, timeoutMs: 5000 },
+        { maxBytes: MEDIA_CONTROL_MAX_BYTES, timeoutMs: 15_000 },
       );
       if (!reply.ok) throw new Error(`probe allocation refused: ${reply.error}`);
       const socket = createSocket('udp4');
@@ -137,13 +151,14 @@ class LatencyProbes {
       this.sockets.push(socket);
       const sent: number[] = [];
       this.sentAt.push(sent);
-      nc.subscribe(`audio.v1.${callId}.caller`, {
+      const subscription = nc.subscribe(`audio.v1.${callId}.caller`, {
         callback: (_error, message) => {
           const sequence = Number(message.headers?.get(AUDIO_HEADERS.sequence));
           if (this.recording && sent[sequence] !== undefined)
             this.latencies.push(performance.now() - sent[sequence]);
         },
       });
+      this.subscriptions.push(subscription);
     }
     const packet = Buffer.alloc(RTP_HEADER_BYTES + 160);
     payload.copy(packet, RTP_HEADER_BYTES);
@@ -175,6 +190,7 @@ class LatencyProbes {
   stop(): void {
     clearInterval(this.timer);
     this.sockets.forEach((socket) => socket.close());
+    this.subscriptions.forEach((subscription) => subscription.unsubscribe());
   }
 }
 
@@ -187,7 +203,7 @@ async function runLevel(
   receiver: Receiver,
   nc: NatsConnection,
   probeNc: NatsConnection,
-): Promise<Row> {
+): Promise<LevelResult> {
   const run = randomBytes(3).toString('hex');
   const [ariPort, simHttp, gwHttp, ingestHttp] = [
     await freePort(),
@@ -224,6 +240,8 @@ async function runLevel(
         GATEWAY_PORT_MAX: String(rxPorts[1]),
         GATEWAY_UDP_RECV_BUFFER_BYTES: String(1 << 20),
         LOG_LEVEL: 'warn',
+        // Names JavaScript frames for perf; costs nothing until code is compiled.
+        ...(PROFILE_SECONDS > 0 ? { NODE_OPTIONS: '--perf-basic-prof-only-functions' } : {}),
       }).start();
       processes.push(gateway);
       await gateway.waitFor('/health/ready');
@@ -285,7 +303,12 @@ async function runLevel(
     const tapSetupSeconds = (performance.now() - setupStarted) / 1000;
 
     const probes = new LatencyProbes();
-    if (receiver === 'media-gateway') await probes.start(probeNc, run);
+    // A gateway too busy to answer the probes' allocations still has its throughput measured.
+    let latencyUnmeasured: string | null = null;
+    if (receiver === 'media-gateway')
+      await probes.start(probeNc, run).catch((error: Error) => {
+        latencyUnmeasured = `probe allocation failed: ${error.message}`;
+      });
     await sleep(2000);
 
     const simSent = async () => {
@@ -304,6 +327,8 @@ async function runLevel(
     };
     const receiverPid = (gateway?.pid ?? counting?.child.pid) as number;
     const simPid = sim.pid as number;
+    const ingestPid = ingest.pid as number;
+    const natsPids = pidsNamed('nats-server');
 
     const snapshot = async () => {
       const [[received, published], sent] = await Promise.all([receiverCounts(), simSent()]);
@@ -314,6 +339,9 @@ async function runLevel(
         frames,
         cpu: cpuMicros(receiverPid),
         simCpu: cpuMicros(simPid),
+        ingestCpu: cpuMicros(ingestPid),
+        natsCpu: natsPids.reduce((sum, pid) => sum + cpuMicros(pid), 0),
+        ownCpu: process.cpuUsage().user + process.cpuUsage().system,
         at: performance.now(),
       };
     };
@@ -322,6 +350,10 @@ async function runLevel(
     await sleep(SECONDS * 1000);
     probes.record(false);
     const after = await snapshot();
+    const profile =
+      gateway && PROFILE_SECONDS > 0
+        ? await profileProcess(gateway.pid as number, PROFILE_SECONDS)
+        : undefined;
     probes.stop();
     audio.unsubscribe();
     tapSubscription.unsubscribe();
@@ -332,7 +364,8 @@ async function runLevel(
     const framesDelivered = after.frames - before.frames;
     const latencies = probes.latencies.sort((a, b) => a - b);
     const round = (value: number, digits = 2) => Number(value.toFixed(digits));
-    return {
+    const corePercent = (micros: number) => round((micros / 1e6 / elapsed) * 100, 1);
+    const row: Row = {
       calls,
       receiver,
       streams,
@@ -345,13 +378,18 @@ async function runLevel(
         ? round(Math.max(0, 1 - (after.published - before.published) / got), 4)
         : null,
       endToEndLoss: gateway ? round(Math.max(0, 1 - framesDelivered / sent), 4) : null,
-      latencyP50Ms: gateway ? round(percentile(latencies, 50)) : null,
-      latencyP99Ms: gateway ? round(percentile(latencies, 99)) : null,
+      latencyP50Ms: gateway && latencies.length > 0 ? round(percentile(latencies, 50)) : null,
+      latencyP99Ms: gateway && latencies.length > 0 ? round(percentile(latencies, 99)) : null,
+      latencyUnmeasured,
       receiverUsPerPacket: round((after.cpu - before.cpu) / Math.max(1, got)),
-      receiverCorePercent: round(((after.cpu - before.cpu) / 1e6 / elapsed) * 100, 1),
+      receiverCorePercent: corePercent(after.cpu - before.cpu),
       receiverRssMiB: rssMiB(receiverPid),
-      simulatorCorePercent: round(((after.simCpu - before.simCpu) / 1e6 / elapsed) * 100, 1),
+      simulatorCorePercent: corePercent(after.simCpu - before.simCpu),
+      ariIngestCorePercent: corePercent(after.ingestCpu - before.ingestCpu),
+      natsServerCorePercent: corePercent(after.natsCpu - before.natsCpu),
+      subscriberCorePercent: corePercent(after.ownCpu - before.ownCpu),
     };
+    return { row, profile };
   } finally {
     for (const process of [...processes].reverse())
       await process.stop().catch(() => process.kill());
@@ -363,13 +401,15 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: NATS_URL });
   const probeNc = await connect({ servers: NATS_URL });
   const rows: Row[] = [];
+  const profiles: Array<{ calls: number } & CpuProfile> = [];
   const failures: Array<{ calls: number; receiver: Receiver; error: string }> = [];
   for (const calls of LEVELS) {
     for (const receiver of ['media-gateway', 'counting receiver'] as const) {
       process.stdout.write(`level ${calls} calls, ${receiver}... `);
       try {
-        const row = await runLevel(calls, receiver, nc, probeNc);
+        const { row, profile } = await runLevel(calls, receiver, nc, probeNc);
         rows.push(row);
+        if (profile) profiles.push({ calls, ...profile });
         console.log(`${row.receivedPerSecond} packets/s, ${row.receiverUsPerPacket} us/packet`);
       } catch (error) {
         // A level the machine cannot carry is a result too: recorded, and the run goes on.
@@ -396,9 +436,26 @@ async function main(): Promise<void> {
       noFrameLostByGateway: gateway?.gatewayFrameLoss === 0,
       p99UnderTenMs: gateway?.latencyP99Ms !== null && (gateway?.latencyP99Ms ?? Infinity) < 10,
       withinThreeTimesBare: ratio !== null && ratio <= 3,
+      // What the rest of the path (simulator, NATS, subscriber, ari-ingest) took of the same box
+      // while the gateway ran: the machine's own limit on the level, gateway aside.
+      restOfPathCorePercent: gateway
+        ? Number(
+            (
+              gateway.simulatorCorePercent +
+              gateway.natsServerCorePercent +
+              gateway.subscriberCorePercent +
+              gateway.ariIngestCorePercent
+            ).toFixed(1),
+          )
+        : null,
+      machineCorePercent: cpus().length * 100,
     };
   });
   console.table(ratios);
+  for (const profile of profiles) {
+    console.log(`where the gateway's time goes at ${profile.calls} calls (${profile.tool}):`);
+    console.table(profile.shares);
+  }
   const machine = {
     hostname: hostname(),
     cpu: cpus()[0]?.model,
@@ -420,6 +477,7 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         rows,
         ratios,
+        gatewayProfiles: profiles,
         failures,
       },
       null,
