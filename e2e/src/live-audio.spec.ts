@@ -22,7 +22,12 @@ function order(events: CallEvent[]): string[] {
 }
 
 describe('live call audio: asterisk-sim -> ari-ingest -> media-gateway -> NATS', () => {
-  const stack = new BridgeStack({ servers: ['pbx1', 'pbx2'] });
+  // The simulator sends from two threads here, as it must for 2,000 dual-track calls; the fault
+  // tests keep the one-thread sender.
+  const stack = new BridgeStack({
+    servers: ['pbx1', 'pbx2'],
+    env: { 'asterisk-sim': { SIM_RTP_THREADS: '2' } },
+  });
   const recorders = new NatsRecorders();
   let calls: ScenarioCall[] = [];
 

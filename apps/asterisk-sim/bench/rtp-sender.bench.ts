@@ -1,21 +1,30 @@
 /**
  * What the simulator's RTP sender costs per stream: for each level, N externalMedia streams send
- * 20 ms packets to a counting receiver in another process for a few seconds, and the sender's
- * own CPU time is measured. The baseline, in the same run on the same sockets, is a bare loop that
- * sends a constant packet per stream per 20 ms with no RTP logic: the sender's overhead is the ratio.
+ * 20 ms packets for a few seconds and the process's CPU time (every thread) is measured. Three
+ * variants on the same sockets: the sender in one thread, the sender sharded over worker threads
+ * (SIM_RTP_THREADS), and the baseline, a bare loop that sends a constant packet per stream per
+ * 20 ms with no RTP logic, so the sender's overhead is a ratio.
  *
- *   npx nx run asterisk-sim:bench            (streams per level: BENCH_LEVELS=500,1000,2000,4000; 4,000 = 2,000 dual-track calls)
+ * The packets go to a port that never reads (bench/udp-sink.py): the kernel counts each one that
+ * arrived as a drop of that socket. A receiver reading 200k packets/s would need a core of its
+ * own, which a 2-core box does not have beside the sender.
+ *
+ *   npx nx run asterisk-sim:bench   (streams per level: BENCH_LEVELS=500,1000,2000,4000; 4,000 = 2,000 dual-track calls;
+ *                                    BENCH_THREADS=2 for the sharded variant)
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { RtpPlane } from '../src/media/rtp-plane';
 import { FixtureLibrary } from '../src/media/fixture-library';
 import { RtpSender } from '../src/media/rtp-sender';
+import { ShardedRtpSender } from '../src/media/sharded-rtp-sender';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '500,1000,2000,4000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const THREADS = Number(process.env['BENCH_THREADS'] ?? 2);
 const ROOT = join(__dirname, '../../..');
 
 interface Row {
@@ -24,153 +33,194 @@ interface Row {
   /** Packets the sender sent per second (its own count). */
   packetsPerSecond: number;
   expectedPerSecond: number;
-  /** Share of the sent packets the receiver counted (a single Node socket receiving; it may be the limit). */
-  receivedShare: number;
+  /** Share of the sent packets that reached the sink's socket (kernel count). */
+  arrivedShare: number;
   cpuMsPerSecond: number;
   usPerPacket: number;
+  /** The whole machine while the variant ran: user + system + softirq, of all cores. */
+  machineBusyPercent: number;
 }
 
-/** A receiver in its own process, so its CPU is not counted as the sender's. */
-function startReceiver(): Promise<{ child: ChildProcess; port: number; count(): Promise<number> }> {
-  const child = fork(join(__dirname, 'counting-receiver.cjs'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+/** A port that never reads, and how many datagrams reached it so far. */
+function startSink(): Promise<{ child: ChildProcess; port: number; arrived(): number }> {
+  const child = spawn('/usr/bin/python3', [join(__dirname, 'udp-sink.py')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  return new Promise((resolve) => {
-    child.once('message', (message: { port: number }) =>
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.once('data', (chunk: Buffer) => {
+      const port = Number(chunk.toString().trim());
+      const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
       resolve({
         child,
-        port: message.port,
-        count: () =>
-          new Promise((done) => {
-            child.once('message', (reply: { count: number }) => done(reply.count));
-            child.send('count');
-          }),
-      }),
-    );
+        port,
+        arrived: () => {
+          // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+          const line = readFileSync('/proc/net/udp', 'utf8')
+            .split('\n')
+            .find((entry) => entry.trim().split(/\s+/)[1] === `0100007F:${hexPort}`);
+          if (!line) throw new Error(`sink port ${port} is not in /proc/net/udp`);
+          return Number(line.trim().split(/\s+/).pop());
+        },
+      });
+    });
   });
+}
+
+function cpuTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  return {
+    busy: user + nice + system + irq + softirq,
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+  };
 }
 
 interface Variant {
-  stop(): void;
-  sent(): number;
+  stop(): void | Promise<void>;
+  sent(): Promise<number>;
 }
 
 async function measure(
   streams: number,
-  run: () => Promise<Variant>,
-  receiver: { count(): Promise<number> },
+  running: Variant,
+  sink: { arrived(): number },
   variant: string,
 ): Promise<Row> {
-  const running = await run();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const countBefore = await receiver.count();
-  const sentBefore = running.sent();
+  const arrivedBefore = sink.arrived();
+  const sentBefore = await running.sent();
   const cpuBefore = process.cpuUsage();
+  const ticksBefore = cpuTicks();
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
   const cpu = process.cpuUsage(cpuBefore);
+  const ticks = cpuTicks();
   const elapsed = (performance.now() - started) / 1000;
-  const sent = running.sent() - sentBefore;
-  running.stop();
+  const sent = (await running.sent()) - sentBefore;
+  await running.stop();
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const received = (await receiver.count()) - countBefore;
+  const arrived = sink.arrived() - arrivedBefore;
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
     streams,
     variant,
     packetsPerSecond: Math.round(sent / elapsed),
     expectedPerSecond: streams * 50,
-    receivedShare: Number((received / Math.max(1, sent)).toFixed(3)),
+    arrivedShare: Number((arrived / Math.max(1, sent)).toFixed(3)),
     cpuMsPerSecond: Math.round(cpuMs / elapsed),
     usPerPacket: Number(((cpuMs * 1000) / Math.max(1, sent)).toFixed(2)),
+    machineBusyPercent: Math.round(
+      ((ticks.busy - ticksBefore.busy) / Math.max(1, ticks.total - ticksBefore.total)) * 100,
+    ),
+  };
+}
+
+/** `streams` streams of the simulator's sender, started on freshly allocated ports. */
+async function runSender(
+  sender: RtpPlane,
+  streams: number,
+  sinkPort: number,
+): Promise<Variant & { ports: number[] }> {
+  const ports: number[] = [];
+  for (let i = 0; i < streams; i += 1) {
+    const local = await sender.allocateLocalPort();
+    ports.push(local.port);
+    sender.startStream(
+      `em-${i}`,
+      {
+        host: '127.0.0.1',
+        port: sinkPort,
+        format: 'ulaw',
+        localAddress: local.address,
+        localPort: local.port,
+      },
+      [i % 2 ? 'agent' : 'caller'],
+    );
+  }
+  const sent = async () =>
+    (await sender.reports()).reduce((sum, r) => sum + (r.active ? r.sent : 0), 0);
+  return {
+    ports,
+    sent,
+    stop: async () => {
+      for (let i = 0; i < streams; i += 1) sender.stopStream(`em-${i}`);
+      await sender.close();
+    },
   };
 }
 
 async function main(): Promise<void> {
   const fixtures = new FixtureLibrary();
-  const receiver = await startReceiver();
+  const sink = await startSink();
   const rows: Row[] = [];
   for (const streams of LEVELS) {
-    const sender = new RtpSender(fixtures, {
-      bindAddress: '127.0.0.1',
-      portMin: 40000,
-      portMax: 40000 + streams + 100,
-    });
-    const locals: Array<{ address: string; port: number }> = [];
-    for (let i = 0; i < streams; i += 1) locals.push(await sender.allocateLocalPort());
+    const portMin = 40000;
+    const portMax = 40000 + streams + 100;
+    const ports = { bindAddress: '127.0.0.1', portMin, portMax };
+    process.stdout.write(`${streams} streams: one thread... `);
+    const single = await runSender(new RtpSender(fixtures, ports), streams, sink.port);
+    rows.push(await measure(streams, single, sink, 'asterisk-sim RtpSender (1 thread)'));
 
+    process.stdout.write(`${THREADS} threads... `);
+    const sharded = new ShardedRtpSender(fixtures.dir, { ...ports, threads: THREADS });
     rows.push(
       await measure(
         streams,
-        async () => {
-          locals.forEach((local, i) =>
-            sender.startStream(
-              `em-${i}`,
-              {
-                host: '127.0.0.1',
-                port: receiver.port,
-                format: 'ulaw',
-                localAddress: local.address,
-                localPort: local.port,
-              },
-              [i % 2 ? 'agent' : 'caller'],
-            ),
-          );
-          return {
-            stop: () => locals.forEach((_l, i) => sender.stopStream(`em-${i}`)),
-            sent: () => sender.reports().reduce((sum, r) => sum + (r.active ? r.sent : 0), 0),
-          };
-        },
-        receiver,
-        'asterisk-sim RtpSender',
+        await runSender(sharded, streams, sink.port),
+        sink,
+        `asterisk-sim ShardedRtpSender (${THREADS} threads)`,
       ),
     );
-    sender.close();
 
+    process.stdout.write('bare loop...\n');
     const sockets: Socket[] = await Promise.all(
-      locals.map(
-        (local) =>
+      single.ports.map(
+        (port) =>
           new Promise<Socket>((resolve) => {
             const socket = createSocket('udp4');
-            socket.bind(local.port, '127.0.0.1', () => {
-              socket.connect(receiver.port, '127.0.0.1', () => resolve(socket));
+            socket.bind(port, '127.0.0.1', () => {
+              socket.connect(sink.port, '127.0.0.1', () => resolve(socket));
             });
           }),
       ),
     );
     const packet = Buffer.alloc(172);
+    const started = performance.now();
+    let rounds = 0;
+    const timer = setInterval(() => {
+      const due = Math.floor((performance.now() - started) / 20) + 1;
+      while (rounds < due) {
+        for (const socket of sockets) socket.send(packet);
+        rounds += 1;
+      }
+    }, 10);
     rows.push(
       await measure(
         streams,
-        async () => {
-          const started = performance.now();
-          let sent = 0;
-          const timer = setInterval(() => {
-            const due = Math.floor((performance.now() - started) / 20) + 1;
-            while (sent < due) {
-              for (const socket of sockets) socket.send(packet);
-              sent += 1;
-            }
-          }, 10);
-          return { stop: () => clearInterval(timer), sent: () => sent * sockets.length };
-        },
-        receiver,
-        'baseline: bare send loop',
+        { stop: () => clearInterval(timer), sent: async () => rounds * sockets.length },
+        sink,
+        'baseline: bare send loop (1 thread)',
       ),
     );
     sockets.forEach((socket) => socket.close());
   }
-  receiver.child.kill();
+  sink.child.kill();
 
   const table = rows.map((row) => ({ ...row }));
   console.table(table);
   const ratios = LEVELS.map((streams) => {
-    const [sim, base] = rows.filter((r) => r.streams === streams);
+    const [single, sharded, base] = rows.filter((r) => r.streams === streams);
+    const share = (row: Row) => Number((row.packetsPerSecond / row.expectedPerSecond).toFixed(3));
     return {
       streams,
-      cpuPerPacketRatio: Number((sim.usPerPacket / base.usPerPacket).toFixed(2)),
-      simSentShare: Number((sim.packetsPerSecond / sim.expectedPerSecond).toFixed(3)),
-      simCoreShare: Number((sim.cpuMsPerSecond / 1000).toFixed(2)),
+      cpuPerPacketVsBare: Number((single.usPerPacket / base.usPerPacket).toFixed(2)),
+      shardedCpuPerPacketVsBare: Number((sharded.usPerPacket / base.usPerPacket).toFixed(2)),
+      oneThreadSentShare: share(single),
+      shardedSentShare: share(sharded),
+      bareSentShare: share(base),
+      oneThreadCores: Number((single.cpuMsPerSecond / 1000).toFixed(2)),
+      shardedCores: Number((sharded.cpuMsPerSecond / 1000).toFixed(2)),
     };
   });
   console.table(ratios);

@@ -22,6 +22,11 @@ export const asteriskSimEnv = {
   SIM_BIND_HOST: envString().default('127.0.0.1'),
   SIM_RTP_PORT_MIN: envPort().default(20000),
   SIM_RTP_PORT_MAX: envPort().default(29999),
+  /**
+   * Threads sending RTP. One is enough for ~1,000 dual-track calls; each more takes another core
+   * and its own slice of the port range.
+   */
+  SIM_RTP_THREADS: envInteger({ min: 1, max: 64 }).default(1),
   /** Asterisk's websocket_write_timeout: a slower events reader is dropped. */
   SIM_WS_WRITE_TIMEOUT_MS: envInteger({ min: 10, max: 60_000 }).default(100),
   /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */

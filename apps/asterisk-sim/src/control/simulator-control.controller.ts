@@ -123,7 +123,7 @@ export class SimulatorControlController {
 
   /** RTP streams being sent and recently finished, with what each sent and what faults did to it. */
   @Get('streams')
-  streams() {
-    return this.simulator.rtp.reports();
+  async streams() {
+    return await this.simulator.rtp.reports();
   }
 }

@@ -4,13 +4,13 @@ import {
   parseRtpPacket,
   createRtpPacketView,
   slinBeToPcm16Into,
-  decodeUlawInto,
   ulawDecode,
   ulawEncode,
   correlation,
 } from '@asb/rtp';
 import { freePort } from '@asb/testing';
 import type { ExternalMediaEndpoint } from '../pbx/sim-channel';
+import { decodeUlawPackets } from './__tests__/ulaw-packets';
 import { FixtureLibrary } from './fixture-library';
 import { RtpSender } from './rtp-sender';
 
@@ -112,16 +112,7 @@ describe('RtpSender', () => {
   it('sends the agent voice for spy=out, decoding to the fixture through G.711', async () => {
     const { packets } = await stream('ulaw', ['agent'], 600);
     const expected = fixtures.samples('agent', 8000);
-    const v = createRtpPacketView();
-    const pcm = new Int16Array(packets.length * 160);
-    packets.forEach(({ packet }, i) => {
-      parseRtpPacket(packet, v);
-      decodeUlawInto(
-        packet.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength),
-        pcm,
-        i * 160,
-      );
-    });
+    const { pcm } = decodeUlawPackets(packets.map(({ packet }) => packet));
     const sent = expected.subarray(0, pcm.length);
     // Exact after the same G.711 round trip, and close to the original speech.
     expect(Array.from(pcm)).toEqual(Array.from(sent, (s) => ulawDecode(ulawEncode(s))));

@@ -4,7 +4,9 @@ import { MetricsRegistry } from '@asb/observability';
 import { AriServer } from '../ari/ari-server';
 import type { AsteriskSimConfig } from '../config/asterisk-sim.config';
 import { FixtureLibrary } from '../media/fixture-library';
+import type { RtpPlane } from '../media/rtp-plane';
 import { RtpSender } from '../media/rtp-sender';
+import { ShardedRtpSender } from '../media/sharded-rtp-sender';
 import { AsteriskInstance } from '../pbx/asterisk-instance';
 
 /** The simulated Asterisk servers of one process, their ARI servers and the shared RTP sender. */
@@ -12,7 +14,7 @@ import { AsteriskInstance } from '../pbx/asterisk-instance';
 export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SimulatorService.name);
   readonly fixtures: FixtureLibrary;
-  readonly rtp: RtpSender;
+  readonly rtp: RtpPlane;
   readonly servers = new Map<string, AriServer>();
 
   constructor(@Inject(APP_CONFIG) config: AsteriskSimConfig, metrics: MetricsRegistry) {
@@ -20,11 +22,20 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       throw new Error('SIM_RTP_PORT_MIN must not exceed SIM_RTP_PORT_MAX');
     }
     this.fixtures = new FixtureLibrary(config.SIM_FIXTURES_DIR);
-    this.rtp = new RtpSender(this.fixtures, {
+    const ports = {
       bindAddress: config.SIM_BIND_HOST,
       portMin: config.SIM_RTP_PORT_MIN,
       portMax: config.SIM_RTP_PORT_MAX,
-    });
+    };
+    if (config.SIM_RTP_PORT_MAX - config.SIM_RTP_PORT_MIN + 1 < config.SIM_RTP_THREADS) {
+      throw new Error(
+        'SIM_RTP_THREADS must not exceed the number of ports in SIM_RTP_PORT_MIN-MAX',
+      );
+    }
+    this.rtp =
+      config.SIM_RTP_THREADS > 1
+        ? new ShardedRtpSender(this.fixtures.dir, { ...ports, threads: config.SIM_RTP_THREADS })
+        : new RtpSender(this.fixtures, ports);
     for (const { name, port } of config.SIM_SERVERS) {
       const pbx = new AsteriskInstance(name, this.rtp);
       this.servers.set(
@@ -68,7 +79,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.rtp.close();
+    await this.rtp.close();
     await Promise.all([...this.servers.values()].map((server) => server.stop()));
   }
 }
