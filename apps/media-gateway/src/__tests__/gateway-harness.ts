@@ -82,6 +82,15 @@ export class TestNats {
     await this.server.dispose();
   }
 
+  /** The server stops reading and answering (SIGSTOP) until resumed: a NATS that cannot keep up. */
+  pause(): void {
+    this.server.pause();
+  }
+
+  resume(): void {
+    this.server.resume();
+  }
+
   async allocate(request: MediaAllocateRequest, timeoutMs = 2000): Promise<MediaAllocateReply> {
     return this.requestAllocate(new TextEncoder().encode(JSON.stringify(request)), timeoutMs);
   }

@@ -38,6 +38,11 @@ export const mediaGatewayEnv = {
   GATEWAY_REORDER_WINDOW: envInteger({ min: 0, max: 50 }).default(3),
   /** An allocation that receives nothing for this long is released (its ari-ingest may be gone). */
   GATEWAY_IDLE_TIMEOUT_MS: envInteger({ min: 100, max: 24 * 3600 * 1000 }).default(60_000),
+  /**
+   * Frames are dropped (and counted) rather than queued while NATS is further behind than this:
+   * a live consumer has no use for late audio, and a queue without bound ends the process.
+   */
+  GATEWAY_MAX_PUBLISH_LAG_MS: envInteger({ min: 20, max: 60_000 }).default(250),
   GATEWAY_STATS_INTERVAL_MS: envInteger({ min: 100, max: 60_000 }).default(1000),
   /** SO_RCVBUF of each RTP socket; Linux caps it at net.core.rmem_max. */
   GATEWAY_UDP_RECV_BUFFER_BYTES: envInteger({ min: 4096, max: 256 * 1024 * 1024 }).default(

@@ -1,8 +1,10 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { MsgHdrsImpl, PublishOptions } from 'nats';
+import { APP_CONFIG } from '@asb/config';
 import { AUDIO_HEADERS, AudioTrack, audioSubject, SourceCodec } from '@asb/contracts';
 import { NatsClient } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
+import type { MediaGatewayConfig } from '../config/media-gateway.config';
 import { PcmFrameSlab } from './pcm-frame-slab';
 
 /** The subject and the header values that are the same for every frame of a stream. */
@@ -28,11 +30,13 @@ export function audioFrameStream(
   };
 }
 
-const FRAME_DROP_REASONS = ['nats_unavailable', 'publish_failed'] as const;
+const FRAME_DROP_REASONS = ['nats_unavailable', 'nats_backlog', 'publish_failed'] as const;
 /** Why queued frames were not published; the `reason` label of media_gateway_frames_dropped_total. */
 type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
+/** How often a PING measures how far behind the NATS connection is. */
+const LAG_PROBE_INTERVAL_MS = 100;
 const NO_PAYLOAD = Buffer.alloc(0);
 
 /**
@@ -42,7 +46,11 @@ const NO_PAYLOAD = Buffer.alloc(0);
  *
  * While NATS is away frames are dropped and counted rather than left to pile up in nats.js's
  * outbound buffer, which has no bound while it reconnects: late audio is of no use to a live
- * consumer, and a thousand streams make 32 MB of it per second.
+ * consumer, and a thousand streams make 32 MB of it per second. The same holds while NATS is
+ * connected but cannot take frames as fast as they come (a slow or saturated server): the socket
+ * would buffer without bound. A PING every 100 ms measures that lag (its PONG comes back after
+ * everything queued before it), and while one has waited longer than GATEWAY_MAX_PUBLISH_LAG_MS
+ * frames are dropped, so the backlog drains instead of growing.
  */
 @Injectable()
 export class FramePublisher implements BeforeApplicationShutdown {
@@ -64,11 +72,18 @@ export class FramePublisher implements BeforeApplicationShutdown {
   private readonly published;
   private readonly dropped;
   private readonly batchSize;
+  private readonly lag;
+  /** performance.now() when the PING in flight was sent; undefined while none is. */
+  private pingSentAt: number | undefined;
+  private readonly lagProbe: NodeJS.Timeout;
+  private readonly maxLagMs: number;
 
   constructor(
     private readonly nats: NatsClient,
     metrics: MetricsRegistry,
+    @Inject(APP_CONFIG) config: Pick<MediaGatewayConfig, 'GATEWAY_MAX_PUBLISH_LAG_MS'>,
   ) {
+    this.maxLagMs = config.GATEWAY_MAX_PUBLISH_LAG_MS;
     this.published = metrics.counter({
       name: 'media_gateway_frames_published_total',
       help: 'Audio frames published on audio.v1.*',
@@ -85,6 +100,12 @@ export class FramePublisher implements BeforeApplicationShutdown {
       help: 'Frames published together in one event-loop turn',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
     });
+    this.lag = metrics.gauge({
+      name: 'media_gateway_nats_lag_ms',
+      help: 'Round trip of the last PING on the NATS connection, behind the frames queued before it',
+    });
+    this.lagProbe = setInterval(() => this.probeLag(), LAG_PROBE_INTERVAL_MS);
+    this.lagProbe.unref();
   }
 
   /** Queues a frame; `payload` belongs to the publisher from here on and must not change. */
@@ -104,8 +125,33 @@ export class FramePublisher implements BeforeApplicationShutdown {
 
   /** Publishes what the receivers flushed while closing, then nothing more. */
   beforeApplicationShutdown(): void {
+    clearInterval(this.lagProbe);
     this.flush();
     this.closed = true;
+  }
+
+  private probeLag(): void {
+    if (this.pingSentAt !== undefined || !this.nats.isConnected) return;
+    const sentAt = performance.now();
+    let ping: Promise<void>;
+    try {
+      ping = this.nats.connection.flush();
+    } catch {
+      return;
+    }
+    this.pingSentAt = sentAt;
+    ping
+      .then(() => this.lag.set(Math.round((performance.now() - sentAt) * 10) / 10))
+      // A disconnect rejects the PING; frames count as nats_unavailable meanwhile.
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.pingSentAt === sentAt) this.pingSentAt = undefined;
+      });
+  }
+
+  /** At least how far behind NATS is now: how long the PING in flight has waited. */
+  private lagMs(nowMs: number): number {
+    return this.pingSentAt === undefined ? 0 : nowMs - this.pingSentAt;
   }
 
   private flush(): void {
@@ -113,8 +159,8 @@ export class FramePublisher implements BeforeApplicationShutdown {
     const count = this.queued;
     if (count === 0) return;
     this.queued = 0;
-    if (!this.nats.isConnected) {
-      this.drop('nats_unavailable', count);
+    if (!this.nats.isConnected || this.lagMs(performance.now()) > this.maxLagMs) {
+      this.drop(this.nats.isConnected ? 'nats_backlog' : 'nats_unavailable', count);
       this.payloads.fill(NO_PAYLOAD, 0, count);
       return;
     }

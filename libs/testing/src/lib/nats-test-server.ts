@@ -64,6 +64,18 @@ export class NatsTestServer {
     });
   }
 
+  /**
+   * Freezes the server (SIGSTOP): connections stay open but nothing is read or answered, as
+   * with a server that cannot keep up. `resume` lets it go on.
+   */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async dispose(): Promise<void> {
     await this.stop();
     rmSync(this.storeDir, { recursive: true, force: true });
