@@ -225,6 +225,8 @@ async function runLevel(
     // The simulator shares two cores with everything else here: Asterisk's 100 ms write timeout
     // would drop ari-ingest as a slow reader whenever the simulator itself falls behind.
     SIM_WS_WRITE_TIMEOUT_MS: '2000',
+    // One sending thread tops out near 4,000 streams; two keep the 2,000-call level at full rate.
+    SIM_RTP_THREADS: '2',
     LOG_LEVEL: 'warn',
   }).start();
   processes.push(sim);

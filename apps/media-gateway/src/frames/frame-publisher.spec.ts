@@ -1,4 +1,6 @@
 import { audioSubject } from '@asb/contracts';
+import { NatsClient } from '@asb/nats';
+import { MetricsRegistry } from '@asb/observability';
 import {
   eventually,
   FrameCollector,
@@ -9,6 +11,7 @@ import {
   TestNats,
   uniqueCallId,
 } from '../__tests__/gateway-harness';
+import { audioFrameStream, FramePublisher, MAX_BATCH_FRAMES } from './frame-publisher';
 
 describe('FramePublisher: a NATS server that falls behind', () => {
   let nats: TestNats;
@@ -47,7 +50,9 @@ describe('FramePublisher: a NATS server that falls behind', () => {
     // About 50 frames came while the server was frozen; those after the first 100 ms are dropped.
     const droppedWhilePaused = await backlogDrops();
     nats.resume();
-    await eventually(() => frames.count > sent - droppedWhilePaused - 5, 5000, 'frames again');
+    const sentBeforeResume = sent;
+    const lastSequence = () => frames.frames().at(-1)?.sequence ?? -1;
+    await eventually(() => lastSequence() >= sentBeforeResume + 5, 5000, 'frames sent after');
     clearInterval(sending);
     await sleep(200);
 
@@ -60,5 +65,47 @@ describe('FramePublisher: a NATS server that falls behind', () => {
     const sequences = frames.frames().map((frame) => frame.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
     expect(sequences[sequences.length - 1]).toBe(sent - 1);
+  });
+});
+
+describe('FramePublisher: batches', () => {
+  let nats: TestNats;
+  let client: NatsClient;
+  let publisher: FramePublisher;
+
+  beforeAll(async () => {
+    nats = await TestNats.start();
+    client = new NatsClient({ servers: nats.url });
+    client.onModuleInit();
+    await client.connected;
+    publisher = new FramePublisher(client, new MetricsRegistry('test', false), {
+      GATEWAY_MAX_PUBLISH_LAG_MS: 250,
+    });
+  });
+
+  afterAll(async () => {
+    publisher.beforeApplicationShutdown();
+    await client.onApplicationShutdown();
+    await nats.stop();
+  });
+
+  it('publishes within the event-loop turn once a batch is full, the rest at its end', async () => {
+    const stream = audioFrameStream(uniqueCallId(), 'caller', 'ulaw', 8000, 20);
+    const received = new FrameCollector(nats, stream.subject);
+    await nats.nc.flush();
+    const published = () => client.connection.stats().outMsgs;
+    const before = published();
+    const frames = MAX_BATCH_FRAMES + 10;
+    for (let i = 0; i < frames; i += 1) {
+      const offset = publisher.slab.reserve(160);
+      publisher.enqueue(stream, publisher.slab.payload(offset, 160), i, i * 160);
+    }
+    // A turn that reads many datagrams does not hold their frames back until it ends.
+    expect(published() - before).toBe(MAX_BATCH_FRAMES);
+    await received.waitFor(frames);
+    expect(published() - before).toBe(frames);
+    expect(received.frames().map((frame) => frame.sequence)).toEqual(
+      Array.from({ length: frames }, (_unused, i) => i),
+    );
   });
 });

@@ -35,14 +35,21 @@ const FRAME_DROP_REASONS = ['nats_unavailable', 'nats_backlog', 'publish_failed'
 type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
+/**
+ * Frames published at once without waiting for the end of the event-loop turn. A turn is short
+ * while the gateway keeps up, but when it falls behind libuv reads every ready socket in one poll
+ * phase, which then lasts seconds: frames would wait that long, and their memory with them.
+ */
+export const MAX_BATCH_FRAMES = 256;
 /** How often a PING measures how far behind the NATS connection is. */
 const LAG_PROBE_INTERVAL_MS = 100;
 const NO_PAYLOAD = Buffer.alloc(0);
 
 /**
  * Publishes audio frames on core NATS, batched per event-loop turn: frames decoded from every
- * datagram that arrived in one turn are published together from a setImmediate, so nats.js packs
- * them into one socket write instead of one write per frame.
+ * datagram that arrived in one turn are published together from a setImmediate (or as soon as
+ * MAX_BATCH_FRAMES are queued), so nats.js packs them into few socket writes instead of one per
+ * frame.
  *
  * While NATS is away frames are dropped and counted rather than left to pile up in nats.js's
  * outbound buffer, which has no bound while it reconnects: late audio is of no use to a live
@@ -68,7 +75,10 @@ export class FramePublisher implements BeforeApplicationShutdown {
   private lastFailureLogAt = -Infinity;
   /** nats.js reads the options synchronously inside publish(), so one object serves every call. */
   private readonly publishOptions: Partial<PublishOptions> = {};
-  private readonly flushQueued = () => this.flush();
+  private readonly flushQueued = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   private readonly published;
   private readonly dropped;
   private readonly batchSize;
@@ -117,7 +127,9 @@ export class FramePublisher implements BeforeApplicationShutdown {
     this.sequences[index] = sequence;
     this.timestamps[index] = timestamp;
     this.queued = index + 1;
-    if (!this.flushScheduled) {
+    if (this.queued >= MAX_BATCH_FRAMES) {
+      this.flush();
+    } else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushQueued);
     }
@@ -155,7 +167,6 @@ export class FramePublisher implements BeforeApplicationShutdown {
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     const count = this.queued;
     if (count === 0) return;
     this.queued = 0;
