@@ -1,4 +1,4 @@
 export * from './lib/nats-test-server';
 export * from './lib/postgres-test-server';
 export * from './lib/test-database';
-export * from './lib/wait-until';
+export * from './lib/eventually';

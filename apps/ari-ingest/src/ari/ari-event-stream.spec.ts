@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import { freePort, waitUntil } from '@asb/testing';
+import { freePort, eventually } from '@asb/testing';
 import { AriEventStream } from './ari-event-stream';
 import type { AriEvent } from './ari-model';
 
@@ -48,10 +48,10 @@ describe('AriEventStream', () => {
       },
     );
     stream.start();
-    await waitUntil(() => seen.failures >= 2, 5000, 'failed attempts while nothing listens');
+    await eventually(() => seen.failures >= 2, 5000, 'failed attempts while nothing listens');
 
     const server = await eventsServer(port);
-    await waitUntil(() => seen.opens === 1, 5000, 'the first connect');
+    await eventually(() => seen.opens === 1, 5000, 'the first connect');
     expect(server.urls[0]).toBe('/ari/events?app=bridge&api_key=asterisk%3As3cret');
     expect(stream.connected).toBe(true);
 
@@ -64,7 +64,7 @@ describe('AriEventStream', () => {
     );
     ws.send('not json');
     ws.send(Buffer.from([1, 2, 3]), { binary: true });
-    await waitUntil(
+    await eventually(
       () => seen.events.length === 1 && seen.invalid.length === 2,
       3000,
       'the messages',
@@ -72,7 +72,7 @@ describe('AriEventStream', () => {
     expect(seen.invalid).toEqual(['malformed_json', 'binary_message']);
 
     ws.terminate();
-    await waitUntil(() => seen.closes === 1 && seen.opens === 2, 5000, 'the reconnect');
+    await eventually(() => seen.closes === 1 && seen.opens === 2, 5000, 'the reconnect');
     stream.stop();
     server.http.closeAllConnections();
     await new Promise((resolve) => server.http.close(resolve));

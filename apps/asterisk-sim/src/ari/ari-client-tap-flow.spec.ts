@@ -4,7 +4,7 @@ import { VicidialCall } from '../calls/vicidial-call';
 import { FixtureLibrary } from '../media/fixture-library';
 import { RtpSender } from '../media/rtp-sender';
 import { AsteriskInstance } from '../pbx/asterisk-instance';
-import { freePort, waitUntil } from '@asb/testing';
+import { freePort, eventually } from '@asb/testing';
 import { AriServer } from './ari-server';
 
 // ari-client has no types; this is the part of its surface the tap flow uses.
@@ -109,7 +109,7 @@ describe('ari-client tap flow against the simulator', () => {
       codeLayout: 'legacy',
     });
     const running = call.run();
-    await waitUntil(() => answered !== undefined);
+    await eventually(() => answered !== undefined);
     const callId = answered?.id ?? '';
 
     const snoop = await client.channels.snoopChannel({
@@ -126,11 +126,11 @@ describe('ari-client tap flow against the simulator', () => {
     });
     expect(snoop.name).toMatch(new RegExp(`^Snoop/${callId.replace('.', '\\.')}-`));
     expect(em.channelvars.UNICASTRTP_LOCAL_ADDRESS).toBe('127.0.0.1');
-    await waitUntil(() => inStasis.has('asb-snoop-1') && inStasis.has('asb-em-1'));
+    await eventually(() => inStasis.has('asb-snoop-1') && inStasis.has('asb-em-1'));
     const bridge = await client.bridges.create({ type: 'mixing', bridgeId: 'asb-bridge-1' });
     await bridge.addChannel({ channel: ['asb-snoop-1', 'asb-em-1'] });
 
-    await waitUntil(() => packets.length >= 25);
+    await eventually(() => packets.length >= 25);
     const v = createRtpPacketView();
     const received = new Int16Array(packets.length * 320);
     packets.forEach((packet, i) => {
@@ -145,7 +145,7 @@ describe('ari-client tap flow against the simulator', () => {
     expect(Array.from(received.subarray(0, expected.length))).toEqual(Array.from(expected));
 
     await running;
-    await waitUntil(() => seen.includes('StasisEnd Snoop'));
+    await eventually(() => seen.includes('StasisEnd Snoop'));
     expect(seen.indexOf('ChannelDestroyed SIP 16')).toBeLessThan(seen.indexOf('StasisEnd Snoop'));
     // The externalMedia channel and the bridge outlive the call until the app deletes them.
     expect((await client.channels.list()).map((c: { id: string }) => c.id)).toEqual(['asb-em-1']);

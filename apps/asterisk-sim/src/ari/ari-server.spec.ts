@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { waitUntil } from '@asb/testing';
+import { eventually } from '@asb/testing';
 import { AsteriskInstance, MediaPlane } from '../pbx/asterisk-instance';
 import { AriServer } from './ari-server';
 
@@ -146,7 +146,7 @@ describe('AriServer over real HTTP and WebSocket', () => {
     const channel = pbx.createCallChannel({ name: 'SIP/carrier-2' });
     pbx.setState(channel, 'Up');
     pbx.hangup(channel.id, 16);
-    await waitUntil(() => received.length === 2);
+    await eventually(() => received.length === 2);
     expect(received.map((e) => e['type'])).toEqual(['ChannelCreated', 'ChannelDestroyed']);
     expect(received[1]).toMatchObject({
       application: 'bridge',
@@ -155,7 +155,7 @@ describe('AriServer over real HTTP and WebSocket', () => {
       asterisk_id: pbx.asteriskId,
     });
     ws.close();
-    await waitUntil(() => !pbx.apps.has('bridge'));
+    await eventually(() => !pbx.apps.has('bridge'));
     expect(await (await call('GET', '/applications')).json()).toEqual([]);
   });
 
@@ -168,7 +168,7 @@ describe('AriServer over real HTTP and WebSocket', () => {
       pbx.setVariable(channel.id, 'PAD', big);
       if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await waitUntil(() => !pbx.apps.has('bridge'), 5000);
+    await eventually(() => !pbx.apps.has('bridge'), 5000);
   });
 
   it('injects failing and slow replies, and abrupt WebSocket drops that leave channels alive', async () => {
@@ -184,7 +184,7 @@ describe('AriServer over real HTTP and WebSocket', () => {
     const closed = new Promise((resolve) => ws.once('close', resolve));
     const channel = pbx.createCallChannel({ name: 'SIP/carrier-4' });
     pbx.snoop(channel.id, { spy: 'in', app: 'bridge', snoopId: 'survivor' });
-    await waitUntil(() => pbx.channels.get('survivor')?.stasisApp === 'bridge');
+    await eventually(() => pbx.channels.get('survivor')?.stasisApp === 'bridge');
     expect(server.events.dropAll()).toBe(1);
     await closed;
     expect(pbx.channels.has('survivor')).toBe(true);

@@ -14,40 +14,18 @@ import {
   StreamStats,
 } from '@asb/contracts';
 import { ReadinessRegistry } from '@asb/observability';
-import { POSTGRES_ADMIN_URL } from '@asb/testing';
+import { eventually, POSTGRES_ADMIN_URL, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadCallLoggerConfig } from '../config/call-logger.config';
+
+/** Re-exported for the specs, which import their support from here. */
+export { eventually, sleep, uniqueCallId };
 
 /**
  * Test support: call-logger built from its real AppModule against a real NATS (a private server
  * per spec, so the durable consumer sees only the spec's events) and a real PostgreSQL database
  * of its own, plus builders of contract-valid events, frames and stats samples.
  */
-
-let uniqueCounter = 0;
-
-/** A callId no other test uses. */
-export function uniqueCallId(prefix = 'call'): string {
-  uniqueCounter += 1;
-  return `${prefix}-${process.pid}-${Date.now()}-${uniqueCounter}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'a condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Drops and creates a database on the server of `adminUrl`; returns its URL. */
 export async function freshDatabase(name: string, adminUrl = POSTGRES_ADMIN_URL): Promise<string> {

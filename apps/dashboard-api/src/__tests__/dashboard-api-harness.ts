@@ -23,13 +23,23 @@ import {
 } from '@asb/contracts';
 import { DatabaseConnector } from '@asb/database';
 import { provisionCallEventsStream, publishJson } from '@asb/nats';
-import { freePort, NatsTestServer, POSTGRES_ADMIN_URL } from '@asb/testing';
+import {
+  eventually,
+  freePort,
+  NatsTestServer,
+  POSTGRES_ADMIN_URL,
+  sleep,
+  uniqueCallId,
+} from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { configureApp } from '../app/configure-app';
 import { loadDashboardApiConfig } from '../config/dashboard-api.config';
 import { CallEventFeed } from '../live/call-event-feed.service';
 import { LIVE_NAMESPACE } from '../realtime/live-namespace.constant';
 import { InitialAdminService } from '../users/initial-admin.service';
+
+/** Re-exported for the specs, which import their support from here. */
+export { eventually, sleep, uniqueCallId };
 
 /**
  * Test support: a private nats-server with the call events stream, a fresh database per spec
@@ -40,23 +50,6 @@ import { InitialAdminService } from '../users/initial-admin.service';
 /** A fresh signing key per test run: nothing secret-looking lives in the repository. */
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
 export const ADMIN = { username: 'root', password: 'correct horse battery' };
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'a condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Drops and creates a database, so a spec file starts from an empty schema. */
 export async function freshDatabase(name: string): Promise<string> {
@@ -130,12 +123,6 @@ export class TestNats {
     await this.nc.close();
     await this.server.dispose();
   }
-}
-
-let counter = 0;
-export function uniqueCallId(prefix = 'call'): string {
-  counter += 1;
-  return `${prefix}-${process.pid}-${Date.now()}-${counter}`;
 }
 
 /** Builders of valid contract messages for a synthetic call. */

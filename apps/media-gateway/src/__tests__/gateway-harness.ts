@@ -24,10 +24,13 @@ import {
   RTP_HEADER_BYTES,
   writeRtpHeader,
 } from '@asb/rtp';
-import { freePort, NatsTestServer } from '@asb/testing';
+import { eventually, freePort, NatsTestServer, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadMediaGatewayConfig } from '../config/media-gateway.config';
 import { AllocationService } from '../ports/allocation.service';
+
+/** Re-exported for the specs, which import their support from here. */
+export { eventually, sleep, uniqueCallId };
 
 /**
  * Test support: a private nats-server per spec file (the allocate subject and queue group are
@@ -35,31 +38,6 @@ import { AllocationService } from '../ports/allocation.service';
  * could take a test's allocation), gateways built from the real AppModule, and an RTP sender
  * that builds packets with @asb/rtp as Asterisk would.
  */
-
-let uniqueCounter = 0;
-
-/** A callId no other test uses. */
-export function uniqueCallId(prefix = 'call'): string {
-  uniqueCounter += 1;
-  return `${prefix}-${process.pid}-${Date.now()}-${uniqueCounter}`;
-}
-
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'a condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export class TestNats {
   private constructor(

@@ -16,9 +16,12 @@ import {
 } from '@asb/contracts';
 import { provisionCallEventsStream } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
-import { freePort, NatsTestServer } from '@asb/testing';
+import { eventually, freePort, NatsTestServer, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadStreamEgressConfig } from '../config/stream-egress.config';
+
+/** Re-exported for the specs, which import their support from here. */
+export { eventually, sleep, uniqueCallId };
 
 /**
  * Test support: a private nats-server with the CALL_EVENTS stream, stream-egress apps built from
@@ -26,30 +29,6 @@ import { loadStreamEgressConfig } from '../config/stream-egress.config';
  * JetStream and audio frames on core NATS as ari-ingest and media-gateway do, and WebSocket
  * backends that record what they receive.
  */
-
-let counter = 0;
-
-export function uniqueCallId(prefix = 'call'): string {
-  counter += 1;
-  return `${prefix}-${process.pid}-${Date.now()}-${counter}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'a condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 export class TestNats {
   private constructor(
