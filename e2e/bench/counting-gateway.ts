@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     },
   });
   await nc.flush();
-  process.on('message', () => process.send?.({ packets }));
+  process.on('message', () => process.send?.({ count: packets }));
   process.on('disconnect', () => process.exit(0));
   process.send?.({ ready: true });
 }

@@ -1,7 +1,7 @@
 /**
  * The live-audio path under load: for each level, N concurrent dual-track VICIdial calls on the
  * simulator, tapped by ari-ingest, received by media-gateway and delivered to one subscriber
- * that takes every frame. Measured in a window once every tap runs: packets/s, end-to-end frame
+ * (its own process) that takes every frame. Measured in a window once every tap runs: packets/s, end-to-end frame
  * loss, added latency (RTP send to NATS delivery, from probe streams this process sends itself
  * beside the calls), gateway CPU per packet and RSS. The baseline, same run and same traffic:
  * the calls tapped into a receiver that only counts packets, so the gateway's cost is a ratio.
@@ -60,7 +60,7 @@ interface Row {
   simulatorCorePercent: number;
   ariIngestCorePercent: number;
   natsServerCorePercent: number;
-  /** This process: the subscriber taking every frame, and the latency probes. */
+  /** The subscriber taking every frame (its own process). */
   subscriberCorePercent: number;
 }
 
@@ -94,28 +94,29 @@ async function metrics(service: ServiceProcess, names: string[]): Promise<number
   );
 }
 
-/** A receiver that only counts, in its own process, answering allocations like a gateway. */
-async function startCountingReceiver(
-  portMin: number,
-  portMax: number,
-): Promise<{ child: ChildProcess; packets(): Promise<number> }> {
-  const child = fork(join(__dirname, 'counting-gateway.ts'), [], {
+interface CountingChild {
+  child: ChildProcess;
+  count(): Promise<number>;
+}
+
+/** One of the benchmark's helpers (counting-gateway.ts, frame-subscriber.ts) in its own process. */
+async function forkCounter(file: string, env: Record<string, string> = {}): Promise<CountingChild> {
+  const child = fork(join(__dirname, file), [], {
     execArgv: ['-r', '@swc-node/register'],
     env: {
       ...process.env,
       SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.base.json'),
-      PORT_MIN: String(portMin),
-      PORT_MAX: String(portMax),
       NATS_URL,
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => child.once('message', resolve));
   return {
     child,
-    packets: () =>
+    count: () =>
       new Promise((resolve) => {
-        child.once('message', (reply: { packets: number }) => resolve(reply.packets));
+        child.once('message', (reply: { count: number }) => resolve(reply.count));
         child.send('count');
       }),
   };
@@ -195,14 +196,15 @@ class LatencyProbes {
 }
 
 /**
- * `nc` takes every frame; `probeNc` is the probes' own connection, so their allocation requests
- * and latency samples never queue behind the flood of frames on `nc`.
+ * `subscriber` takes every frame, in its own process; `nc` counts taps; `probeNc` is the probes'
+ * own connection, so their allocation requests and latency samples queue behind nothing.
  */
 async function runLevel(
   calls: number,
   receiver: Receiver,
   nc: NatsConnection,
   probeNc: NatsConnection,
+  subscriber: CountingChild,
 ): Promise<LevelResult> {
   const run = randomBytes(3).toString('hex');
   const [ariPort, simHttp, gwHttp, ingestHttp] = [
@@ -215,7 +217,7 @@ async function runLevel(
   const simPorts = [20_000, 20_000 + streams + 200];
   const rxPorts = [40_000, 40_000 + streams + PROBES + 200];
   const processes: ServiceProcess[] = [];
-  let counting: Awaited<ReturnType<typeof startCountingReceiver>> | undefined;
+  let counting: CountingChild | undefined;
   const sim = new ServiceProcess('asterisk-sim', {
     HTTP_PORT: String(simHttp),
     SIM_SERVERS: `pbx1:${ariPort}`,
@@ -248,7 +250,10 @@ async function runLevel(
       processes.push(gateway);
       await gateway.waitFor('/health/ready');
     } else {
-      counting = await startCountingReceiver(rxPorts[0], rxPorts[1]);
+      counting = await forkCounter('counting-gateway.ts', {
+        PORT_MIN: String(rxPorts[0]),
+        PORT_MAX: String(rxPorts[1]),
+      });
     }
     await sim.waitFor('/health/ready');
     const ingest = new ServiceProcess('ari-ingest', {
@@ -265,12 +270,6 @@ async function runLevel(
     let tapped = 0;
     const tapSubscription = nc.subscribe(`call.v1.*.tap_started`, {
       callback: () => (tapped += 1),
-    });
-    let frames = 0;
-    const audio = nc.subscribe('audio.v1.*.*', {
-      callback: (_error, message) => {
-        if (!message.subject.startsWith('audio.v1.probe-')) frames += 1;
-      },
     });
     const auth = {
       authorization: `Basic ${Buffer.from(`asterisk:${PASSWORD}`).toString('base64')}`,
@@ -320,7 +319,7 @@ async function runLevel(
       return reports.filter((r) => r.active).reduce((sum, r) => sum + r.sent, 0);
     };
     const receiverCounts = async (): Promise<[number, number]> => {
-      if (!gateway) return [await (counting as { packets(): Promise<number> }).packets(), 0];
+      if (!gateway) return [await (counting as CountingChild).count(), 0];
       const [received, published] = await metrics(gateway, [
         'media_gateway_rtp_packets_received_total',
         'media_gateway_frames_published_total',
@@ -333,7 +332,11 @@ async function runLevel(
     const natsPids = pidsNamed('nats-server');
 
     const snapshot = async () => {
-      const [[received, published], sent] = await Promise.all([receiverCounts(), simSent()]);
+      const [[received, published], sent, frames] = await Promise.all([
+        receiverCounts(),
+        simSent(),
+        subscriber.count(),
+      ]);
       return {
         sent,
         received,
@@ -343,7 +346,7 @@ async function runLevel(
         simCpu: cpuMicros(simPid),
         ingestCpu: cpuMicros(ingestPid),
         natsCpu: natsPids.reduce((sum, pid) => sum + cpuMicros(pid), 0),
-        ownCpu: process.cpuUsage().user + process.cpuUsage().system,
+        subscriberCpu: cpuMicros(subscriber.child.pid as number),
         at: performance.now(),
       };
     };
@@ -357,7 +360,6 @@ async function runLevel(
         ? await profileProcess(gateway.pid as number, PROFILE_SECONDS)
         : undefined;
     probes.stop();
-    audio.unsubscribe();
     tapSubscription.unsubscribe();
 
     const elapsed = (after.at - before.at) / 1000;
@@ -389,7 +391,7 @@ async function runLevel(
       simulatorCorePercent: corePercent(after.simCpu - before.simCpu),
       ariIngestCorePercent: corePercent(after.ingestCpu - before.ingestCpu),
       natsServerCorePercent: corePercent(after.natsCpu - before.natsCpu),
-      subscriberCorePercent: corePercent(after.ownCpu - before.ownCpu),
+      subscriberCorePercent: corePercent(after.subscriberCpu - before.subscriberCpu),
     };
     return { row, profile };
   } finally {
@@ -402,6 +404,7 @@ async function runLevel(
 async function main(): Promise<void> {
   const nc = await connect({ servers: NATS_URL });
   const probeNc = await connect({ servers: NATS_URL });
+  const subscriber = await forkCounter('frame-subscriber.ts');
   const rows: Row[] = [];
   const profiles: Array<{ calls: number } & CpuProfile> = [];
   const failures: Array<{ calls: number; receiver: Receiver; error: string }> = [];
@@ -409,7 +412,7 @@ async function main(): Promise<void> {
     for (const receiver of ['media-gateway', 'counting receiver'] as const) {
       process.stdout.write(`level ${calls} calls, ${receiver}... `);
       try {
-        const { row, profile } = await runLevel(calls, receiver, nc, probeNc);
+        const { row, profile } = await runLevel(calls, receiver, nc, probeNc, subscriber);
         rows.push(row);
         if (profile) profiles.push({ calls, ...profile });
         console.log(`${row.receivedPerSecond} packets/s, ${row.receiverUsPerPacket} us/packet`);
@@ -422,6 +425,7 @@ async function main(): Promise<void> {
   }
   await nc.drain();
   await probeNc.drain();
+  subscriber.child.kill();
   console.table(rows);
   const ratios = LEVELS.map((calls) => {
     const [gateway, bare] = [
