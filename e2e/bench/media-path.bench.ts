@@ -33,6 +33,8 @@ import { cpuMicros, percentile, pidsNamed, rssMiB } from './process-usage';
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '250,500,1000,2000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const PROBES = 10;
+/** Samples in one 20 ms u-law packet of a probe. */
+const PROBE_SAMPLES = 160;
 /** After each gateway level's window, where the gateway's time goes (needs Linux perf). */
 const PROFILE_SECONDS = perfAvailable() ? Number(process.env['BENCH_PROFILE_SECONDS'] ?? 5) : 0;
 const PASSWORD = randomBytes(9).toString('base64url');
@@ -132,8 +134,8 @@ class LatencyProbes {
   private recording = false;
 
   async start(nc: NatsConnection, run: string): Promise<void> {
-    const payload = Buffer.alloc(160);
-    encodeUlawInto(new Int16Array(160).fill(1000), payload, 0);
+    const payload = Buffer.alloc(PROBE_SAMPLES);
+    encodeUlawInto(new Int16Array(PROBE_SAMPLES).fill(1000), payload, 0);
     for (let i = 0; i < PROBES; i += 1) {
       const callId = `probe-${run}-${i}`;
       const reply = await requestJson(
@@ -154,14 +156,16 @@ class LatencyProbes {
       this.sentAt.push(sent);
       const subscription = nc.subscribe(`audio.v1.${callId}.caller`, {
         callback: (_error, message) => {
-          const sequence = Number(message.headers?.get(AUDIO_HEADERS.sequence));
-          if (this.recording && sent[sequence] !== undefined)
-            this.latencies.push(performance.now() - sent[sequence]);
+          // The frame's sample index says which packet it came from, even after lost ones;
+          // its sequence counts published frames only and would pair it with an older packet.
+          const packet = Number(message.headers?.get(AUDIO_HEADERS.timestamp)) / PROBE_SAMPLES;
+          if (this.recording && sent[packet] !== undefined)
+            this.latencies.push(performance.now() - sent[packet]);
         },
       });
       this.subscriptions.push(subscription);
     }
-    const packet = Buffer.alloc(RTP_HEADER_BYTES + 160);
+    const packet = Buffer.alloc(RTP_HEADER_BYTES + PROBE_SAMPLES);
     payload.copy(packet, RTP_HEADER_BYTES);
     const started = performance.now();
     let produced = 0;
@@ -173,7 +177,7 @@ class LatencyProbes {
             payloadType: 0,
             marker: false,
             sequence: produced & 0xffff,
-            timestamp: (produced + 1) * 160,
+            timestamp: (produced + 1) * PROBE_SAMPLES,
             ssrc: 1000 + i,
           });
           this.sentAt[i][produced] = performance.now();
@@ -242,7 +246,6 @@ async function runLevel(
         GATEWAY_BIND_HOST: '127.0.0.1',
         GATEWAY_PORT_MIN: String(rxPorts[0]),
         GATEWAY_PORT_MAX: String(rxPorts[1]),
-        GATEWAY_UDP_RECV_BUFFER_BYTES: String(1 << 20),
         LOG_LEVEL: 'warn',
         // Names JavaScript frames for perf; costs nothing until code is compiled.
         ...(PROFILE_SECONDS > 0 ? { NODE_OPTIONS: '--perf-basic-prof-only-functions' } : {}),

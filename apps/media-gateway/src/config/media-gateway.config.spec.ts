@@ -22,7 +22,7 @@ describe('media-gateway configuration', () => {
       GATEWAY_REORDER_WINDOW: 3,
       GATEWAY_IDLE_TIMEOUT_MS: 60000,
       GATEWAY_STATS_INTERVAL_MS: 1000,
-      GATEWAY_UDP_RECV_BUFFER_BYTES: 1048576,
+      GATEWAY_UDP_RECV_BUFFER_BYTES: 32768,
     });
   });
 

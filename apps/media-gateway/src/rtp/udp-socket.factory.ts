@@ -44,8 +44,9 @@ export class UdpSocketFactory {
   }
 
   /**
-   * A larger buffer absorbs event-loop pauses (GC, bursts) without dropping datagrams. Linux caps
-   * it at net.core.rmem_max without an error, so the first socket checks what it really got.
+   * Sized to absorb event-loop pauses (GC, bursts) without dropping datagrams, and no more: what
+   * it holds beyond that is audio that arrives late. Linux caps it at net.core.rmem_max without
+   * an error, so the first socket checks what it really got.
    */
   private sizeReceiveBuffer(socket: Socket): void {
     const wanted = this.config.GATEWAY_UDP_RECV_BUFFER_BYTES;
