@@ -12,7 +12,7 @@ import {
   decodeCallEvent,
 } from '@asb/contracts';
 import { correlation, readWavPcm16 } from '@asb/rtp';
-import { freePort, NatsTestServer, POSTGRES_ADMIN_URL } from '@asb/testing';
+import { freePort, freshDatabase, NatsTestServer, POSTGRES_ADMIN_URL } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { ServiceProcess } from './support/service-process';
 import { WORKSPACE_ROOT } from './support/workspace';
@@ -72,13 +72,7 @@ describe('call records: asterisk-sim -> ari-ingest -> media-gateway -> call-logg
     (await db.query(sql, params)).rows as T[];
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${database}"`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${database}`;
+    const url = await freshDatabase(database);
 
     nats = new NatsTestServer(await freePort());
     await nats.start();
@@ -92,12 +86,12 @@ describe('call records: asterisk-sim -> ari-ingest -> media-gateway -> call-logg
     logger = new ServiceProcess('call-logger', {
       HTTP_PORT: String(await freePort()),
       NATS_SERVERS: nats.url,
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: url,
       RECORDINGS_DIR: recordingsDir,
       STATS_SAMPLE_INTERVAL_MS: '1000',
     }).start();
     await logger.waitFor('/health/ready', 200, 30_000);
-    db = new Client({ connectionString: url.toString() });
+    db = new Client({ connectionString: url });
     await db.connect();
     // What ari-ingest publishes, read back from the stream the logger provisioned.
     reader = await (

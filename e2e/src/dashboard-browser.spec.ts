@@ -12,8 +12,8 @@ import {
 } from '@asb/contracts';
 import { BridgeStack } from './support/bridge-stack';
 import { TestBrowser } from './support/browser';
-import { freshDatabase } from './support/fresh-database';
 import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
+import { freshDatabase } from '@asb/testing';
 
 const ADMIN = { username: 'supervisor', password: 'e2e admin password' };
 

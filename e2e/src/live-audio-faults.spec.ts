@@ -1,11 +1,11 @@
 import { createSocket } from 'node:dgram';
 import { callIdFromChannel, CallEvent, TapStarted } from '@asb/contracts';
 import { RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
+import { eventually, sleep } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
 
 const callIdOf = (call: ScenarioCall) => callIdFromChannel(call.server, call.trunkChannelId);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function tapsStarted(events: CallEvent[]): TapStarted[] {
   return events.filter((e): e is TapStarted => e.event === 'tap_started');
@@ -69,6 +69,25 @@ describe('live call audio under faults', () => {
     );
   }
 
+  /** Starts `count` answered calls and waits until both tracks of each are tapped. */
+  async function tappedCalls(
+    count: number,
+    talkMs: { min: number; max: number },
+    seed: number,
+  ): Promise<{ from: number; id: string }> {
+    const from = recorders.events.length;
+    const id = await startScenario({
+      totalCalls: count,
+      concurrency: count,
+      arrivalRate: 20,
+      answerRatio: 1,
+      talkMs,
+      seed,
+    });
+    await tapsUp(from, count * 2);
+    return { from, id };
+  }
+
   async function finish(id: string): Promise<ScenarioCall[]> {
     for (;;) {
       const status = await stack.control<{ state: string; calls: ScenarioCall[] }>(
@@ -81,16 +100,7 @@ describe('live call audio under faults', () => {
   }
 
   it('survives an ARI WebSocket drop mid-call without tapping any call twice', async () => {
-    const from = recorders.events.length;
-    const id = await startScenario({
-      totalCalls: 6,
-      concurrency: 6,
-      arrivalRate: 20,
-      answerRatio: 1,
-      talkMs: { min: 6000, max: 7000 },
-      seed: 11,
-    });
-    await tapsUp(from, 12);
+    const { id } = await tappedCalls(6, { min: 6000, max: 7000 }, 11);
     const { dropped } = await stack.control<{ dropped: number }>(
       'POST',
       '/sim/servers/pbx1/websocket-drop',
@@ -157,16 +167,7 @@ describe('live call audio under faults', () => {
   }, 60_000);
 
   it('after ari-ingest is killed, a new one cleans up the orphans and taps the live calls again', async () => {
-    const from = recorders.events.length;
-    const id = await startScenario({
-      totalCalls: 6,
-      concurrency: 6,
-      arrivalRate: 20,
-      answerRatio: 1,
-      talkMs: { min: 9000, max: 10_000 },
-      seed: 14,
-    });
-    await tapsUp(from, 12);
+    const { id } = await tappedCalls(6, { min: 9000, max: 10_000 }, 14);
     const before = recorders.events.length;
     stack.ingest.kill();
     await stack.ingest.exit();
@@ -186,26 +187,15 @@ describe('live call audio under faults', () => {
       });
     }
     expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
-    const deadline = Date.now() + 10_000;
-    while (
-      (await stack.metric(stack.gateway, 'media_gateway_allocations_active')) > 0 &&
-      Date.now() < deadline
-    )
-      await sleep(250);
-    expect(await stack.metric(stack.gateway, 'media_gateway_allocations_active')).toBe(0);
+    await eventually(
+      async () => (await stack.metric(stack.gateway, 'media_gateway_allocations_active')) === 0,
+      10_000,
+      'every gateway allocation released',
+    );
   }, 90_000);
 
   it('takes its taps down on a graceful stop and leaves the calls alone', async () => {
-    const from = recorders.events.length;
-    const id = await startScenario({
-      totalCalls: 3,
-      concurrency: 3,
-      arrivalRate: 20,
-      answerRatio: 1,
-      talkMs: { min: 8000, max: 9000 },
-      seed: 18,
-    });
-    await tapsUp(from, 6);
+    const { from, id } = await tappedCalls(3, { min: 8000, max: 9000 }, 18);
     const exit = await stack.ingest.stop('SIGTERM');
     expect(exit.code).toBe(0);
     await recorders.waitFor(
@@ -231,16 +221,7 @@ describe('live call audio under faults', () => {
   }, 60_000);
 
   it('announces the end of calls that ended while no ari-ingest was running', async () => {
-    const from = recorders.events.length;
-    const id = await startScenario({
-      totalCalls: 3,
-      concurrency: 3,
-      arrivalRate: 20,
-      answerRatio: 1,
-      talkMs: { min: 2500, max: 3000 },
-      seed: 17,
-    });
-    await tapsUp(from, 6);
+    const { id } = await tappedCalls(3, { min: 2500, max: 3000 }, 17);
     stack.ingest.kill();
     await stack.ingest.exit();
     const calls = await finish(id);

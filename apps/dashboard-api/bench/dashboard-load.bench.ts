@@ -18,7 +18,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   CALL_RECORD_ENTITIES,
@@ -36,7 +35,7 @@ import {
   streamStatsSchema,
 } from '@asb/contracts';
 import { provisionCallEventsStream, publishJson } from '@asb/nats';
-import { freePort, NatsTestServer, POSTGRES_ADMIN_URL } from '@asb/testing';
+import { freePort, freshDatabase, NatsTestServer } from '@asb/testing';
 import { LatencySummary, summarizeLatencies } from './latency-summary';
 
 const ROOT = join(__dirname, '../../..');
@@ -44,7 +43,8 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 2000);
 const DASHBOARDS = Number(process.env['BENCH_DASHBOARDS'] ?? 20);
 const HISTORY_ROWS = 20_000;
-const ADMIN = { username: 'bench', password: 'bench password 123' };
+// Made per run: the benchmark's own user in its own throwaway database.
+const ADMIN = { username: 'bench', password: randomBytes(18).toString('base64url') };
 const TICK_MS = 100;
 const API_REQUESTS_PER_SECOND = 10;
 const TRACKS = ['caller', 'agent'] as const;
@@ -56,17 +56,10 @@ function sleep(ms: number): Promise<void> {
 
 /** A private database with the call records schema and a day of history in it. */
 async function prepareDatabase(): Promise<string> {
-  const name = 'asb_bench_dashboard';
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
+  const url = await freshDatabase('asb_bench_dashboard');
   const dataSource = new DataSource({
     type: 'postgres',
-    url: url.toString(),
+    url,
     entities: CALL_RECORD_ENTITIES,
     migrations: CALL_RECORD_MIGRATIONS,
     migrationsTableName: CALL_RECORDS_MIGRATIONS_TABLE,
@@ -88,7 +81,7 @@ async function prepareDatabase(): Promise<string> {
     [HISTORY_ROWS],
   );
   await dataSource.destroy();
-  return url.toString();
+  return url;
 }
 
 /** Calls that start, get answered and tapped, send health samples and end, on NATS. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
@@ -37,8 +38,6 @@ class TapSetupFailed extends Error {
 class TapCancelled extends Error {
   override readonly name = 'TapCancelled';
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Sets up and tears down the tap of one track of a call: a port from a media-gateway, a snoop

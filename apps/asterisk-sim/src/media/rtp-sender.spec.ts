@@ -8,7 +8,7 @@ import {
   ulawEncode,
   correlation,
 } from '@asb/rtp';
-import { freePort } from '@asb/testing';
+import { freePort, sleep } from '@asb/testing';
 import type { ExternalMediaEndpoint } from '../pbx/sim-channel';
 import { decodeUlawPackets } from './__tests__/ulaw-packets';
 import { FixtureLibrary } from './fixture-library';
@@ -29,8 +29,6 @@ async function listen(): Promise<{ socket: Socket; port: number; received: Recei
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return { socket, port: socket.address().port, received };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RtpSender', () => {
   const fixtures = new FixtureLibrary();

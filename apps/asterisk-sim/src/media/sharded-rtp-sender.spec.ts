@@ -1,11 +1,9 @@
 import { createSocket, Socket } from 'node:dgram';
 import { ulawDecode, ulawEncode } from '@asb/rtp';
-import { freePort } from '@asb/testing';
+import { freePort, sleep } from '@asb/testing';
 import { decodeUlawPackets } from './__tests__/ulaw-packets';
 import { FixtureLibrary } from './fixture-library';
 import { ShardedRtpSender } from './sharded-rtp-sender';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ShardedRtpSender', () => {
   const fixtures = new FixtureLibrary();
@@ -121,6 +119,6 @@ describe('ShardedRtpSender', () => {
           portMax: 30000,
           threads: 2,
         }),
-    ).toThrow(/cannot split ports 30000-30000 over 2 threads/);
+    ).toThrow(/cannot split RTP ports 30000-30000 over 2 threads/);
   });
 });

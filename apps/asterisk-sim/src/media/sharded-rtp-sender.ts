@@ -107,7 +107,7 @@ export class ShardedRtpSender implements RtpPlane {
     const span = options.portMax - options.portMin + 1;
     if (threads < 2 || span < threads) {
       throw new Error(
-        `cannot split ports ${options.portMin}-${options.portMax} over ${threads} threads`,
+        `cannot split RTP ports ${options.portMin}-${options.portMax} over ${threads} threads (SIM_RTP_THREADS)`,
       );
     }
     const slice = Math.floor(span / threads);

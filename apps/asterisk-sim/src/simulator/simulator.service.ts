@@ -27,11 +27,6 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       portMin: config.SIM_RTP_PORT_MIN,
       portMax: config.SIM_RTP_PORT_MAX,
     };
-    if (config.SIM_RTP_PORT_MAX - config.SIM_RTP_PORT_MIN + 1 < config.SIM_RTP_THREADS) {
-      throw new Error(
-        'SIM_RTP_THREADS must not exceed the number of ports in SIM_RTP_PORT_MIN-MAX',
-      );
-    }
     this.rtp =
       config.SIM_RTP_THREADS > 1
         ? new ShardedRtpSender(this.fixtures.dir, { ...ports, threads: config.SIM_RTP_THREADS })

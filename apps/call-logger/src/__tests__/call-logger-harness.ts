@@ -14,39 +14,18 @@ import {
   StreamStats,
 } from '@asb/contracts';
 import { ReadinessRegistry } from '@asb/observability';
-import { eventually, POSTGRES_ADMIN_URL, sleep, uniqueCallId } from '@asb/testing';
+import { dropDatabase, eventually, freshDatabase, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadCallLoggerConfig } from '../config/call-logger.config';
 
 /** Re-exported for the specs, which import their support from here. */
-export { eventually, sleep, uniqueCallId };
+export { dropDatabase, eventually, freshDatabase, sleep, uniqueCallId };
 
 /**
  * Test support: call-logger built from its real AppModule against a real NATS (a private server
  * per spec, so the durable consumer sees only the spec's events) and a real PostgreSQL database
  * of its own, plus builders of contract-valid events, frames and stats samples.
  */
-
-/** Drops and creates a database on the server of `adminUrl`; returns its URL. */
-export async function freshDatabase(name: string, adminUrl = POSTGRES_ADMIN_URL): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-export async function dropDatabase(name: string, adminUrl = POSTGRES_ADMIN_URL): Promise<void> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => admin.end());
-}
 
 /** Builds the events of one call, each with a fresh eventId, at the times given (ms since epoch). */
 export class CallScript {

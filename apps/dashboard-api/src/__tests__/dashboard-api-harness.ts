@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connect, NatsConnection } from 'nats';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   CALL_RECORD_ENTITIES,
@@ -26,8 +24,8 @@ import { provisionCallEventsStream, publishJson } from '@asb/nats';
 import {
   eventually,
   freePort,
-  NatsTestServer,
-  POSTGRES_ADMIN_URL,
+  freshDatabase,
+  PrivateNats,
   sleep,
   uniqueCallId,
 } from '@asb/testing';
@@ -39,7 +37,7 @@ import { LIVE_NAMESPACE } from '../realtime/live-namespace.constant';
 import { InitialAdminService } from '../users/initial-admin.service';
 
 /** Re-exported for the specs, which import their support from here. */
-export { eventually, sleep, uniqueCallId };
+export { eventually, freshDatabase, sleep, uniqueCallId };
 
 /**
  * Test support: a private nats-server with the call events stream, a fresh database per spec
@@ -50,21 +48,6 @@ export { eventually, sleep, uniqueCallId };
 /** A fresh signing key per test run: nothing secret-looking lives in the repository. */
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
 export const ADMIN = { username: 'root', password: 'correct horse battery' };
-
-/** Drops and creates a database, so a spec file starts from an empty schema. */
-export async function freshDatabase(name: string): Promise<string> {
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** Creates the call records schema as call-logger does, for tests that read call records. */
 export async function createCallRecordTables(databaseUrl: string): Promise<void> {
@@ -83,25 +66,14 @@ export async function createCallRecordTables(databaseUrl: string): Promise<void>
   }
 }
 
-export class TestNats {
-  private constructor(
-    private readonly server: NatsTestServer,
-    readonly nc: NatsConnection,
-  ) {}
-
+export class TestNats extends PrivateNats {
   static async start(): Promise<TestNats> {
-    const server = new NatsTestServer(await freePort());
-    await server.start();
-    const nc = await connect({ servers: server.url });
+    const [server, nc] = await PrivateNats.launch();
     await provisionCallEventsStream(
       await nc.jetstreamManager(),
       loadConfig(callEventsStreamEnv, { env: {} }),
     );
     return new TestNats(server, nc);
-  }
-
-  get url(): string {
-    return this.server.url;
   }
 
   async publishEvent(event: CallEvent): Promise<void> {
@@ -117,11 +89,6 @@ export class TestNats {
       stats,
       STREAM_STATS_MAX_BYTES,
     );
-  }
-
-  async stop(): Promise<void> {
-    await this.nc.close();
-    await this.server.dispose();
   }
 }
 

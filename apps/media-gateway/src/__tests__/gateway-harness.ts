@@ -1,7 +1,7 @@
 import { createSocket, Socket } from 'node:dgram';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connect, Msg, NatsConnection } from 'nats';
+import { Msg } from 'nats';
 import {
   AudioFrame,
   decodeJson,
@@ -24,7 +24,7 @@ import {
   RTP_HEADER_BYTES,
   writeRtpHeader,
 } from '@asb/rtp';
-import { eventually, freePort, NatsTestServer, sleep, uniqueCallId } from '@asb/testing';
+import { eventually, freePort, PrivateNats, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadMediaGatewayConfig } from '../config/media-gateway.config';
 import { AllocationService } from '../ports/allocation.service';
@@ -39,34 +39,10 @@ export { eventually, sleep, uniqueCallId };
  * that builds packets with @asb/rtp as Asterisk would.
  */
 
-export class TestNats {
-  private constructor(
-    private readonly server: NatsTestServer,
-    readonly nc: NatsConnection,
-  ) {}
-
+export class TestNats extends PrivateNats {
   static async start(): Promise<TestNats> {
-    const server = new NatsTestServer(await freePort());
-    await server.start();
-    return new TestNats(server, await connect({ servers: server.url }));
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  async stop(): Promise<void> {
-    await this.nc.close();
-    await this.server.dispose();
-  }
-
-  /** The server stops reading and answering (SIGSTOP) until resumed: a NATS that cannot keep up. */
-  pause(): void {
-    this.server.pause();
-  }
-
-  resume(): void {
-    this.server.resume();
+    const [server, nc] = await PrivateNats.launch();
+    return new TestNats(server, nc);
   }
 
   async allocate(request: MediaAllocateRequest, timeoutMs = 2000): Promise<MediaAllocateReply> {

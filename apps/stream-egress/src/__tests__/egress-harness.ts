@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { headers as natsHeaders } from 'nats';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
   AudioTrack,
@@ -16,7 +16,7 @@ import {
 } from '@asb/contracts';
 import { provisionCallEventsStream } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
-import { eventually, freePort, NatsTestServer, sleep, uniqueCallId } from '@asb/testing';
+import { eventually, freePort, PrivateNats, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadStreamEgressConfig } from '../config/stream-egress.config';
 
@@ -30,16 +30,9 @@ export { eventually, sleep, uniqueCallId };
  * backends that record what they receive.
  */
 
-export class TestNats {
-  private constructor(
-    private readonly server: NatsTestServer,
-    readonly nc: NatsConnection,
-  ) {}
-
+export class TestNats extends PrivateNats {
   static async start(): Promise<TestNats> {
-    const server = new NatsTestServer(await freePort());
-    await server.start();
-    const nc = await connect({ servers: server.url });
+    const [server, nc] = await PrivateNats.launch();
     await provisionCallEventsStream(await nc.jetstreamManager(), {
       CALL_EVENTS_MAX_AGE_HOURS: 1,
       CALL_EVENTS_MAX_BYTES: 64 * 1024 * 1024,
@@ -48,15 +41,6 @@ export class TestNats {
       CALL_EVENTS_DUPLICATE_WINDOW_SECONDS: 60,
     });
     return new TestNats(server, nc);
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  async stop(): Promise<void> {
-    await this.nc.close();
-    await this.server.dispose();
   }
 
   /** Every call event stored on the stream so far. */

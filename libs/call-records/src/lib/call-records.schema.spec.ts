@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ensureDatabase, POSTGRES_ADMIN_URL } from '@asb/testing';
+import { dropDatabase, freshDatabase } from '@asb/testing';
 import {
   CALL_RECORD_ENTITIES,
   CALL_RECORD_MIGRATIONS,
@@ -10,21 +9,13 @@ import { CallRecord } from './entities/call-record.entity';
 
 const DATABASE = `asb_test_call_records_${process.pid}`;
 
-async function dropDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
-  await admin.end();
-}
-
 describe('call records schema (real PostgreSQL)', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    await dropDatabase();
     dataSource = new DataSource({
       type: 'postgres',
-      url: await ensureDatabase(DATABASE),
+      url: await freshDatabase(DATABASE),
       entities: CALL_RECORD_ENTITIES,
       migrations: CALL_RECORD_MIGRATIONS,
       migrationsTableName: CALL_RECORDS_MIGRATIONS_TABLE,
@@ -35,7 +26,7 @@ describe('call records schema (real PostgreSQL)', () => {
 
   afterAll(async () => {
     await dataSource?.destroy();
-    await dropDatabase();
+    await dropDatabase(DATABASE);
   });
 
   it('migrates to exactly what the entities describe', async () => {

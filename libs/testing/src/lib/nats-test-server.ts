@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
+import { connect, NatsConnection } from 'nats';
 
 /** A free TCP port on loopback, picked by the OS. */
 export function freePort(): Promise<number> {
@@ -79,5 +79,40 @@ export class NatsTestServer {
   async dispose(): Promise<void> {
     await this.stop();
     rmSync(this.storeDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A private nats-server on a free port and one client connection to it, for one spec file.
+ * Harnesses extend it with what their service needs (streams, allocation requests, ...).
+ */
+export class PrivateNats {
+  protected constructor(
+    protected readonly server: NatsTestServer,
+    readonly nc: NatsConnection,
+  ) {}
+
+  protected static async launch(): Promise<[NatsTestServer, NatsConnection]> {
+    const server = new NatsTestServer(await freePort());
+    await server.start();
+    return [server, await connect({ servers: server.url })];
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** The server stops reading and answering (SIGSTOP) until resumed: a NATS that cannot keep up. */
+  pause(): void {
+    this.server.pause();
+  }
+
+  resume(): void {
+    this.server.resume();
+  }
+
+  async stop(): Promise<void> {
+    await this.nc.close();
+    await this.server.dispose();
   }
 }
