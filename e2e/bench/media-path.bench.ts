@@ -24,11 +24,11 @@ import {
 } from '@asb/contracts';
 import { requestJson } from '@asb/nats';
 import { encodeUlawInto, RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
-import { freePort } from '@asb/testing';
+import { freePort, NatsTestServer } from '@asb/testing';
 import { ServiceProcess } from '../src/support/service-process';
-import { NATS_URL, WORKSPACE_ROOT } from '../src/support/workspace';
+import { WORKSPACE_ROOT } from '../src/support/workspace';
 import { CpuProfile, perfAvailable, profileProcess } from './perf-profile';
-import { cpuMicros, percentile, pidsNamed, rssMiB } from './process-usage';
+import { cpuMicros, percentile, rssMiB } from './process-usage';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '250,500,1000,2000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
@@ -102,13 +102,17 @@ interface CountingChild {
 }
 
 /** One of the benchmark's helpers (counting-gateway.ts, frame-subscriber.ts) in its own process. */
-async function forkCounter(file: string, env: Record<string, string> = {}): Promise<CountingChild> {
+async function forkCounter(
+  file: string,
+  natsUrl: string,
+  env: Record<string, string> = {},
+): Promise<CountingChild> {
   const child = fork(join(__dirname, file), [], {
     execArgv: ['-r', '@swc-node/register'],
     env: {
       ...process.env,
       SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.base.json'),
-      NATS_URL,
+      NATS_URL: natsUrl,
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -206,6 +210,7 @@ class LatencyProbes {
 async function runLevel(
   calls: number,
   receiver: Receiver,
+  nats: NatsTestServer,
   nc: NatsConnection,
   probeNc: NatsConnection,
   subscriber: CountingChild,
@@ -241,7 +246,7 @@ async function runLevel(
     if (receiver === 'media-gateway') {
       gateway = new ServiceProcess('media-gateway', {
         HTTP_PORT: String(gwHttp),
-        NATS_SERVERS: NATS_URL,
+        NATS_SERVERS: nats.url,
         GATEWAY_ID: `bench-${run}`,
         GATEWAY_BIND_HOST: '127.0.0.1',
         GATEWAY_PORT_MIN: String(rxPorts[0]),
@@ -253,7 +258,7 @@ async function runLevel(
       processes.push(gateway);
       await gateway.waitFor('/health/ready');
     } else {
-      counting = await forkCounter('counting-gateway.ts', {
+      counting = await forkCounter('counting-gateway.ts', nats.url, {
         PORT_MIN: String(rxPorts[0]),
         PORT_MAX: String(rxPorts[1]),
       });
@@ -261,7 +266,7 @@ async function runLevel(
     await sim.waitFor('/health/ready');
     const ingest = new ServiceProcess('ari-ingest', {
       HTTP_PORT: String(ingestHttp),
-      NATS_SERVERS: NATS_URL,
+      NATS_SERVERS: nats.url,
       ARI_SERVERS: `pbx1=http://127.0.0.1:${ariPort}`,
       ARI_PASSWORD: PASSWORD,
       ARI_APP: `bench${run}`,
@@ -332,7 +337,7 @@ async function runLevel(
     const receiverPid = (gateway?.pid ?? counting?.child.pid) as number;
     const simPid = sim.pid as number;
     const ingestPid = ingest.pid as number;
-    const natsPids = pidsNamed('nats-server');
+    const natsPid = nats.pid as number;
 
     const snapshot = async () => {
       const [[received, published], sent, frames] = await Promise.all([
@@ -348,7 +353,7 @@ async function runLevel(
         cpu: cpuMicros(receiverPid),
         simCpu: cpuMicros(simPid),
         ingestCpu: cpuMicros(ingestPid),
-        natsCpu: natsPids.reduce((sum, pid) => sum + cpuMicros(pid), 0),
+        natsCpu: cpuMicros(natsPid),
         subscriberCpu: cpuMicros(subscriber.child.pid as number),
         at: performance.now(),
       };
@@ -405,9 +410,13 @@ async function runLevel(
 }
 
 async function main(): Promise<void> {
-  const nc = await connect({ servers: NATS_URL });
-  const probeNc = await connect({ servers: NATS_URL });
-  const subscriber = await forkCounter('frame-subscriber.ts');
+  // A private server: the benchmark's calls, never ended, stay out of the shared CALL_EVENTS
+  // stream (where stream-egress or a dashboard would replay them as live), and its CPU is its own.
+  const nats = new NatsTestServer(await freePort());
+  await nats.start();
+  const nc = await connect({ servers: nats.url });
+  const probeNc = await connect({ servers: nats.url });
+  const subscriber = await forkCounter('frame-subscriber.ts', nats.url);
   const rows: Row[] = [];
   const profiles: Array<{ calls: number } & CpuProfile> = [];
   const failures: Array<{ calls: number; receiver: Receiver; error: string }> = [];
@@ -415,7 +424,7 @@ async function main(): Promise<void> {
     for (const receiver of ['media-gateway', 'counting receiver'] as const) {
       process.stdout.write(`level ${calls} calls, ${receiver}... `);
       try {
-        const { row, profile } = await runLevel(calls, receiver, nc, probeNc, subscriber);
+        const { row, profile } = await runLevel(calls, receiver, nats, nc, probeNc, subscriber);
         rows.push(row);
         if (profile) profiles.push({ calls, ...profile });
         console.log(`${row.receivedPerSecond} packets/s, ${row.receiverUsPerPacket} us/packet`);
@@ -429,6 +438,7 @@ async function main(): Promise<void> {
   await nc.drain();
   await probeNc.drain();
   subscriber.child.kill();
+  await nats.dispose();
   console.table(rows);
   const ratios = LEVELS.map((calls) => {
     const [gateway, bare] = [

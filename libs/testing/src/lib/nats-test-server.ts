@@ -35,6 +35,11 @@ export class NatsTestServer {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs, to read its CPU time from /proc. */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   async start(): Promise<void> {
     this.process = spawn(
       this.binary,
