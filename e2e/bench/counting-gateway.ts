@@ -3,6 +3,7 @@
  * its sockets only count packets. Run by the benchmark as a child process; it reports its
  * count when asked over IPC.
  */
+import { randomUUID } from 'node:crypto';
 import { createSocket, Socket } from 'node:dgram';
 import { connect } from 'nats';
 import {
@@ -18,6 +19,7 @@ import {
 import { respondJson, subscribeJson } from '@asb/nats';
 
 const [portMin, portMax] = [Number(process.env['PORT_MIN']), Number(process.env['PORT_MAX'])];
+const bootId = randomUUID();
 let nextPort = portMin;
 let packets = 0;
 const sockets = new Map<string, Socket>();
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
       respondJson(
         message,
         mediaAllocateReplySchema,
-        { ok: true, gatewayId: 'counting', host: '127.0.0.1', port, allocationId },
+        { ok: true, gatewayId: 'counting', host: '127.0.0.1', port, allocationId, bootId },
         MEDIA_CONTROL_MAX_BYTES,
       );
     },

@@ -46,6 +46,8 @@ const ERROR_TEXT_MAX = 1024;
 @Injectable()
 export class AllocationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AllocationService.name);
+  /** This process: a restarted gateway answers with a new one, so its callers know. */
+  readonly bootId = randomUUID();
   private readonly byId = new Map<string, Allocation>();
   private readonly byTrack = new Map<string, Allocation>();
   private subscriptions: Subscription[] = [];
@@ -155,6 +157,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
         host: this.config.GATEWAY_ADVERTISED_HOST,
         port: allocation.receiver.port,
         allocationId: allocation.id,
+        bootId: this.bootId,
       };
     } catch (error) {
       if (!(error instanceof AllocationRefused)) throw error;

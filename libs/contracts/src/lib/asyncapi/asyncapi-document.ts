@@ -7,10 +7,12 @@ import {
   CallEventType,
   MEDIA_ALLOCATE_SUBJECT,
   MEDIA_GATEWAY_QUEUE,
+  MEDIA_HEARTBEAT_SUBJECT,
   MEDIA_RELEASE_SUBJECT,
 } from '../subjects/subject-names';
 import { streamStatsSchema, STREAM_STATS_MAX_BYTES } from '../payloads/stream-stats.schema';
 import {
+  gatewayHeartbeatSchema,
   mediaAllocateReplySchema,
   mediaAllocateRequestSchema,
   mediaReleaseReplySchema,
@@ -46,6 +48,8 @@ const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
     "stream-egress began sending the call's audio to a WebSocket backend (or an AI client connected for it).",
   egress_stopped:
     'An egress stream of the call ended, with why and how many frames were sent and dropped.',
+  not_tapped:
+    "A track the policy selects is not tapped because the server's cap on concurrent taps was reached; it is tapped if capacity frees while the call lasts.",
   ended: 'The call channel was destroyed; carries the Q.850 cause.',
 };
 
@@ -209,6 +213,24 @@ export function buildAsyncApiDocument(): JsonObject {
     mediaReleaseRequestSchema,
     mediaReleaseReplySchema,
   );
+
+  messages['gatewayHeartbeat'] = {
+    name: 'gatewayHeartbeat',
+    title: 'gateway heartbeat',
+    contentType: 'application/json',
+    payload: jsonSchema(gatewayHeartbeatSchema),
+  };
+  channels['mediaHeartbeat'] = {
+    address: MEDIA_HEARTBEAT_SUBJECT,
+    description:
+      'Core NATS: every media-gateway instance announces itself each intervalMs. A gateway silent for a few intervals, or back under a new bootId, has lost its allocations; ari-ingest then taps the affected tracks again on a live gateway.',
+    messages: { gatewayHeartbeat: { $ref: '#/components/messages/gatewayHeartbeat' } },
+  };
+  operations['publishMediaHeartbeat'] = {
+    action: 'send',
+    summary: 'Published by media-gateway.',
+    channel: { $ref: '#/channels/mediaHeartbeat' },
+  };
 
   return {
     asyncapi: '3.0.0',

@@ -96,6 +96,8 @@ export function exampleEvent(event: CallEventType): CallEvent {
         framesDropped: 0,
         reconnects: 0,
       };
+    case 'not_tapped':
+      return { ...base, eventId, event, track: 'caller', reason: 'tap_limit', limit: 40 };
     case 'ended':
       return { ...base, eventId, event, cause: 16, causeText: 'Normal Clearing' };
   }

@@ -73,6 +73,8 @@ export const gatewayEndpointSchema = z.object({
   gatewayId: z.string().min(1).max(64),
   host: z.string().min(1).max(64),
   port: z.number().int().min(1).max(65535),
+  /** The gateway process (its heartbeat's bootId); absent in events of older versions. */
+  bootId: z.uuid().optional(),
 });
 
 export const tapStartedSchema = callEventBase.extend({
@@ -91,6 +93,18 @@ export const tapStoppedSchema = callEventBase.extend({
   event: z.literal('tap_stopped'),
   track: trackSchema,
   reason: z.enum(['call_ended', 'shutdown', 'policy', 'orphaned', 'gateway_lost']),
+});
+
+/**
+ * A track of an answered call that the policy selects is not tapped, on purpose: the server's
+ * cap on concurrent taps was reached. It is tapped later if capacity frees while the call lasts.
+ */
+export const notTappedSchema = callEventBase.extend({
+  event: z.literal('not_tapped'),
+  track: trackSchema,
+  reason: z.enum(['tap_limit']),
+  /** The cap in force (TAP_MAX_CONCURRENT of the server). */
+  limit: counterSchema,
 });
 
 export const tapFailedSchema = callEventBase.extend({
@@ -135,6 +149,11 @@ export const callEndedSchema = callEventBase.extend({
   causeText: shortTextSchema,
   /** True when the call vanished while ari-ingest was away and was ended by reconciliation. */
   reconciled: z.boolean().optional(),
+  /**
+   * With `reconciled`: the last time the call was known to be up. The end lies between this and
+   * `occurredAt` (when Asterisk confirmed the channel gone); absent when nothing better is known.
+   */
+  lastSeenAt: isoTimestampSchema.optional(),
 });
 
 export const callEventSchema = z.discriminatedUnion('event', [
@@ -146,6 +165,7 @@ export const callEventSchema = z.discriminatedUnion('event', [
   tapFailedSchema,
   egressStartedSchema,
   egressStoppedSchema,
+  notTappedSchema,
   callEndedSchema,
 ]);
 
@@ -156,6 +176,7 @@ export type CallUpdated = z.infer<typeof callUpdatedSchema>;
 export type TapStarted = z.infer<typeof tapStartedSchema>;
 export type TapStopped = z.infer<typeof tapStoppedSchema>;
 export type TapFailed = z.infer<typeof tapFailedSchema>;
+export type NotTapped = z.infer<typeof notTappedSchema>;
 export type CallEnded = z.infer<typeof callEndedSchema>;
 export type EgressStarted = z.infer<typeof egressStartedSchema>;
 export type EgressStopped = z.infer<typeof egressStoppedSchema>;
@@ -171,6 +192,7 @@ export const CALL_EVENT_SCHEMAS = {
   tap_failed: tapFailedSchema,
   egress_started: egressStartedSchema,
   egress_stopped: egressStoppedSchema,
+  not_tapped: notTappedSchema,
   ended: callEndedSchema,
 } as const;
 

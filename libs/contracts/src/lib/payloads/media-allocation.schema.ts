@@ -17,6 +17,8 @@ export const mediaAllocateReplySchema = z.discriminatedUnion('ok', [
   gatewayEndpointSchema.extend({
     ok: z.literal(true),
     allocationId: z.string().min(1).max(64),
+    /** The gateway process that holds the allocation: a restarted gateway has a new one. */
+    bootId: z.uuid(),
   }),
   z.object({
     ok: z.literal(false),
@@ -42,5 +44,27 @@ export const mediaReleaseReplySchema = z.object({
   error: z.string().max(1024).optional(),
 });
 export type MediaReleaseReply = z.infer<typeof mediaReleaseReplySchema>;
+
+/**
+ * A gateway's announcement of itself, every `intervalMs`. A listener that hears no beat from a
+ * gateway for a few intervals, or hears a new `bootId` under the same `gatewayId`, knows that the
+ * gateway's allocations (and the audio they carried) are gone.
+ */
+export const gatewayHeartbeatSchema = z.object({
+  gatewayId: z.string().min(1).max(64),
+  /** Random per process start. */
+  bootId: z.uuid(),
+  /** Address Asterisk sends this gateway's RTP to. */
+  host: z.string().min(1).max(64),
+  sentAt: z.iso.datetime({ offset: true }),
+  /** The beat: the next heartbeat is due this long after this one. */
+  intervalMs: z.number().int().min(50).max(60_000),
+  /** Allocations held now, and how many the port pool allows. */
+  allocations: z.number().int().min(0),
+  capacity: z.number().int().min(0),
+  /** True once the gateway is stopping: it takes no new allocations. */
+  draining: z.boolean(),
+});
+export type GatewayHeartbeat = z.infer<typeof gatewayHeartbeatSchema>;
 
 export const MEDIA_CONTROL_MAX_BYTES = 4 * 1024;

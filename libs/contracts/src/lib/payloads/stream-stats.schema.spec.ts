@@ -2,6 +2,7 @@ import { ContractViolation } from '../contract-violation.error';
 import { decodeJson, encodeJson } from './json-codec';
 import { STREAM_STATS_MAX_BYTES, streamStatsSchema, StreamStats } from './stream-stats.schema';
 import {
+  gatewayHeartbeatSchema,
   MEDIA_CONTROL_MAX_BYTES,
   mediaAllocateReplySchema,
   mediaAllocateRequestSchema,
@@ -71,6 +72,7 @@ describe('media allocation', () => {
       gatewayId: 'gw-a',
       host: '10.0.0.5',
       port: 40002,
+      bootId: '6c4d1f0e-2b7a-4c8e-9f3d-1a2b3c4d5e6f',
     };
     expect(roundTrip(mediaAllocateReplySchema, granted)).toEqual(granted);
     const refused = { ok: false, error: 'port pool exhausted', retryable: true };
@@ -105,5 +107,23 @@ describe('media allocation', () => {
     expect(() => decodeJson(mediaAllocateRequestSchema, data, MEDIA_CONTROL_MAX_BYTES)).toThrow(
       /oversized_payload/,
     );
+  });
+
+  it('round-trips a heartbeat and refuses one without its boot id', () => {
+    const beat = {
+      gatewayId: 'gw-a',
+      bootId: '6c4d1f0e-2b7a-4c8e-9f3d-1a2b3c4d5e6f',
+      host: '10.0.0.5',
+      sentAt: '2026-12-03T16:00:00.000Z',
+      intervalMs: 500,
+      allocations: 12,
+      capacity: 5000,
+      draining: false,
+    };
+    expect(roundTrip(gatewayHeartbeatSchema, beat)).toEqual(beat);
+    const { bootId: _bootId, ...withoutBoot } = beat;
+    expect(() =>
+      encodeJson(gatewayHeartbeatSchema, withoutBoot as never, MEDIA_CONTROL_MAX_BYTES),
+    ).toThrow(/bootId/);
   });
 });

@@ -9,6 +9,7 @@ export const CALL_EVENT_TYPES = [
   'tap_failed',
   'egress_started',
   'egress_stopped',
+  'not_tapped',
   'ended',
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
@@ -28,6 +29,8 @@ export const STATS_WILDCARD = `${STATS_PREFIX}.>`;
 
 export const MEDIA_ALLOCATE_SUBJECT = `media.${CONTRACTS_VERSION}.allocate`;
 export const MEDIA_RELEASE_SUBJECT = `media.${CONTRACTS_VERSION}.release`;
+/** Every media-gateway instance announces itself here at a steady beat (core NATS). */
+export const MEDIA_HEARTBEAT_SUBJECT = `media.${CONTRACTS_VERSION}.heartbeat`;
 /** Queue group every media-gateway instance joins for allocations. */
 export const MEDIA_GATEWAY_QUEUE = 'media-gateway';
 
@@ -41,6 +44,7 @@ export const SUBJECT_TEMPLATES: readonly string[] = [
   `${STATS_PREFIX}.{callId}.{track}`,
   MEDIA_ALLOCATE_SUBJECT,
   MEDIA_RELEASE_SUBJECT,
+  MEDIA_HEARTBEAT_SUBJECT,
 ];
 
 /** Name of the JetStream stream that stores `call.v1.>`. */
