@@ -2,3 +2,4 @@ export * from './lib/nats-test-server';
 export * from './lib/postgres-test-server';
 export * from './lib/test-database';
 export * from './lib/eventually';
+export * from './lib/blackhole-proxy';
