@@ -45,6 +45,8 @@ describe('ari-client tap flow against the simulator', () => {
       port: 0,
       credentials: { user: 'asterisk', password: 'secret' },
       wsWriteTimeoutMs: 100,
+      sessionLimit: 100,
+      keepAliveMs: 15_000,
     });
     await server.start();
     udp = createSocket('udp4');

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { eventually } from '@asb/testing';
 import { AsteriskInstance, MediaPlane } from '../pbx/asterisk-instance';
@@ -18,20 +20,25 @@ describe('AriServer over real HTTP and WebSocket', () => {
   let base: string;
   const sockets: WebSocket[] = [];
 
-  beforeEach(async () => {
+  async function startServer(sessionLimit = 100, keepAliveMs = 15_000): Promise<void> {
     pbx = new AsteriskInstance('pbx1', media);
     server = new AriServer(pbx, {
       host: '127.0.0.1',
       port: 0,
       credentials: { user: 'asterisk', password: 'secret' },
       wsWriteTimeoutMs: 100,
+      sessionLimit,
+      keepAliveMs,
     });
     await server.start();
     base = `http://127.0.0.1:${server.port}/ari`;
-  });
+  }
+
+  beforeEach(() => startServer());
 
   afterEach(async () => {
     sockets.forEach((ws) => ws.terminate());
+    jest.restoreAllMocks();
     await server.stop();
   });
 
@@ -155,8 +162,88 @@ describe('AriServer over real HTTP and WebSocket', () => {
       asterisk_id: pbx.asteriskId,
     });
     ws.close();
-    await eventually(() => !pbx.apps.has('bridge'));
+    await eventually(() => !pbx.application('bridge').connected);
     expect(await (await call('GET', '/applications')).json()).toEqual([]);
+  });
+
+  it('keeps a disconnected app subscribed and queues its events until it unsubscribes', async () => {
+    const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { ws } = await events('bridge');
+    await call('POST', '/applications/bridge/subscription?eventSource=channel:,bridge:');
+    const notSubscribed = await call(
+      'DELETE',
+      '/applications/bridge/subscription?eventSource=endpoint:,bridge:x',
+    );
+    expect(notSubscribed.status).toBe(422);
+    expect(await notSubscribed.json()).toEqual({ message: 'Event source was not subscribed to' });
+    ws.close();
+    await eventually(() => !pbx.application('bridge').connected);
+
+    expect(await (await call('GET', '/applications')).json()).toEqual([]);
+    expect(pbx.lingeringApps().map((app) => [app.name, app.subscriptions])).toEqual([
+      ['bridge', ['channel:', 'bridge:']],
+    ]);
+    const channel = pbx.createCallChannel({ name: 'SIP/carrier-5' });
+    for (let i = 0; i < 600; i += 1) pbx.setVariable(channel.id, 'N', String(i));
+    expect(pbx.application('bridge').queuedEvents).toBe(601);
+    expect(warnings.mock.calls.map(([message]) => message)).toContain(
+      "WARNING taskprocessor.c: The 'stasis/m:ari:application/bridge' task processor queue reached 500 scheduled tasks.",
+    );
+
+    const unsubscribed = await call(
+      'DELETE',
+      '/applications/bridge/subscription?eventSource=channel:,bridge:',
+    );
+    expect(unsubscribed.status).toBe(200);
+    expect(await unsubscribed.json()).toMatchObject({ name: 'bridge', channel_ids: [] });
+    expect(pbx.apps.has('bridge')).toBe(false);
+    pbx.setVariable(channel.id, 'N', 'after');
+    const gone = await call('DELETE', '/applications/bridge/subscription?eventSource=channel:');
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toEqual({ message: 'Application not found' });
+  });
+
+  it('closes connections over the session limit unanswered; idle keep-alive ones and WebSockets count', async () => {
+    await server.stop();
+    await startServer(3, 500);
+    const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await events('bridge');
+    /** One GET on a fresh connection, which stays open afterwards as a keep-alive client leaves it. */
+    const keepAliveRequest = () =>
+      new Promise<{ answer: string; closed: Promise<void> }>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () =>
+          socket.write(
+            `GET /ari/channels HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\n\r\n`,
+          ),
+        );
+        let answer = '';
+        const closed = new Promise<void>((done) => socket.once('close', () => done()));
+        socket.on('error', () => undefined);
+        socket.on('data', (chunk) => {
+          answer += chunk.toString();
+          if (answer.endsWith('[]')) resolve({ answer, closed });
+        });
+        void closed.then(() => resolve({ answer, closed }));
+      });
+    const idle = await Promise.all([keepAliveRequest(), keepAliveRequest()]);
+    expect(idle.map((r) => r.answer.split('\r\n')[0])).toEqual([
+      'HTTP/1.1 200 OK',
+      'HTTP/1.1 200 OK',
+    ]);
+    expect(server.httpSessions).toBe(3);
+
+    const refused = await keepAliveRequest();
+    expect(refused.answer).toBe('');
+    expect(server.httpSessionsRefused).toBe(1);
+    expect(warnings.mock.calls.map(([message]) => message)).toContain(
+      'WARNING http.c: HTTP session count exceeded 3 sessions.',
+    );
+
+    // The idle keep-alive connections close after the keep-alive time; the WebSocket stays.
+    await Promise.all(idle.map((r) => r.closed));
+    await eventually(() => server.httpSessions === 1);
+    expect((await call('GET', '/channels')).status).toBe(200);
+    expect(server.httpSessionsRefused).toBe(1);
   });
 
   it('drops a client that stops reading, as Asterisk does after its write timeout', async () => {

@@ -1,5 +1,5 @@
 import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from '@nestjs/common';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
@@ -17,16 +17,22 @@ export interface AriServerOptions {
   port: number;
   credentials: AriCredentials;
   wsWriteTimeoutMs: number;
+  /** http.conf `sessionlimit`: open connections (keep-alive and WebSocket ones included) allowed at once. */
+  sessionLimit: number;
+  /** http.conf `session_keep_alive`: how long an idle keep-alive connection stays open. */
+  keepAliveMs: number;
 }
 
 /**
  * The HTTP face of one simulated Asterisk: REST and the events WebSocket under /ari, on the
- * instance's own port, as Asterisk's built-in HTTP server serves them.
+ * instance's own port, as Asterisk's built-in HTTP server serves them, session limit included.
  */
 export class AriServer {
   private readonly logger: Logger;
   private readonly http: Server;
   readonly events: EventsWebSocket;
+  private readonly sessions = new Set<Socket>();
+  private refusedSessions = 0;
 
   constructor(
     readonly pbx: AsteriskInstance,
@@ -79,7 +85,35 @@ export class AriServer {
       },
     );
     this.http = createServer(app);
+    this.http.keepAliveTimeout = options.keepAliveMs;
+    // Node's own connection cap behaves as Asterisk's sessionlimit: a connection beyond it is
+    // closed before a byte of it is read, so the client gets no HTTP answer at all.
+    this.http.maxConnections = options.sessionLimit;
+    this.http.on('drop', () => {
+      this.refusedSessions += 1;
+      this.logger.warn(
+        `WARNING http.c: HTTP session count exceeded ${options.sessionLimit} sessions.`,
+      );
+    });
+    this.http.on('connection', (socket: Socket) => {
+      this.sessions.add(socket);
+      socket.once('close', () => this.sessions.delete(socket));
+    });
     this.http.on('upgrade', (req, socket, head) => this.events.handleUpgrade(req, socket, head));
+  }
+
+  /** Open HTTP sessions: requests in progress, idle keep-alive connections and WebSockets. */
+  get httpSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Connections closed unanswered because the session limit was reached. */
+  get httpSessionsRefused(): number {
+    return this.refusedSessions;
+  }
+
+  get httpSessionLimit(): number {
+    return this.options.sessionLimit;
   }
 
   private basePath(req: Request): string {

@@ -29,6 +29,10 @@ export const asteriskSimEnv = {
   SIM_RTP_THREADS: envInteger({ min: 1, max: 64 }).default(1),
   /** Asterisk's websocket_write_timeout: a slower events reader is dropped. */
   SIM_WS_WRITE_TIMEOUT_MS: envInteger({ min: 10, max: 60_000 }).default(100),
+  /** Asterisk's http.conf `sessionlimit`: connections beyond it are closed unanswered. */
+  SIM_HTTP_SESSION_LIMIT: envInteger({ min: 1, max: 100_000 }).default(100),
+  /** Asterisk's http.conf `session_keep_alive`: idle keep-alive connections close after it. */
+  SIM_HTTP_KEEP_ALIVE_MS: envInteger({ min: 100, max: 3_600_000 }).default(15_000),
   /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */
   SIM_CALL_CODE_LAYOUT: envEnum(['legacy', 'current'] as const).default('legacy'),
   SIM_FIXTURES_DIR: envString().optional(),

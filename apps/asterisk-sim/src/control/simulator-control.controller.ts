@@ -42,7 +42,16 @@ export class SimulatorControlController {
       ariUrl: `http://${this.config.SIM_BIND_HOST}:${server.port}/ari`,
       channels: server.pbx.channels.size,
       bridges: server.pbx.bridges.size,
-      applications: [...server.pbx.apps.keys()],
+      applications: server.pbx.connectedApps().map((app) => app.name),
+      // Apps without a WebSocket that Asterisk still serves, and the events queued for them.
+      lingeringApplications: server.pbx.lingeringApps().map((app) => ({
+        name: app.name,
+        subscriptions: app.subscriptions,
+        queuedEvents: app.queuedEvents,
+      })),
+      httpSessions: server.httpSessions,
+      httpSessionLimit: server.httpSessionLimit,
+      httpSessionsRefused: server.httpSessionsRefused,
       faults: server.pbx.faults,
     }));
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
+import { Logger } from '@nestjs/common';
 import { AriError } from './ari-error';
 import { ariTimestamp } from './ari-time';
 import { causeText } from './hangup-causes';
@@ -12,6 +13,9 @@ import {
   SimChannel,
 } from './sim-channel';
 import { StasisApplication } from './stasis-application';
+
+/** Asterisk's default high-water mark of a task processor queue, where it starts warning. */
+const TASK_PROCESSOR_HIGH_WATER = 500;
 
 export const EXTERNAL_MEDIA_FORMATS = ['ulaw', 'alaw', 'slin', 'slin16'] as const;
 export type ExternalMediaFormat = (typeof EXTERNAL_MEDIA_FORMATS)[number];
@@ -29,6 +33,11 @@ export interface MediaPlane {
 export interface InstanceFaults {
   /** StasisStart of a new snoop/externalMedia channel comes this long after the HTTP reply. */
   stasisStartDelayMs: number;
+  /**
+   * Time Asterisk's Stasis processing spends on each channel entering an app, one after the
+   * other: in a burst, each new channel waits behind the ones before it, as on a busy PBX.
+   */
+  stasisEntryMs: number;
   /** StasisStart comes before the HTTP reply (the other side of the race). */
   stasisStartBeforeReply: boolean;
   /** Every REST reply is delayed by this much. */
@@ -39,6 +48,7 @@ export interface InstanceFaults {
 
 export const NO_FAULTS: InstanceFaults = {
   stasisStartDelayMs: 0,
+  stasisEntryMs: 0,
   stasisStartBeforeReply: false,
   restDelayMs: 0,
   restFailureRate: 0,
@@ -82,12 +92,17 @@ export class AsteriskInstance {
   readonly apps = new Map<string, StasisApplication>();
   faults: InstanceFaults = { ...NO_FAULTS };
   private counter = 0;
+  /** performance.now() when the serial Stasis entry queue is free again (see stasisEntryMs). */
+  private stasisQueueFreeAt = 0;
   private readonly listeners = new Set<(type: string, channel?: SimChannel) => void>();
+  private readonly logger: Logger;
 
   constructor(
     readonly name: string,
     private readonly media: MediaPlane,
-  ) {}
+  ) {
+    this.logger = new Logger(`Asterisk ${name}`);
+  }
 
   /** Observes every event the instance emits (scenario bookkeeping, tests). */
   onEvent(listener: (type: string, channel?: SimChannel) => void): () => void {
@@ -113,6 +128,10 @@ export class AsteriskInstance {
     if (options.channel) body['channel'] = options.channel.toJSON();
     body['asterisk_id'] = this.asteriskId;
     for (const app of recipients) {
+      if (!app.connected) {
+        this.queueForAbsentApp(app);
+        continue;
+      }
       if (!app.passesFilter(type)) continue;
       const json = JSON.stringify({ ...body, application: app.name });
       for (const connection of app.connections) connection.send(json);
@@ -127,9 +146,19 @@ export class AsteriskInstance {
         (channel.stasisApp === app.name || app.allChannels || app.channelIds.has(channel.id));
       const viaBridge =
         bridge && (bridge.ownerApp === app.name || app.allBridges || app.bridgeIds.has(bridge.id));
-      if (viaChannel || viaBridge) result.push(app);
+      if (app.subscribeAll || viaChannel || viaBridge) result.push(app);
     }
     return result;
+  }
+
+  /** Asterisk queues an absent app's events on its task processor, which warns at the high-water mark. */
+  private queueForAbsentApp(app: StasisApplication): void {
+    app.queuedEvents += 1;
+    if (app.queuedEvents === TASK_PROCESSOR_HIGH_WATER) {
+      this.logger.warn(
+        `WARNING taskprocessor.c: The 'stasis/m:ari:application/${app.name}' task processor queue reached ${TASK_PROCESSOR_HIGH_WATER} scheduled tasks.`,
+      );
+    }
   }
 
   // ---- applications -------------------------------------------------------------------------
@@ -140,48 +169,69 @@ export class AsteriskInstance {
     return app;
   }
 
+  /** The apps with a WebSocket connected: the only ones GET /applications shows. */
+  connectedApps(): StasisApplication[] {
+    return [...this.apps.values()].filter((app) => app.connected);
+  }
+
+  /** Apps whose WebSockets are gone but whose subscriptions Asterisk still serves. */
+  lingeringApps(): StasisApplication[] {
+    return [...this.apps.values()].filter((app) => !app.connected);
+  }
+
   connectApp(name: string, subscribeAll: boolean): StasisApplication {
     let app = this.apps.get(name);
     if (!app) {
       app = new StasisApplication(name);
       this.apps.set(name, app);
     }
-    if (subscribeAll) {
-      app.allChannels = true;
-      app.allBridges = true;
-    }
+    app.subscribeAll ||= subscribeAll;
+    app.queuedEvents = 0;
     return app;
   }
 
-  /** Called when a WebSocket closes: the app disappears with its last connection, its channels stay. */
+  /**
+   * Called when a WebSocket closes. The app's channels stay; so does the app itself while it is
+   * subscribed to anything, until it unsubscribes or Asterisk restarts. A subscribeAll app holds
+   * no subscriptions of its own and goes with its last WebSocket.
+   */
   disconnectApp(app: StasisApplication): void {
-    if (app.connections.size === 0 && this.apps.get(app.name) === app) this.apps.delete(app.name);
+    if (app.connected || this.apps.get(app.name) !== app) return;
+    app.subscribeAll = false;
+    this.forgetIfFinished(app);
   }
 
+  private forgetIfFinished(app: StasisApplication): void {
+    if (!app.connected && app.subscriptions.length === 0) this.apps.delete(app.name);
+  }
+
+  /**
+   * POST/DELETE /applications/{app}/subscription. Sources are handled in order and the first
+   * failure ends the request, as in Asterisk's res_stasis (earlier sources stay changed).
+   */
   subscribe(appName: string, eventSources: string[], subscribe: boolean): StasisApplication {
     const app = this.application(appName);
     for (const source of eventSources) {
       const [kind, id = ''] = source.split(':');
-      if (kind === 'channel') {
-        if (id === '') app.allChannels = subscribe;
-        else {
-          if (subscribe && !this.channels.has(id))
-            throw new AriError(422, 'Event source does not exist');
-          if (subscribe) app.channelIds.add(id);
-          else app.channelIds.delete(id);
-        }
-      } else if (kind === 'bridge') {
-        if (id === '') app.allBridges = subscribe;
-        else {
-          if (subscribe && !this.bridges.has(id))
-            throw new AriError(422, 'Event source does not exist');
-          if (subscribe) app.bridgeIds.add(id);
-          else app.bridgeIds.delete(id);
+      if (kind === 'channel' || kind === 'bridge') {
+        const all = kind === 'channel' ? 'allChannels' : 'allBridges';
+        const ids = kind === 'channel' ? app.channelIds : app.bridgeIds;
+        const exists = kind === 'channel' ? this.channels.has(id) : this.bridges.has(id);
+        if (subscribe) {
+          if (id === '') app[all] = true;
+          else if (!exists) throw new AriError(422, 'Event source does not exist');
+          else ids.add(id);
+        } else {
+          const subscribed = id === '' ? app[all] : ids.has(id);
+          if (!subscribed) throw new AriError(422, 'Event source was not subscribed to');
+          if (id === '') app[all] = false;
+          else ids.delete(id);
         }
       } else if (kind !== 'endpoint' && kind !== 'deviceState') {
         throw AriError.badRequest(`Invalid event source URI scheme '${kind}'`);
       }
     }
+    this.forgetIfFinished(app);
     return app;
   }
 
@@ -281,8 +331,18 @@ export class AsteriskInstance {
       this.emit('StasisStart', { channel, toApp: appName, fields: { args } });
     };
     if (this.faults.stasisStartBeforeReply) return enter();
-    if (this.faults.stasisStartDelayMs > 0) setTimeout(enter, this.faults.stasisStartDelayMs);
+    const delay = this.faults.stasisStartDelayMs + this.stasisQueueWait();
+    if (delay > 0) setTimeout(enter, delay);
     else setImmediate(enter);
+  }
+
+  /** How long a channel entering Stasis now waits behind the entries already queued. */
+  private stasisQueueWait(): number {
+    const cost = this.faults.stasisEntryMs;
+    if (cost <= 0) return 0;
+    const now = performance.now();
+    this.stasisQueueFreeAt = Math.max(now, this.stasisQueueFreeAt) + cost;
+    return this.stasisQueueFreeAt - now;
   }
 
   snoop(

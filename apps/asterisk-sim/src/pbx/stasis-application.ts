@@ -11,17 +11,36 @@ export interface EventFilter {
 
 /**
  * A Stasis application as Asterisk keeps it: its WebSocket connections, the event sources it
- * subscribed to and its event filter. It exists while at least one WebSocket is connected.
+ * subscribed to and its event filter. It comes with its first WebSocket and stays while it is
+ * connected or subscribed to anything: Asterisk does not drop an app's subscriptions when its
+ * WebSocket goes, and keeps queueing their events for nobody.
  */
 export class StasisApplication {
   readonly connections = new Set<AppConnection>();
+  /** Connected with subscribeAll: sees everything without subscriptions of its own. */
+  subscribeAll = false;
   allChannels = false;
   allBridges = false;
   readonly channelIds = new Set<string>();
   readonly bridgeIds = new Set<string>();
   filter: EventFilter = { allowed: [], disallowed: [] };
+  /** Events queued for the app since its last WebSocket closed. */
+  queuedEvents = 0;
 
   constructor(readonly name: string) {}
+
+  get connected(): boolean {
+    return this.connections.size > 0;
+  }
+
+  get subscriptions(): string[] {
+    return [
+      ...(this.allChannels ? ['channel:'] : []),
+      ...(this.allBridges ? ['bridge:'] : []),
+      ...[...this.channelIds].map((id) => `channel:${id}`),
+      ...[...this.bridgeIds].map((id) => `bridge:${id}`),
+    ];
+  }
 
   passesFilter(type: string): boolean {
     if (this.filter.allowed.length > 0 && !this.filter.allowed.some((f) => f.type === type))

@@ -40,6 +40,8 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
           port,
           credentials: { user: config.SIM_ARI_USER, password: config.SIM_ARI_PASSWORD },
           wsWriteTimeoutMs: config.SIM_WS_WRITE_TIMEOUT_MS,
+          sessionLimit: config.SIM_HTTP_SESSION_LIMIT,
+          keepAliveMs: config.SIM_HTTP_KEEP_ALIVE_MS,
         }),
       );
     }
@@ -58,6 +60,23 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['server'],
       collect() {
         for (const [name, server] of servers) this.set({ server: name }, server.pbx.channels.size);
+      },
+    });
+    metrics.gauge({
+      name: 'sim_http_sessions',
+      help: 'Open ARI HTTP sessions (keep-alive and WebSocket connections included) per server',
+      labelNames: ['server'],
+      collect() {
+        for (const [name, server] of servers) this.set({ server: name }, server.httpSessions);
+      },
+    });
+    metrics.gauge({
+      name: 'sim_http_sessions_refused',
+      help: 'ARI connections closed unanswered over the session limit since start, per server',
+      labelNames: ['server'],
+      collect() {
+        for (const [name, server] of servers)
+          this.set({ server: name }, server.httpSessionsRefused);
       },
     });
   }

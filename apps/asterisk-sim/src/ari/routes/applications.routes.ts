@@ -28,7 +28,7 @@ export function applicationsRoutes(pbx: AsteriskInstance): Router {
   const router = Router();
   router.get(
     '/applications',
-    handled(() => [...pbx.apps.values()].map((a) => a.toJSON())),
+    handled(() => pbx.connectedApps().map((a) => a.toJSON())),
   );
   router.get(
     '/applications/:applicationName',
