@@ -3,6 +3,7 @@ import { AppConfigModule } from '@asb/config';
 import { NatsModule } from '@asb/nats';
 import { ObservabilityModule } from '@asb/observability';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
+import { HeartbeatModule } from '../heartbeat/heartbeat.module';
 import { PortsModule } from '../ports/ports.module';
 
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
         }),
         NatsModule.forRoot({ env: config, connectionName: `media-gateway-${config.GATEWAY_ID}` }),
         PortsModule,
+        HeartbeatModule,
       ],
     };
   }

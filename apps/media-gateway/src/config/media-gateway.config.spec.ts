@@ -22,6 +22,7 @@ describe('media-gateway configuration', () => {
       GATEWAY_REORDER_WINDOW: 3,
       GATEWAY_IDLE_TIMEOUT_MS: 60000,
       GATEWAY_STATS_INTERVAL_MS: 1000,
+      GATEWAY_HEARTBEAT_INTERVAL_MS: 500,
       GATEWAY_UDP_RECV_BUFFER_BYTES: 32768,
     });
   });
@@ -51,6 +52,7 @@ describe('media-gateway configuration', () => {
     ['GATEWAY_REORDER_WINDOW', '-1', /at least 0/],
     ['GATEWAY_IDLE_TIMEOUT_MS', 'soon', /integer/],
     ['GATEWAY_STATS_INTERVAL_MS', '10', /at least 100/],
+    ['GATEWAY_HEARTBEAT_INTERVAL_MS', '10', /at least 50/],
     ['GATEWAY_UDP_RECV_BUFFER_BYTES', '1024', /at least 4096/],
     ['GATEWAY_ID', 'x'.repeat(65), /at most 64/],
   ])('names %s when it is %j', (variable, value, message) => {

@@ -45,6 +45,11 @@ export const mediaGatewayEnv = {
   GATEWAY_MAX_PUBLISH_LAG_MS: envInteger({ min: 20, max: 60_000 }).default(250),
   GATEWAY_STATS_INTERVAL_MS: envInteger({ min: 100, max: 60_000 }).default(1000),
   /**
+   * How often this gateway announces itself on media.v1.heartbeat. Listeners take a gateway silent
+   * for a few beats as lost, so a longer beat means audio comes back later after a crash.
+   */
+  GATEWAY_HEARTBEAT_INTERVAL_MS: envInteger({ min: 50, max: 60_000 }).default(500),
+  /**
    * SO_RCVBUF of each RTP socket; Linux caps it at net.core.rmem_max. It also bounds how stale
    * audio gets when the gateway falls behind: 32 KiB holds about 1.6 s of one u-law stream
    * (measured: 78 packets), 1 MiB about 50 s, which a live consumer can only discard.

@@ -65,6 +65,7 @@ describe('AllocationService', () => {
         host: '127.0.0.1',
         port: expect.any(Number),
         allocationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        bootId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       });
       expect(reply.port).toBeGreaterThanOrEqual(gateway.portMin);
       expect(reply.port).toBeLessThanOrEqual(gateway.portMax);

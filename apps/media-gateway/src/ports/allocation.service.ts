@@ -26,6 +26,7 @@ import {
 import { NatsClient, respondJson, subscribeJson } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
+import { GatewayIdentity } from '../identity/gateway-identity';
 import { RtpReceiver } from '../rtp/rtp-receiver';
 import { RtpReceiversService } from '../rtp/rtp-receivers.service';
 import { UdpBindFailed } from '../rtp/udp-bind-failed.error';
@@ -46,8 +47,6 @@ const ERROR_TEXT_MAX = 1024;
 @Injectable()
 export class AllocationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AllocationService.name);
-  /** This process: a restarted gateway answers with a new one, so its callers know. */
-  readonly bootId = randomUUID();
   private readonly byId = new Map<string, Allocation>();
   private readonly byTrack = new Map<string, Allocation>();
   private subscriptions: Subscription[] = [];
@@ -65,6 +64,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     @Inject(APP_CONFIG) private readonly config: MediaGatewayConfig,
     private readonly nats: NatsClient,
+    private readonly identity: GatewayIdentity,
     private readonly pool: PortPool,
     private readonly receivers: RtpReceiversService,
     metrics: MetricsRegistry,
@@ -119,6 +119,11 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
     await Promise.all([...this.byId.values()].map((a) => this.release(a, 'shutdown')));
   }
 
+  /** Allocations held now. */
+  get held(): number {
+    return this.byId.size;
+  }
+
   private async listen(nc: NatsConnection): Promise<void> {
     if (this.closing) return;
     this.subscriptions = [
@@ -142,7 +147,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
     ];
     await nc.flush();
     this.logger.log(
-      `answering ${MEDIA_ALLOCATE_SUBJECT} (queue ${MEDIA_GATEWAY_QUEUE}) and ${MEDIA_RELEASE_SUBJECT} as gateway ${this.config.GATEWAY_ID}, ports ${this.pool.min}-${this.pool.max}`,
+      `answering ${MEDIA_ALLOCATE_SUBJECT} (queue ${MEDIA_GATEWAY_QUEUE}) and ${MEDIA_RELEASE_SUBJECT} as gateway ${this.identity.gatewayId}, ports ${this.pool.min}-${this.pool.max}`,
     );
     this.resolveListening();
   }
@@ -153,11 +158,11 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
       const allocation = await this.allocate(request);
       reply = {
         ok: true,
-        gatewayId: this.config.GATEWAY_ID,
-        host: this.config.GATEWAY_ADVERTISED_HOST,
+        gatewayId: this.identity.gatewayId,
+        host: this.identity.host,
         port: allocation.receiver.port,
         allocationId: allocation.id,
-        bootId: this.bootId,
+        bootId: this.identity.bootId,
       };
     } catch (error) {
       if (!(error instanceof AllocationRefused)) throw error;
@@ -172,7 +177,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
 
   private async answerRelease(request: MediaReleaseRequest, message: Msg): Promise<void> {
     // Every gateway hears every release: only the owner answers, so the first reply is its.
-    if (request.gatewayId !== this.config.GATEWAY_ID) return;
+    if (request.gatewayId !== this.identity.gatewayId) return;
     const allocation = this.byId.get(request.allocationId);
     if (!allocation) {
       this.logger.debug(`release of unknown allocation ${request.allocationId} ignored`);
@@ -238,8 +243,8 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
     throw new AllocationRefused(
       'pool_exhausted',
       lastFailure
-        ? `no free UDP port in ${range} on gateway ${this.config.GATEWAY_ID} (last error: ${lastFailure.message})`
-        : `all ${this.pool.size} UDP ports of ${range} on gateway ${this.config.GATEWAY_ID} are allocated`,
+        ? `no free UDP port in ${range} on gateway ${this.identity.gatewayId} (last error: ${lastFailure.message})`
+        : `all ${this.pool.size} UDP ports of ${range} on gateway ${this.identity.gatewayId} are allocated`,
     );
   }
 
@@ -285,7 +290,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
   /** A bug, not a refusal: said so to the caller, who may try another gateway. */
   private answerFailure(request: ControlRequest, message: Msg, error: unknown): void {
     this.logger.error(`answering a ${request} request failed: ${(error as Error).stack}`);
-    const text = `gateway ${this.config.GATEWAY_ID} failed: ${(error as Error).message}`.slice(
+    const text = `gateway ${this.identity.gatewayId} failed: ${(error as Error).message}`.slice(
       0,
       ERROR_TEXT_MAX,
     );

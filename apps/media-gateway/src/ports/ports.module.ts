@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
+import { IdentityModule } from '../identity/identity.module';
 import { RtpModule } from '../rtp/rtp.module';
 import { AllocationService } from './allocation.service';
 import { PortPool } from './port-pool';
 
 @Module({
-  imports: [RtpModule],
+  imports: [IdentityModule, RtpModule],
   providers: [
     {
       provide: PortPool,
@@ -16,5 +17,6 @@ import { PortPool } from './port-pool';
     },
     AllocationService,
   ],
+  exports: [AllocationService, PortPool],
 })
 export class PortsModule {}
