@@ -109,6 +109,7 @@ describe('ari-client tap flow against the simulator', () => {
       hangupBy: 'customer',
       cause: 16,
       codeLayout: 'legacy',
+      callCodeDelayMs: 0,
     });
     const running = call.run();
     await eventually(() => answered !== undefined);

@@ -37,6 +37,7 @@ const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
   hangupBy: 'customer',
   cause: 16,
   codeLayout: 'legacy',
+  callCodeDelayMs: 5,
   ...overrides,
 });
 
@@ -117,6 +118,23 @@ describe('VicidialCall', () => {
       channel: { state: 'Ring', caller: { name: '' } },
     });
     expect(outcome.callCode).toMatch(/^Y/);
+  });
+
+  it("names an inbound call after its answer, as VICIdial's inbound AGI does", async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const outcome = await new VicidialCall(pbx, plan({ type: 'inbound' })).run();
+    const trunk = (e: Event) => e.channel?.name.startsWith('SIP/');
+    const up = events.findIndex(
+      (e) => trunk(e) && e.type === 'ChannelStateChange' && e.channel?.state === 'Up',
+    );
+    const named = events.findIndex(
+      (e) =>
+        trunk(e) && e.type === 'ChannelCallerId' && e.channel?.caller.name === outcome.callCode,
+    );
+    expect(up).toBeGreaterThanOrEqual(0);
+    expect(events[up].channel?.caller.name).toBe('');
+    expect(named).toBeGreaterThan(up);
   });
 
   it('ends cleanly when the Asterisk restarts mid-call', async () => {

@@ -20,6 +20,11 @@ export interface CallPlan {
   ringMs: number;
   talkMs: number;
   hangupBy: 'customer' | 'agent';
+  /**
+   * Inbound calls: how long after the answer VICIdial's inbound AGI sets the call code as the
+   * caller-id name (ChannelCallerId after the change to Up). Dialled calls have it at the answer.
+   */
+  callCodeDelayMs: number;
   /** Cause when the customer hangs up or the call is not answered (16, 17 busy, 19 no answer). */
   cause: number;
   codeLayout: CallCodeLayout;
@@ -75,6 +80,7 @@ export class VicidialCall {
       return this.finish(this.plan.cause);
     }
     this.answer();
+    if (this.plan.type === 'inbound') await this.setInboundCallCode();
     await sleep(this.plan.talkMs);
     if (!this.alive()) return this.finish(0);
     this.hangupAll(this.plan.hangupBy === 'customer' ? this.plan.cause : 16);
@@ -131,14 +137,18 @@ export class VicidialCall {
   }
 
   private answer(): void {
-    this.pbx.setCallerId(this.trunk, { name: this.outcome.callCode, number: this.plan.number });
-    if (this.plan.type !== 'inbound')
+    const inbound = this.plan.type === 'inbound';
+    if (!inbound) {
+      this.pbx.setCallerId(this.trunk, { name: this.outcome.callCode, number: this.plan.number });
       this.pbx.dial(this.channels[1], this.trunk, `carrier/${this.plan.number}`, 'ANSWER');
+    }
     for (const channel of this.channels) {
-      channel.caller = {
-        name: this.outcome.callCode,
-        number: channel === this.trunk ? this.plan.number : channel.caller.number,
-      };
+      if (!inbound) {
+        channel.caller = {
+          name: this.outcome.callCode,
+          number: channel === this.trunk ? this.plan.number : channel.caller.number,
+        };
+      }
       this.pbx.setState(channel, 'Up');
     }
     this.pbx.setVariable(this.trunk.id, 'VICIDIAL_CAMPAIGN', this.plan.campaign);
@@ -155,6 +165,13 @@ export class VicidialCall {
       exten: '8600051',
     });
     this.outcome.answeredAt = Date.now();
+  }
+
+  /** The inbound AGI names the call only once it runs, after the answer. */
+  private async setInboundCallCode(): Promise<void> {
+    await sleep(this.plan.callCodeDelayMs);
+    if (this.trunk.destroyed) return;
+    this.pbx.setCallerId(this.trunk, { name: this.outcome.callCode, number: this.plan.number });
   }
 
   /** Ends every channel of the call; the side that hangs up goes first, as its hangup spreads. */

@@ -17,7 +17,7 @@ commands:
 
 scenario options: --calls N --concurrency N --rate N (calls/s) --talk MIN-MAX (ms)
   --ring MIN-MAX (ms) --answer RATIO --seed N --servers a,b --detach
-fault options: --loss % --duplicate % --reorder % --jitter MS --stasis-delay MS
+fault options: --loss % --duplicate % --reorder % --jitter MS --stasis-delay MS --stasis-entry MS
   --stasis-before-reply true|false --rest-delay MS --rest-failure RATIO
 
 connection: --url (default $SIM_CONTROL_URL or http://127.0.0.1:8090),
@@ -42,6 +42,7 @@ const { values, positionals } = parseArgs({
     reorder: { type: 'string' },
     jitter: { type: 'string' },
     'stasis-delay': { type: 'string' },
+    'stasis-entry': { type: 'string' },
     'stasis-before-reply': { type: 'string' },
     'rest-delay': { type: 'string' },
     'rest-failure': { type: 'string' },
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
       });
       const ari = defined({
         stasisStartDelayMs: num(values['stasis-delay']),
+        stasisEntryMs: num(values['stasis-entry']),
         stasisStartBeforeReply:
           values['stasis-before-reply'] === undefined
             ? undefined

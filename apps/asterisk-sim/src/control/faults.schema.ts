@@ -19,6 +19,7 @@ export const faultsSchema = z
     ari: z
       .object({
         stasisStartDelayMs: z.number().int().min(0).max(60_000),
+        stasisEntryMs: z.number().min(0).max(1000),
         stasisStartBeforeReply: z.boolean(),
         restDelayMs: z.number().int().min(0).max(60_000),
         restFailureRate: z.number().min(0).max(1),

@@ -97,6 +97,7 @@ export class ScenarioRun {
         ? 16
         : CAUSES_WHEN_UNANSWERED[this.random.integer(0, CAUSES_WHEN_UNANSWERED.length - 1)],
       codeLayout: this.codeLayout,
+      callCodeDelayMs: this.random.integer(spec.callCodeDelayMs.min, spec.callCodeDelayMs.max),
     });
     this.placed += 1;
     this.active += 1;

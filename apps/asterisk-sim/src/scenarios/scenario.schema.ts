@@ -18,6 +18,8 @@ export const scenarioSchema = z.object({
   arrivalRate: z.number().positive().max(1000).default(5),
   ringMs: range(0, 120_000).default({ min: 200, max: 1500 }),
   talkMs: range(0, 3_600_000).default({ min: 3000, max: 10_000 }),
+  /** Inbound calls: from the answer to the call code set by VICIdial's inbound AGI. */
+  callCodeDelayMs: range(0, 60_000).default({ min: 100, max: 800 }),
   answerRatio: z.number().min(0).max(1).default(0.8),
   /** Share of the calls that the agent ends (the rest the customer). */
   agentHangupRatio: z.number().min(0).max(1).default(0.3),
