@@ -55,6 +55,11 @@ export class ServiceProcess {
     return this;
   }
 
+  /** A new process of the same service with the same settings (HTTP port too), as after a crash. */
+  restarted(): ServiceProcess {
+    return new ServiceProcess(this.app, this.env).start();
+  }
+
   logs(): string {
     return `--- ${this.app} stdout ---\n${this.stdout.join('')}\n--- ${this.app} stderr ---\n${this.stderr.join('')}`;
   }

@@ -1,0 +1,55 @@
+import { firstCoveredAt, TrackCoverage, uncoveredMs } from './track-coverage';
+
+/** Frames of 160 samples at 8 kHz (20 ms), sent as captured and delivered `delayMs` later. */
+function deliver(
+  coverage: TrackCoverage,
+  capturedFromMs: number,
+  frames: number,
+  { sequence = 0, timestamp = 0, delayMs = 5, skip = new Set<number>() } = {},
+): void {
+  for (let i = 0; i < frames; i += 1) {
+    if (skip.has(i)) continue;
+    coverage.add(sequence + i, timestamp + i * 160, 160, 8000, capturedFromMs + i * 20 + delayMs);
+  }
+}
+
+describe('TrackCoverage', () => {
+  it('covers an unbroken stream from its first capture to its last', () => {
+    const coverage = new TrackCoverage();
+    deliver(coverage, 1000, 50);
+    expect(uncoveredMs(coverage.intervals(), [1000, 2000])).toBeCloseTo(5, 0);
+  });
+
+  it('counts frames the gateway skipped, and not frames delivered late', () => {
+    const coverage = new TrackCoverage();
+    deliver(coverage, 0, 100, { skip: new Set([10, 11, 12]) });
+    // Late, but captured in time: a NATS stall that delivers everything afterwards loses nothing.
+    deliver(coverage, 2000, 50, { sequence: 100, timestamp: 16_000, delayMs: 3000 });
+    const covered = coverage.intervals();
+    expect(uncoveredMs(covered, [100, 3000])).toBeCloseTo(60, 0);
+  });
+
+  it('places a new stream (a re-tap) on its own anchor and counts the gap between', () => {
+    const coverage = new TrackCoverage();
+    deliver(coverage, 0, 100);
+    deliver(coverage, 5000, 100);
+    const covered = coverage.intervals();
+    expect(uncoveredMs(covered, [0, 7000])).toBeCloseTo(3000 + 5, 0);
+    expect(firstCoveredAt(covered, 2500)).toBeCloseTo(5005, 0);
+  });
+
+  it('counts audio two simultaneous taps both delivered once', () => {
+    const coverage = new TrackCoverage();
+    for (let i = 0; i < 100; i += 1) {
+      coverage.add(i, i * 160, 160, 8000, i * 20 + 5);
+      coverage.add(i, 320 + i * 160, 160, 8000, 40 + i * 20 + 7);
+    }
+    expect(uncoveredMs(coverage.intervals(), [5, 2005])).toBeCloseTo(0, 0);
+  });
+
+  it('finds nothing after the last frame', () => {
+    const coverage = new TrackCoverage();
+    deliver(coverage, 0, 10);
+    expect(firstCoveredAt(coverage.intervals(), 1000)).toBeUndefined();
+  });
+});
