@@ -4,20 +4,22 @@ import { freePort, eventually } from '@asb/testing';
 import { AriEventStream } from './ari-event-stream';
 import type { AriEvent } from './ari-model';
 
-/** A stand-in for Asterisk's events endpoint: it checks the query and lets the test talk. */
+/** A stand-in for Asterisk's events endpoint: it records how clients ask and lets the test talk. */
 function eventsServer(
   port: number,
-): Promise<{ http: Server; sockets: WebSocket[]; urls: string[] }> {
+): Promise<{ http: Server; sockets: WebSocket[]; urls: string[]; authorizations: string[] }> {
   const http = createServer();
   const wss = new WebSocketServer({ server: http });
   const sockets: WebSocket[] = [];
   const urls: string[] = [];
+  const authorizations: string[] = [];
   wss.on('connection', (ws, req) => {
     urls.push(req.url ?? '');
+    authorizations.push(req.headers.authorization ?? '');
     sockets.push(ws);
   });
   return new Promise((resolve) =>
-    http.listen(port, '127.0.0.1', () => resolve({ http, sockets, urls })),
+    http.listen(port, '127.0.0.1', () => resolve({ http, sockets, urls, authorizations })),
   );
 }
 
@@ -52,7 +54,10 @@ describe('AriEventStream', () => {
 
     const server = await eventsServer(port);
     await eventually(() => seen.opens === 1, 5000, 'the first connect');
-    expect(server.urls[0]).toBe('/ari/events?app=bridge&api_key=asterisk%3As3cret');
+    expect(server.urls[0]).toBe('/ari/events?app=bridge');
+    expect(server.authorizations[0]).toBe(
+      `Basic ${Buffer.from('asterisk:s3cret').toString('base64')}`,
+    );
     expect(stream.connected).toBe(true);
 
     const ws = server.sockets[0];

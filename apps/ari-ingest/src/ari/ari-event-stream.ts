@@ -47,11 +47,14 @@ export class AriEventStream {
     const base = new URL(this.options.url);
     base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     base.pathname = '/ari/events';
-    base.search = new URLSearchParams({
-      app: this.options.app,
-      api_key: `${this.options.user}:${this.options.password}`,
-    }).toString();
-    const ws = new WebSocket(base, { perMessageDeflate: false, handshakeTimeout: 5000 });
+    base.search = new URLSearchParams({ app: this.options.app }).toString();
+    // In a header rather than as api_key in the URL, which proxies and access logs keep.
+    const credentials = Buffer.from(`${this.options.user}:${this.options.password}`);
+    const ws = new WebSocket(base, {
+      perMessageDeflate: false,
+      handshakeTimeout: 5000,
+      headers: { authorization: `Basic ${credentials.toString('base64')}` },
+    });
     this.ws = ws;
     let opened = false;
     ws.on('open', () => {

@@ -2,17 +2,12 @@ import { AriRequestFailed } from './ari-request-failed.error';
 
 describe('AriRequestFailed', () => {
   it.each([
-    ['{"message":"Channel not in Stasis application"}', 422, 'Channel not in Stasis application'],
-    ['{"message":"Provided channel was not found"}', 404, 'Provided channel was not found'],
-    ['{"message":"Bridge not found"}', 404, 'Bridge not found'],
-    [
-      '{"message":"An internal error prevented this request from being handled"}',
-      500,
-      'An internal error prevented this request from being handled',
-    ],
-    ['connect ECONNREFUSED 127.0.0.1:8088', undefined, 'connect ECONNREFUSED 127.0.0.1:8088'],
-  ])('recovers the meaning of %s from ari-client', (body, status, message) => {
-    const failure = AriRequestFailed.from('bridges.addChannel', new Error(body));
+    [422, '{"message":"Channel not in Stasis application"}', 'Channel not in Stasis application'],
+    [404, '{"message":"Provided channel was not found"}', 'Provided channel was not found'],
+    [500, '<html>Internal Server Error</html>', '<html>Internal Server Error</html>'],
+    [503, '', 'HTTP 503'],
+  ])('keeps the status %s and the message of %s', (status, body, message) => {
+    const failure = AriRequestFailed.fromReply('bridges.addChannel', status, body);
     expect({ status: failure.status, message: failure.message }).toEqual({
       status,
       message: `bridges.addChannel: ${message}`,
@@ -20,12 +15,10 @@ describe('AriRequestFailed', () => {
   });
 
   it('tells not-found and not-in-Stasis apart', () => {
-    expect(AriRequestFailed.from('x', new Error('{"message":"Channel not found"}')).notFound).toBe(
+    expect(AriRequestFailed.fromReply('x', 404, '{"message":"Channel not found"}').notFound).toBe(
       true,
     );
-    expect(
-      AriRequestFailed.from('x', new Error('{"message":"Channel not in Stasis application"}'))
-        .notInStasis,
-    ).toBe(true);
+    expect(AriRequestFailed.fromReply('x', 422, '{"message":"x"}').notInStasis).toBe(true);
+    expect(new AriRequestFailed('x', undefined, 'no answer').notFound).toBe(false);
   });
 });

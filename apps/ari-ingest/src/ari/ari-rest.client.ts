@@ -1,34 +1,9 @@
-import { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
 import type { AriServerConfig } from '../config/ari-ingest.config';
 import type { AriBridge, AriChannel } from './ari-model';
 import { AriRequestFailed } from './ari-request-failed.error';
-
-// ari-client and its swagger-client ship no types.
-const ariClient = require('ari-client') as {
-  connect(url: string, user: string, password: string): Promise<AriClientApi>;
-};
-const swagger = require('swagger-client') as {
-  authorizations: { add(name: string, auth: unknown): void };
-  PasswordAuthorization: new (name: string, user: string, password: string) => unknown;
-};
-
-/*
- * swagger-client logs through an implicit global `log` (console.log underneath), e.g. a
- * deprecation notice at every connect to Asterisk's Swagger 1.1 docs, and keeps every line in
- * memory. Routed to our logger at debug level, it neither pollutes the JSON logs nor grows.
- */
-const swaggerLogger = new Logger('swagger-client');
-(globalThis as { log?: (...args: unknown[]) => void }).log = (...args) =>
-  swaggerLogger.debug(args.map(String).join(' '));
-
-type Operation = (params: Record<string, unknown>) => Promise<unknown>;
-
-/** The operations of ari-client's API (built from Asterisk's api-docs) that the bridge calls. */
-interface AriClientApi {
-  channels: Record<'list' | 'get' | 'hangup' | 'snoopChannel' | 'externalMedia', Operation>;
-  bridges: Record<'list' | 'create' | 'destroy' | 'addChannel', Operation>;
-  applications: Record<'subscribe' | 'filter', Operation>;
-}
+import type { AriRequestOutcome, AriRestMetrics } from './ari-rest.metrics';
 
 export interface SnoopRequest {
   channelId: string;
@@ -45,60 +20,187 @@ export interface ExternalMediaRequest {
   format: string;
 }
 
+export interface AriHttpOptions {
+  /** Keep-alive connections to the server, which is also the most requests in flight. */
+  connections: number;
+  /** Idle time after which a connection is closed; under Asterisk's session_keep_alive. */
+  keepAliveMs: number;
+  /** Longest time a request may take, waiting for a connection and retries included. */
+  requestTimeoutMs: number;
+  /** Further attempts after a 5xx or a connection closed without an answer. */
+  retries: number;
+  metrics?: AriRestMetrics;
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/** Undici's errors for a pool we closed ourselves: nothing to retry. */
+const POOL_CLOSED = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
+const FIRST_BACKOFF_MS = 100;
+
+function outcomeOf(error: unknown): AriRequestOutcome {
+  const status = error instanceof AriRequestFailed ? error.status : undefined;
+  if (status === undefined) return 'no_answer';
+  return status >= 500 ? 'server_error' : 'client_error';
+}
+
 /**
- * ARI's REST side for one Asterisk server, through ari-client. ari-client keeps its basic-auth
- * credentials in swagger-client's process-wide registry, so with several servers every request
- * would carry the credentials of the server connected last; the credentials are therefore set
- * again, synchronously, right before each request is built.
+ * ARI's REST side for one Asterisk server. Every request settles (answer, error or timeout):
+ * Asterisk closes connections beyond its HTTP session limit without answering, and ari-client's
+ * swagger layer never settled those. The connections are a small keep-alive pool, so the bridge
+ * holds a bounded share of the server's sessions however many requests a burst makes; requests
+ * beyond it wait for a connection within their timeout.
  */
 export class AriRestClient {
-  private constructor(
-    private readonly api: AriClientApi,
-    private readonly user: string,
-    private readonly password: string,
-  ) {}
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly authorization: string;
 
-  /** Loads the server's api-docs; rejects when the server is unreachable or refuses us. */
+  private constructor(
+    private readonly server: AriServerConfig,
+    user: string,
+    password: string,
+    private readonly options: AriHttpOptions,
+  ) {
+    const url = new URL(server.url);
+    this.basePath = `${url.pathname.replace(/\/+$/, '')}/ari`;
+    this.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: options.keepAliveMs,
+      // Caps what a server's Keep-Alive hint may ask for, so we close before Asterisk does.
+      keepAliveMaxTimeout: options.keepAliveMs,
+      connect: { timeout: options.requestTimeoutMs },
+    });
+  }
+
+  /** Rejects when the server is unreachable or refuses our credentials. */
   static async connect(
     server: AriServerConfig,
     user: string,
     password: string,
+    options: AriHttpOptions,
   ): Promise<AriRestClient> {
+    const client = new AriRestClient(server, user, password, options);
     try {
-      const api = await ariClient.connect(server.url, user, password);
-      return new AriRestClient(api, user, password);
+      await client.request('asterisk.getInfo', { method: 'GET', path: '/asterisk/info' });
+      return client;
     } catch (error) {
-      throw AriRequestFailed.from('connect', error);
+      await client.close();
+      throw error;
     }
   }
 
-  private async call<T>(operation: string, run: () => Promise<unknown>): Promise<T> {
-    swagger.authorizations.add(
-      'basic-auth',
-      new swagger.PasswordAuthorization('ari', this.user, this.password),
-    );
+  /** Closes every connection at once; requests still open reject. */
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+
+  private async request<T>(operation: string, spec: RequestSpec): Promise<T> {
+    const { metrics, requestTimeoutMs, retries } = this.options;
+    const labels = { server: this.server.name, operation };
+    const deadline = AbortSignal.timeout(requestTimeoutMs);
+    metrics?.inFlight.inc({ server: this.server.name });
+    let outcome: AriRequestOutcome = 'ok';
     try {
-      return (await run()) as T;
+      for (let attempt = 0; ; attempt += 1) {
+        const reply = await this.attempt(operation, spec, deadline);
+        if (!(reply instanceof AriRequestFailed)) return reply as T;
+        if (attempt >= retries) throw reply;
+        metrics?.retries.inc(labels);
+        const backoff = FIRST_BACKOFF_MS * 2 ** attempt;
+        await sleep(backoff / 2 + (Math.random() * backoff) / 2, undefined, { signal: deadline });
+      }
     } catch (error) {
-      throw AriRequestFailed.from(operation, error);
+      if (deadline.aborted) {
+        outcome = 'timeout';
+        metrics?.timeouts.inc(labels);
+        throw new AriRequestFailed(operation, undefined, `no answer within ${requestTimeoutMs} ms`);
+      }
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      metrics?.inFlight.dec({ server: this.server.name });
+      metrics?.requests.inc({ ...labels, outcome });
+    }
+  }
+
+  /**
+   * One try: the parsed reply, or the failure when it may be worth another try (a 5xx or no
+   * answer at all). Throws what retrying cannot mend.
+   */
+  private async attempt(
+    operation: string,
+    spec: RequestSpec,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    const query = spec.query ? `?${new URLSearchParams(spec.query).toString()}` : '';
+    try {
+      const reply = await this.pool.request({
+        method: spec.method,
+        path: `${this.basePath}${spec.path}${query}`,
+        headers: {
+          authorization: this.authorization,
+          ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal,
+      });
+      const text = await reply.body.text();
+      if (reply.statusCode >= 200 && reply.statusCode < 300) {
+        return text ? (JSON.parse(text) as unknown) : undefined;
+      }
+      const failure = AriRequestFailed.fromReply(operation, reply.statusCode, text);
+      if (reply.statusCode >= 500) return failure;
+      throw failure;
+    } catch (error) {
+      if (error instanceof AriRequestFailed || signal.aborted) throw error;
+      const failure = new AriRequestFailed(operation, undefined, (error as Error).message);
+      if (POOL_CLOSED.has((error as { code?: string }).code ?? '')) throw failure;
+      return failure;
     }
   }
 
   listChannels(): Promise<AriChannel[]> {
-    return this.call('channels.list', () => this.api.channels.list({}));
+    return this.request('channels.list', { method: 'GET', path: '/channels' });
+  }
+
+  /** Rejects with a notFound AriRequestFailed when the channel is really gone. */
+  getChannel(channelId: string): Promise<AriChannel> {
+    return this.request('channels.get', {
+      method: 'GET',
+      path: `/channels/${encodeURIComponent(channelId)}`,
+    });
   }
 
   listBridges(): Promise<AriBridge[]> {
-    return this.call('bridges.list', () => this.api.bridges.list({}));
+    return this.request('bridges.list', { method: 'GET', path: '/bridges' });
   }
 
   snoop(request: SnoopRequest): Promise<AriChannel> {
-    return this.call('channels.snoopChannel', () => this.api.channels.snoopChannel({ ...request }));
+    return this.request('channels.snoopChannel', {
+      method: 'POST',
+      path: `/channels/${encodeURIComponent(request.channelId)}/snoop`,
+      query: {
+        spy: request.spy,
+        app: request.app,
+        appArgs: request.appArgs,
+        snoopId: request.snoopId,
+      },
+    });
   }
 
   externalMedia(request: ExternalMediaRequest): Promise<AriChannel> {
-    return this.call('channels.externalMedia', () =>
-      this.api.channels.externalMedia({
+    return this.request('channels.externalMedia', {
+      method: 'POST',
+      path: '/channels/externalMedia',
+      query: {
         app: request.app,
         channelId: request.channelId,
         external_host: request.externalHost,
@@ -107,43 +209,66 @@ export class AriRestClient {
         transport: 'udp',
         connection_type: 'client',
         direction: 'both',
-      }),
-    );
+      },
+    });
   }
 
   hangup(channelId: string): Promise<void> {
-    return this.call('channels.hangup', () => this.api.channels.hangup({ channelId }));
+    return this.request('channels.hangup', {
+      method: 'DELETE',
+      path: `/channels/${encodeURIComponent(channelId)}`,
+    });
   }
 
   createBridge(bridgeId: string, name: string): Promise<AriBridge> {
-    return this.call('bridges.create', () =>
-      this.api.bridges.create({ type: 'mixing', bridgeId, name }),
-    );
+    return this.request('bridges.create', {
+      method: 'POST',
+      path: '/bridges',
+      query: { type: 'mixing', bridgeId, name },
+    });
   }
 
   addChannels(bridgeId: string, channelIds: string[]): Promise<void> {
-    return this.call('bridges.addChannel', () =>
-      this.api.bridges.addChannel({ bridgeId, channel: channelIds }),
-    );
+    return this.request('bridges.addChannel', {
+      method: 'POST',
+      path: `/bridges/${encodeURIComponent(bridgeId)}/addChannel`,
+      query: { channel: channelIds.join(',') },
+    });
   }
 
   destroyBridge(bridgeId: string): Promise<void> {
-    return this.call('bridges.destroy', () => this.api.bridges.destroy({ bridgeId }));
+    return this.request('bridges.destroy', {
+      method: 'DELETE',
+      path: `/bridges/${encodeURIComponent(bridgeId)}`,
+    });
   }
 
   /** Every channel and bridge event of the server, without subscribeAll (see ARI-NOTES). */
   subscribeToAll(app: string): Promise<void> {
-    return this.call('applications.subscribe', () =>
-      this.api.applications.subscribe({ applicationName: app, eventSource: 'channel:,bridge:' }),
-    );
+    return this.request('applications.subscribe', {
+      method: 'POST',
+      path: `/applications/${encodeURIComponent(app)}/subscription`,
+      query: { eventSource: 'channel:,bridge:' },
+    });
+  }
+
+  /**
+   * Undoes subscribeToAll. Asterisk keeps an app's subscriptions (and queues their events for
+   * nobody) after its WebSocket goes, until this or a restart.
+   */
+  unsubscribeFromAll(app: string): Promise<void> {
+    return this.request('applications.unsubscribe', {
+      method: 'DELETE',
+      path: `/applications/${encodeURIComponent(app)}/subscription`,
+      query: { eventSource: 'channel:,bridge:' },
+    });
   }
 
   setEventFilter(app: string, types: readonly string[]): Promise<void> {
-    return this.call('applications.filter', () =>
-      this.api.applications.filter({
-        applicationName: app,
-        filter: { allowed: types.map((type) => ({ type })) },
-      }),
-    );
+    return this.request('applications.filter', {
+      method: 'PUT',
+      path: `/applications/${encodeURIComponent(app)}/eventFilter`,
+      body: { allowed: types.map((type) => ({ type })) },
+    });
   }
 }

@@ -1,9 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import type { AriServerConfig } from '../config/ari-ingest.config';
+import { ARI_HTTP_DEFAULTS, AriServerConfig } from '../config/ari-ingest.config';
 import { StasisArrivals } from '../tap/stasis-arrivals';
 import { AriEventStream } from './ari-event-stream';
 import { AriEvent, HANDLED_EVENT_TYPES } from './ari-model';
-import { AriRestClient } from './ari-rest.client';
+import { AriRequestFailed } from './ari-request-failed.error';
+import { AriHttpOptions, AriRestClient } from './ari-rest.client';
+
+/** How long a stop waits for Asterisk to drop the app's subscriptions. */
+const STOP_UNSUBSCRIBE_TIMEOUT_MS = 2000;
 
 export interface AriSessionOptions {
   server: AriServerConfig;
@@ -11,6 +16,8 @@ export interface AriSessionOptions {
   user: string;
   password: string;
   reconnectMaxMs: number;
+  /** The REST client's pool, timeout and metrics; ARI_HTTP_DEFAULTS without metrics if absent. */
+  http?: AriHttpOptions;
 }
 
 export interface AriSessionListener {
@@ -35,6 +42,7 @@ export class AriSession {
   private readonly logger: Logger;
   private readonly stream: AriEventStream;
   private synchronised = false;
+  private stopping = false;
   private generation = 0;
 
   constructor(
@@ -61,6 +69,8 @@ export class AriSession {
           this.listener.onDisconnected(this, reason);
         },
         onEvent: (event) => {
+          // Events still arriving while the app unsubscribes on a stop are no longer ours to act on.
+          if (this.stopping) return;
           if (event.asterisk_id) this.asteriskId = event.asterisk_id;
           this.listener.onEvent(this, event);
         },
@@ -95,6 +105,7 @@ export class AriSession {
   }
 
   start(): void {
+    this.stopping = false;
     this.logger.log(`connecting to ARI at ${this.options.server.url} as app ${this.options.app}`);
     this.stream.start();
   }
@@ -103,11 +114,19 @@ export class AriSession {
   private async prepare(): Promise<void> {
     const generation = ++this.generation;
     try {
-      this.restClient ??= await AriRestClient.connect(
-        this.options.server,
-        this.options.user,
-        this.options.password,
-      );
+      if (!this.restClient) {
+        const client = await AriRestClient.connect(
+          this.options.server,
+          this.options.user,
+          this.options.password,
+          this.options.http ?? ARI_HTTP_DEFAULTS,
+        );
+        if (generation !== this.generation || this.restClient) {
+          await client.close();
+          return;
+        }
+        this.restClient = client;
+      }
       await this.rest.subscribeToAll(this.app);
       await this.rest.setEventFilter(this.app, HANDLED_EVENT_TYPES);
       if (generation !== this.generation) return;
@@ -125,9 +144,34 @@ export class AriSession {
     }
   }
 
-  stop(): void {
+  /**
+   * Closes the events WebSocket and the REST connections. With `unsubscribe` (the default) the
+   * app first drops its channel and bridge subscriptions, bounded in time: Asterisk keeps them,
+   * and queues their events for nobody, after the WebSocket goes. A standby must not: the app
+   * name is shared with the instance that took over, whose subscriptions they are now.
+   */
+  async stop({ unsubscribe = true }: { unsubscribe?: boolean } = {}): Promise<void> {
     this.generation += 1;
     this.synchronised = false;
+    this.stopping = true;
+    const rest = this.restClient;
+    this.restClient = undefined;
+    if (rest && unsubscribe) {
+      const unsubscribed = rest.unsubscribeFromAll(this.app).then(
+        () => this.logger.log(`unsubscribed ${this.app} from every channel of ${this.server}`),
+        (error: Error) => {
+          if (error instanceof AriRequestFailed && (error.notFound || error.status === 422)) return;
+          this.logger.warn(
+            `could not unsubscribe ${this.app} from ${this.server}: ${error.message}; Asterisk keeps its subscriptions until it restarts`,
+          );
+        },
+      );
+      await Promise.race([
+        unsubscribed,
+        sleep(STOP_UNSUBSCRIBE_TIMEOUT_MS, undefined, { ref: false }),
+      ]);
+    }
     this.stream.stop();
+    await rest?.close();
   }
 }

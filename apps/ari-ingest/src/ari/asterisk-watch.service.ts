@@ -108,7 +108,8 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
   private standBy(): void {
     clearInterval(this.sweep);
     for (const session of this.sessions) {
-      session.stop();
+      // No unsubscribe: the instance that took over shares the app and its subscriptions.
+      void session.stop({ unsubscribe: false });
       this.tracker.forget(session.server);
       this.connectedGauge.set({ server: session.server }, 0);
     }
@@ -127,7 +128,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
     }
-    for (const session of this.sessions) session.stop();
+    await Promise.all(this.sessions.map((session) => session.stop()));
     await this.lease.release();
   }
 }

@@ -31,6 +31,15 @@ function isRegExp(value: string): boolean {
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,40}$/;
 
+/** ARI HTTP client settings, also used where no configuration is passed. */
+export const ARI_HTTP_DEFAULTS = {
+  requestTimeoutMs: 5000,
+  connections: 16,
+  keepAliveMs: 4000,
+  /** Further attempts after a 5xx or a connection closed without an answer. */
+  retries: 2,
+} as const;
+
 /**
  * One Asterisk server: `name=http://host:8088` in the environment (credentials may ride in the
  * URL as `http://user:password@host:8088`), or `{name, url, user, password}` in the config file.
@@ -87,6 +96,20 @@ export const ariIngestEnv = {
   ARI_RECONNECT_MAX_MS: envInteger({ min: 500, max: 300_000 }).default(30_000),
   /** How often each server is reconciled besides after every (re)connect. */
   ARI_RECONCILE_INTERVAL_MS: envInteger({ min: 1000, max: 3_600_000 }).default(60_000),
+  /** Longest time one ARI request may take: waiting for a connection and retries included. */
+  ARI_REQUEST_TIMEOUT_MS: envInteger({ min: 100, max: 60_000 }).default(
+    ARI_HTTP_DEFAULTS.requestTimeoutMs,
+  ),
+  /**
+   * Keep-alive connections to each server, and so the most ARI requests in flight there. Each is
+   * one of Asterisk's HTTP sessions (`sessionlimit`, 100 by default, the events WebSocket and
+   * every other ARI client included); beyond it Asterisk closes new connections unanswered.
+   */
+  ARI_HTTP_CONNECTIONS: envInteger({ min: 1, max: 90 }).default(ARI_HTTP_DEFAULTS.connections),
+  /** How long an idle connection is kept: below Asterisk's `session_keep_alive` (15 s). */
+  ARI_HTTP_KEEP_ALIVE_MS: envInteger({ min: 100, max: 14_000 }).default(
+    ARI_HTTP_DEFAULTS.keepAliveMs,
+  ),
   /** Channels whose name matches this regular expression are calls (the customer's trunk leg). */
   TAP_CHANNEL_PATTERN: envString()
     .refine(isRegExp, 'must be a valid regular expression')
