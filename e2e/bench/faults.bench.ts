@@ -7,15 +7,16 @@
  * Each phase places its calls (all answered, talk times long enough to span the fault and the
  * recovery window after it), waits until they are tapped, applies one fault, lets the calls run
  * to their planned hangups and then judges them:
- * - tapped: both tracks delivered audio captured after the fault's end (or after the answer,
- *   for a call answered later);
+ * - tapped: both tracks still delivered audio in the call's last second (no outage, i.e. no
+ *   stretch of 1 s or more without audio, ran into the hangup);
  * - audio lost per track: the part of [max(answer, fault start), hangup] that no frame covers,
  *   each frame placed on the wall clock by its stream's Audio-Timestamp (see track-coverage.ts);
  * - wrongly ended: an `ended` stored in JetStream before the simulator hung the call up;
  * - not ended: no `ended` stored within 15 s of the hangup;
  * - records lost: no `calls` row, or one without its end, 30 s after the last hangup;
  * - left on the PBX: channels and bridges of any kind on the simulator 15 s after the last hangup;
- * - recovery: from the fault's end until every track of every call still up has audio again.
+ * - recovery: from the fault's end to the end of the last outage of any track since the fault's
+ *   start ("never" when one ran into a hangup).
  *
  *   npm run bench:faults [-- --calls 200 --burst 100 --only kill-media-gateway,freeze-nats]
  */
@@ -39,7 +40,7 @@ import { BridgeStack, ScenarioCall } from '../src/support/bridge-stack';
 import { ServiceProcess } from '../src/support/service-process';
 import { WORKSPACE_ROOT } from '../src/support/workspace';
 import { FaultRecorder, StoredEvent } from './fault-recorder';
-import { firstCoveredAt, uncoveredMs } from './track-coverage';
+import { gaps, totalMs } from './track-coverage';
 import { percentile } from './process-usage';
 
 const { values: options } = parseArgs({
@@ -69,6 +70,8 @@ const NATS_FREEZE_MS = 10_000;
 const POSTGRES_CUT_MS = 30_000;
 const BURST_WINDOW_MS = 2000;
 const AUDIO_TARGET_S = 3;
+/** A stretch without audio at least this long is an outage; shorter ones are packet loss. */
+const OUTAGE_MS = 1000;
 
 type Service = 'ari-ingest' | 'media-gateway' | 'call-logger' | 'stream-egress' | 'dashboard-api';
 const SERVICES: Service[] = [
@@ -453,16 +456,18 @@ function judge(
       notEnded += 1;
     if (records.get(callId) !== true) recordsLost += 1;
 
-    const from = Math.max(window.endMs, answeredAt);
     let bothTracks = true;
     for (const track of TRACKS) {
       const covered = recorder.track(callId, track)?.intervals() ?? [];
-      lost.push(uncoveredMs(covered, [Math.max(answeredAt, window.startMs), endedAt]) / 1000);
-      const back = firstCoveredAt(covered, from);
-      const backInTime = back !== undefined && back < endedAt;
-      bothTracks &&= backInTime;
-      if (endedAt > window.endMs && recoveryMs !== null)
-        recoveryMs = backInTime ? Math.max(recoveryMs, (back as number) - window.endMs) : null;
+      const missing = gaps(covered, [Math.max(answeredAt, window.startMs), endedAt]);
+      lost.push(totalMs(missing) / 1000);
+      const outages = missing.filter(([start, end]) => end - start >= OUTAGE_MS);
+      const last = outages[outages.length - 1];
+      // An outage that runs into the hangup: the track was not tapped when the call ended.
+      const tappedAtEnd = !last || last[1] < endedAt;
+      bothTracks &&= tappedAtEnd;
+      if (recoveryMs !== null && endedAt > window.endMs)
+        recoveryMs = tappedAtEnd ? Math.max(recoveryMs, (last?.[1] ?? 0) - window.endMs) : null;
     }
     if (bothTracks) tapped += 1;
   }

@@ -1,4 +1,4 @@
-import { firstCoveredAt, TrackCoverage, uncoveredMs } from './track-coverage';
+import { gaps, totalMs, TrackCoverage } from './track-coverage';
 
 /** Frames of 160 samples at 8 kHz (20 ms), sent as captured and delivered `delayMs` later. */
 function deliver(
@@ -17,7 +17,7 @@ describe('TrackCoverage', () => {
   it('covers an unbroken stream from its first capture to its last', () => {
     const coverage = new TrackCoverage();
     deliver(coverage, 1000, 50);
-    expect(uncoveredMs(coverage.intervals(), [1000, 2000])).toBeCloseTo(5, 0);
+    expect(totalMs(gaps(coverage.intervals(), [1000, 2000]))).toBeCloseTo(5, 0);
   });
 
   it('counts frames the gateway skipped, and not frames delivered late', () => {
@@ -26,7 +26,7 @@ describe('TrackCoverage', () => {
     // Late, but captured in time: a NATS stall that delivers everything afterwards loses nothing.
     deliver(coverage, 2000, 50, { sequence: 100, timestamp: 16_000, delayMs: 3000 });
     const covered = coverage.intervals();
-    expect(uncoveredMs(covered, [100, 3000])).toBeCloseTo(60, 0);
+    expect(totalMs(gaps(covered, [100, 3000]))).toBeCloseTo(60, 0);
   });
 
   it('places a new stream (a re-tap) on its own anchor and counts the gap between', () => {
@@ -34,8 +34,9 @@ describe('TrackCoverage', () => {
     deliver(coverage, 0, 100);
     deliver(coverage, 5000, 100);
     const covered = coverage.intervals();
-    expect(uncoveredMs(covered, [0, 7000])).toBeCloseTo(3000 + 5, 0);
-    expect(firstCoveredAt(covered, 2500)).toBeCloseTo(5005, 0);
+    expect(totalMs(gaps(covered, [0, 7000]))).toBeCloseTo(3000 + 5, 0);
+    const [[start, end]] = gaps(covered, [500, 7000]);
+    expect([start, end]).toEqual([2005, 5005]);
   });
 
   it('counts audio two simultaneous taps both delivered once', () => {
@@ -44,12 +45,13 @@ describe('TrackCoverage', () => {
       coverage.add(i, i * 160, 160, 8000, i * 20 + 5);
       coverage.add(i, 320 + i * 160, 160, 8000, 40 + i * 20 + 7);
     }
-    expect(uncoveredMs(coverage.intervals(), [5, 2005])).toBeCloseTo(0, 0);
+    expect(totalMs(gaps(coverage.intervals(), [5, 2005]))).toBeCloseTo(0, 0);
   });
 
-  it('finds nothing after the last frame', () => {
+  it('reports a window with no frame at all as one gap', () => {
     const coverage = new TrackCoverage();
     deliver(coverage, 0, 10);
-    expect(firstCoveredAt(coverage.intervals(), 1000)).toBeUndefined();
+    expect(gaps(coverage.intervals(), [1000, 3000])).toEqual([[1000, 3000]]);
+    expect(gaps(new TrackCoverage().intervals(), [0, 10])).toEqual([[0, 10]]);
   });
 });

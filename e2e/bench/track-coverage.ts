@@ -83,17 +83,21 @@ export class TrackCoverage {
   }
 }
 
-/** Milliseconds of `window` that `covered` (merged, ordered) leaves out. */
-export function uncoveredMs(covered: Interval[], [from, to]: Interval): number {
-  if (to <= from) return 0;
-  let inside = 0;
-  for (const [start, end] of covered)
-    inside += Math.max(0, Math.min(end, to) - Math.max(start, from));
-  return to - from - inside;
+/** The stretches of `window` that `covered` (merged, ordered) leaves out, in order. */
+export function gaps(covered: Interval[], [from, to]: Interval): Interval[] {
+  const out: Interval[] = [];
+  let at = from;
+  for (const [start, end] of covered) {
+    if (end <= at) continue;
+    if (start >= to) break;
+    if (start > at) out.push([at, start]);
+    at = end;
+  }
+  if (at < to) out.push([at, to]);
+  return out;
 }
 
-/** The first covered moment at or after `from` (ms), if any. */
-export function firstCoveredAt(covered: Interval[], from: number): number | undefined {
-  for (const [start, end] of covered) if (end > from) return Math.max(start, from);
-  return undefined;
+/** How long the stretches last in all, in ms. */
+export function totalMs(intervals: Interval[]): number {
+  return intervals.reduce((sum, [start, end]) => sum + end - start, 0);
 }
