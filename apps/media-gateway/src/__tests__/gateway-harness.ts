@@ -1,4 +1,5 @@
 import { createSocket, Socket } from 'node:dgram';
+import { Worker } from 'node:worker_threads';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Msg } from 'nats';
@@ -203,6 +204,65 @@ export class RtpTestSender {
 
   close(): void {
     this.socket.close();
+  }
+}
+
+/** Holds this thread's event loop, where the gateway under test runs, for `ms`. */
+export function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy, on purpose
+  }
+}
+
+/** Keeps the event loop busy in chunks of `chunkMs` until stopped, as a saturated gateway's is. */
+export function saturateEventLoop(chunkMs: number): () => void {
+  let running = true;
+  const chunk = () => {
+    if (!running) return;
+    blockEventLoop(chunkMs);
+    setImmediate(chunk);
+  };
+  setImmediate(chunk);
+  return () => {
+    running = false;
+  };
+}
+
+/**
+ * Sends prepared packets every 20 ms from a worker thread, so they keep coming while the test
+ * blocks this thread's event loop (where the gateway under test runs).
+ */
+export class RtpWorkerSender {
+  private constructor(private readonly worker: Worker) {}
+
+  /** Starts sending `packets` to `port`; `done` resolves once the last one is sent. */
+  static start(port: number, packets: Buffer[]): { sender: RtpWorkerSender; done: Promise<void> } {
+    const worker = new Worker(
+      `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const socket = require('node:dgram').createSocket('udp4');
+      let next = 0;
+      const timer = setInterval(() => {
+        if (next >= workerData.packets.length) {
+          clearInterval(timer);
+          socket.close(() => parentPort.postMessage('done'));
+          return;
+        }
+        socket.send(workerData.packets[next++], workerData.port, '127.0.0.1');
+      }, 20);
+      `,
+      { eval: true, workerData: { port, packets } },
+    );
+    const done = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    return { sender: new RtpWorkerSender(worker), done };
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
   }
 }
 

@@ -6,6 +6,7 @@ import { NatsClient } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
 import { PcmFrameSlab } from './pcm-frame-slab';
+import { SocketReadHorizon } from './socket-read-horizon';
 
 /** The subject and the header values that are the same for every frame of a stream. */
 export interface AudioFrameStream {
@@ -43,6 +44,8 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 export const MAX_BATCH_FRAMES = 256;
 /** How often a PING measures how far behind the NATS connection is. */
 const LAG_PROBE_INTERVAL_MS = 100;
+/** Tick of the read horizon: NATS lag is seen at most about two ticks late. */
+const READ_HORIZON_TICK_MS = 10;
 const NO_PAYLOAD = Buffer.alloc(0);
 
 /**
@@ -58,6 +61,15 @@ const NO_PAYLOAD = Buffer.alloc(0);
  * would buffer without bound. A PING every 100 ms measures that lag (its PONG comes back after
  * everything queued before it), and while one has waited longer than GATEWAY_MAX_PUBLISH_LAG_MS
  * frames are dropped, so the backlog drains instead of growing.
+ *
+ * How long a PING has waited is counted only up to the socket read horizon, not to now: when
+ * the gateway's own event loop is busy (a saturated box reads datagrams for hundreds of ms in
+ * one poll phase), a PONG that came back long ago sits unread, and the plain age of the PING
+ * would blame NATS for the gateway's own delay; dropping frames then only loses audio that NATS
+ * could have carried. Event-loop delay is not subtracted as an estimate (a drift timer's
+ * lateness): on a loop that is busy all the time nearly every moment is "delay", and a NATS
+ * that really fell behind would go unseen. The horizon instead bounds what is known: the PONG
+ * had not arrived by then.
  */
 @Injectable()
 export class FramePublisher implements BeforeApplicationShutdown {
@@ -82,10 +94,12 @@ export class FramePublisher implements BeforeApplicationShutdown {
   private readonly published;
   private readonly dropped;
   private readonly batchSize;
-  private readonly lag;
   /** performance.now() when the PING in flight was sent; undefined while none is. */
   private pingSentAt: number | undefined;
+  /** Round trip of the last answered PING. */
+  private lastRoundTripMs = 0;
   private readonly lagProbe: NodeJS.Timeout;
+  private readonly readHorizon = new SocketReadHorizon(READ_HORIZON_TICK_MS);
   private readonly maxLagMs: number;
 
   constructor(
@@ -110,9 +124,14 @@ export class FramePublisher implements BeforeApplicationShutdown {
       help: 'Frames published together in one event-loop turn',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
     });
-    this.lag = metrics.gauge({
+    const lagMs = () => this.lagMs();
+    const lastRoundTripMs = () => this.lastRoundTripMs;
+    metrics.gauge({
       name: 'media_gateway_nats_lag_ms',
-      help: 'Round trip of the last PING on the NATS connection, behind the frames queued before it',
+      help: 'How far behind the NATS connection is: how long the PING in flight has waited for its PONG, not counting time the event loop was too busy to read it, or the round trip of the last PING if longer',
+      collect() {
+        this.set(Math.round(Math.max(lastRoundTripMs(), lagMs()) * 10) / 10);
+      },
     });
     this.lagProbe = setInterval(() => this.probeLag(), LAG_PROBE_INTERVAL_MS);
     this.lagProbe.unref();
@@ -138,6 +157,7 @@ export class FramePublisher implements BeforeApplicationShutdown {
   /** Publishes what the receivers flushed while closing, then nothing more. */
   beforeApplicationShutdown(): void {
     clearInterval(this.lagProbe);
+    this.readHorizon.stop();
     this.flush();
     this.closed = true;
   }
@@ -153,7 +173,9 @@ export class FramePublisher implements BeforeApplicationShutdown {
     }
     this.pingSentAt = sentAt;
     ping
-      .then(() => this.lag.set(Math.round((performance.now() - sentAt) * 10) / 10))
+      .then(() => {
+        this.lastRoundTripMs = performance.now() - sentAt;
+      })
       // A disconnect rejects the PING; frames count as nats_unavailable meanwhile.
       .catch(() => undefined)
       .finally(() => {
@@ -161,16 +183,16 @@ export class FramePublisher implements BeforeApplicationShutdown {
       });
   }
 
-  /** At least how far behind NATS is now: how long the PING in flight has waited. */
-  private lagMs(nowMs: number): number {
-    return this.pingSentAt === undefined ? 0 : nowMs - this.pingSentAt;
+  /** At least how far behind NATS is now: how long the PING in flight has surely waited. */
+  private lagMs(): number {
+    return this.pingSentAt === undefined ? 0 : Math.max(0, this.readHorizon.at - this.pingSentAt);
   }
 
   private flush(): void {
     const count = this.queued;
     if (count === 0) return;
     this.queued = 0;
-    if (!this.nats.isConnected || this.lagMs(performance.now()) > this.maxLagMs) {
+    if (!this.nats.isConnected || this.lagMs() > this.maxLagMs) {
       this.drop(this.nats.isConnected ? 'nats_backlog' : 'nats_unavailable', count);
       this.payloads.fill(NO_PAYLOAD, 0, count);
       return;

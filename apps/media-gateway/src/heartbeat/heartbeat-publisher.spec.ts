@@ -7,6 +7,7 @@ import {
 } from '@asb/contracts';
 import {
   eventually,
+  saturateEventLoop,
   startGateway,
   TestGateway,
   TestNats,
@@ -24,23 +25,6 @@ function collectBeats(nats: TestNats, gatewayId: string): GatewayHeartbeat[] {
     },
   });
   return beats;
-}
-
-/** Keeps the event loop busy in chunks of `chunkMs` until stopped, as a saturated gateway's is. */
-function saturateEventLoop(chunkMs: number): () => void {
-  let running = true;
-  const chunk = () => {
-    if (!running) return;
-    const until = performance.now() + chunkMs;
-    while (performance.now() < until) {
-      // busy, on purpose
-    }
-    setImmediate(chunk);
-  };
-  setImmediate(chunk);
-  return () => {
-    running = false;
-  };
 }
 
 describe('HeartbeatPublisher', () => {
