@@ -94,6 +94,21 @@ export class BridgeStack {
     return this;
   }
 
+  /** Starts another media-gateway beside the stack's own, with ports of its own. */
+  async startGateway(id: string): Promise<ServiceProcess> {
+    const [min, max] = portRange(1000);
+    const gateway = await this.spawn('media-gateway', {
+      GATEWAY_ID: `${id}-${this.app}`,
+      GATEWAY_BIND_HOST: '127.0.0.1',
+      GATEWAY_ADVERTISED_HOST: '127.0.0.1',
+      GATEWAY_PORT_MIN: String(min),
+      GATEWAY_PORT_MAX: String(max),
+      ...this.options.env?.['media-gateway'],
+    });
+    await gateway.waitFor('/health/ready');
+    return gateway;
+  }
+
   /** Starts (another) ari-ingest on this stack's servers and app. */
   startIngest(env: Record<string, string> = {}): Promise<ServiceProcess> {
     return this.spawn('ari-ingest', {

@@ -23,6 +23,8 @@ export interface TrackAudio {
   pcm: Int16Array[];
   /** Audio-Timestamp of each frame, to see gaps. */
   timestamps: number[];
+  /** Date.now() when each frame arrived, to see gaps in time across taps. */
+  receivedAt: number[];
 }
 
 /**
@@ -72,11 +74,13 @@ export class NatsRecorders {
               codec: frame.codec,
               pcm: [],
               timestamps: [],
+              receivedAt: [],
             };
             this.audio.set(key, track);
           }
           track.frames += 1;
           track.timestamps.push(frame.timestamp);
+          track.receivedAt.push(Date.now());
           const copy = new Int16Array(frame.pcm.byteLength / 2);
           Buffer.from(copy.buffer).set(frame.pcm);
           track.pcm.push(copy);

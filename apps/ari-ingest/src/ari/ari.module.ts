@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module';
 import { EventsModule } from '../events/events.module';
+import { GatewaysModule } from '../gateways/gateways.module';
 import { LeaderModule } from '../leader/leader.module';
 import { ReconcileModule } from '../reconcile/reconcile.module';
 import { AsteriskWatch } from './asterisk-watch.service';
 
 /** The ARI sessions to every Asterisk server and what their events drive. */
 @Module({
-  imports: [CallsModule, EventsModule, LeaderModule, ReconcileModule],
+  imports: [CallsModule, EventsModule, GatewaysModule, LeaderModule, ReconcileModule],
   providers: [AsteriskWatch],
 })
 export class AriModule {}

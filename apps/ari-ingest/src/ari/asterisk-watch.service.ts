@@ -11,6 +11,7 @@ import { AriSession, AriSessionListener } from './ari-session';
 import { CallTracker } from '../calls/call-tracker.service';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventSink } from '../events/call-event-sink';
+import { GatewayWatch } from '../gateways/gateway-watch.service';
 import { LeaderLease } from '../leader/leader-lease.service';
 import { Reconciler } from '../reconcile/reconciler.service';
 
@@ -35,6 +36,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
     private readonly reconciler: Reconciler,
     private readonly sink: CallEventSink,
     private readonly lease: LeaderLease,
+    private readonly gateways: GatewayWatch,
     metrics: MetricsRegistry,
     readiness: ReadinessRegistry,
   ) {
@@ -92,6 +94,11 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       );
       this.connectedGauge.set({ server: server.name }, 0);
     }
+    this.gateways.onLost((gatewayId, bootId) => {
+      if (!this.lease.isLeader) return;
+      for (const session of this.sessions)
+        this.tracker.retapLostGateway(session, gatewayId, bootId);
+    });
     this.lease.start((leading) => (leading ? this.activate() : this.standBy()));
   }
 

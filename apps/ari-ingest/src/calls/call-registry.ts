@@ -74,7 +74,10 @@ export class CallRegistry {
     const kv = await this.bucket();
     const prefix = this.key(server, '');
     const calls: RememberedCall[] = [];
-    for await (const key of await kv.keys(`${prefix}*`)) {
+    // Awaiting inside the keys iterator loses keys (nats.js 2.29 gave 1 of 5): collect them first.
+    const keys: string[] = [];
+    for await (const key of await kv.keys(`${prefix}*`)) keys.push(key);
+    for (const key of keys) {
       const entry = await kv.get(key);
       if (!entry || entry.operation !== 'PUT') continue;
       try {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
-import { callIdFromChannel, TapStopped } from '@asb/contracts';
+import { AudioTrack, callIdFromChannel, TapStopped } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriChannel, AriEvent } from '../ari/ari-model';
 import type { AriSession } from '../ari/ari-session';
@@ -20,17 +20,28 @@ function eventTime(timestamp: string | undefined): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
+/** How long an ended call's channel id is remembered, so a stale channel list cannot revive it. */
+const ENDED_MEMORY_MS = 120_000;
+const ENDED_MEMORY_PRUNE_SIZE = 4096;
+
 /**
  * Follows the calls of every Asterisk server through their channel events: announces each call,
  * its answer, metadata as it becomes known (the VICIdial call code arrives after the channel is
- * created) and its end, and has the answered ones tapped. Events of one server arrive in order
- * on one WebSocket and are handled without waiting, so the event loop is never held up.
+ * created, on inbound calls even after the answer) and its end, and has the answered ones
+ * tapped. Events of one server arrive in order on one WebSocket and are handled without waiting,
+ * so the event loop is never held up, and an `ended` never waits for Asterisk.
  */
 @Injectable()
 export class CallTracker {
   private readonly logger = new Logger(CallTracker.name);
   private readonly events = new CallEventFactory();
   private readonly calls = new Map<string, Map<string, TrackedCall>>();
+  /** Per server: channel ids of calls that ended lately, with when. */
+  private readonly ended = new Map<string, Map<string, number>>();
+  /** Per server: tracks being tapped or set up, against TAP_MAX_CONCURRENT. */
+  private readonly tapsInUse = new Map<string, number>();
+  /** Servers whose taps are being taken down for a graceful stop: nothing new is tapped there. */
+  private readonly draining = new Set<string>();
   private readonly metrics;
 
   constructor(
@@ -57,6 +68,21 @@ export class CallTracker {
         help: 'Calls being followed',
         labelNames: ['server'],
       }),
+      tapsInUse: metrics.gauge({
+        name: 'ari_ingest_taps_in_use',
+        help: 'Tracks tapped or being set up, per server (capped by TAP_MAX_CONCURRENT)',
+        labelNames: ['server'],
+      }),
+      notTapped: metrics.counter({
+        name: 'ari_ingest_tracks_not_tapped_total',
+        help: 'Tracks the policy selects that were not tapped, by reason',
+        labelNames: ['server', 'reason'],
+      }),
+      retapped: metrics.counter({
+        name: 'ari_ingest_retaps_total',
+        help: 'Running taps taken down and set up again, by reason',
+        labelNames: ['server', 'reason'],
+      }),
     };
   }
 
@@ -69,6 +95,11 @@ export class CallTracker {
     return calls;
   }
 
+  /** Every call followed now, of every server. */
+  *allCalls(): IterableIterator<TrackedCall> {
+    for (const calls of this.calls.values()) yield* calls.values();
+  }
+
   handle(session: AriSession, event: AriEvent): void {
     this.metrics.events.inc({ server: session.server, type: event.type });
     const channel = event.channel;
@@ -77,8 +108,6 @@ export class CallTracker {
     try {
       switch (event.type) {
         case 'ChannelCreated':
-          if (this.policy.isCall(channel)) this.begin(session, channel, at);
-          break;
         case 'ChannelStateChange':
         case 'ChannelCallerId': {
           const call = this.callsOf(session.server).get(channel.id);
@@ -88,8 +117,7 @@ export class CallTracker {
         }
         case 'ChannelDestroyed': {
           const call = this.callsOf(session.server).get(channel.id);
-          if (call)
-            void this.end(session, call, event.cause ?? 0, event.cause_txt ?? 'Unknown', false);
+          if (call) this.end(session, call, event.cause ?? 0, event.cause_txt ?? 'Unknown', at);
           session.arrivals.left(channel.id);
           break;
         }
@@ -112,8 +140,21 @@ export class CallTracker {
     this.metrics.invalid.inc({ server: session.server, reason });
   }
 
-  /** A call seen for the first time: on its ChannelCreated, or found later by reconciliation. */
-  begin(session: AriSession, channel: AriChannel, at?: Date): TrackedCall {
+  /** Whether the channel belonged to a call that ended lately (a stale list may still show it). */
+  endedLately(server: string, channelId: string): boolean {
+    const at = this.ended.get(server)?.get(channelId);
+    return at !== undefined && performance.now() - at < ENDED_MEMORY_MS;
+  }
+
+  /**
+   * A call seen for the first time: on its first event, or found later by reconciliation. Seeing
+   * it again changes nothing, so a call is never begun (or tapped) twice.
+   */
+  begin(session: AriSession, channel: AriChannel, at?: Date): TrackedCall | undefined {
+    const calls = this.callsOf(session.server);
+    const known = calls.get(channel.id);
+    if (known) return known;
+    if (this.endedLately(session.server, channel.id)) return undefined;
     const state = channel.state;
     const call: TrackedCall = {
       callId: callIdFromChannel(session.server, channel.id),
@@ -128,10 +169,13 @@ export class CallTracker {
       exten: channel.dialplan?.exten,
       metadataKey: '',
       taps: new Map(),
+      notTapped: new Set(),
+      lastSeenAt: at ?? new Date(),
+      trackedSince: performance.now(),
     };
     this.absorb(call, channel);
-    this.callsOf(session.server).set(channel.id, call);
-    this.metrics.active.set({ server: session.server }, this.callsOf(session.server).size);
+    calls.set(channel.id, call);
+    this.metrics.active.set({ server: session.server }, calls.size);
     void this.sink.emit(this.events.started(call, at));
     void this.registry.remember(call);
     if (state === 'Up') this.answer(session, call, at);
@@ -164,8 +208,12 @@ export class CallTracker {
 
   private refresh(session: AriSession, call: TrackedCall, channel: AriChannel, at?: Date): void {
     if (call.phase === 'ended') return;
-    if (this.absorb(call, channel)) void this.sink.emit(this.events.updated(call, at));
+    call.lastSeenAt = at ?? new Date();
+    const changed = this.absorb(call, channel);
+    if (changed) void this.sink.emit(this.events.updated(call, at));
     if (channel.state === 'Up' && call.phase === 'ringing') this.answer(session, call, at);
+    // A call code set after the answer (VICIdial's inbound AGI) can make the policy select it.
+    else if (changed && call.phase === 'answered') this.tapAll(session, call);
   }
 
   private answer(session: AriSession, call: TrackedCall, at?: Date): void {
@@ -174,65 +222,169 @@ export class CallTracker {
     this.tapAll(session, call);
   }
 
-  /** Taps each configured track that has no tap set up or running (policy permitting). */
+  /**
+   * Taps each configured track that has no tap set up or running, policy and the server's cap
+   * permitting. A track over the cap is announced once as not_tapped and waits for capacity.
+   */
   tapAll(session: AriSession, call: TrackedCall): void {
-    if (call.phase !== 'answered' || !this.policy.shouldTap(call.vicidial?.callType)) return;
+    if (call.phase !== 'answered' || this.draining.has(call.server)) return;
+    if (!this.policy.shouldTap(call.vicidial?.callType)) return;
     for (const track of this.config.TAP_TRACKS) {
       const existing = call.taps.get(track);
       if (existing && !existing.stopped) continue;
+      if (this.inUse(call.server) >= this.config.TAP_MAX_CONCURRENT) {
+        this.refuse(call, track);
+        continue;
+      }
+      this.occupy(call.server, 1);
       const handle = this.taps.start(session, call, track);
       call.taps.set(track, handle);
       void handle.ready.then((running) => {
-        if (!running && call.taps.get(track) === handle) call.taps.delete(track);
+        if (running) return;
+        if (call.taps.get(track) === handle) call.taps.delete(track);
+        // A stopped handle is given back by whoever stopped it.
+        if (!handle.stopped) this.vacate(session, 1);
       });
     }
   }
 
-  /** Ends a call: stops its taps, then announces the end. */
-  async end(
+  private refuse(call: TrackedCall, track: AudioTrack): void {
+    if (call.notTapped.has(track)) return;
+    call.notTapped.add(track);
+    const limit = this.config.TAP_MAX_CONCURRENT;
+    this.metrics.notTapped.inc({ server: call.server, reason: 'tap_limit' });
+    this.logger.warn(
+      `not tapping ${track} of ${call.callId}: ${call.server} already has ${limit} tracks tapped (TAP_MAX_CONCURRENT)`,
+    );
+    void this.sink.emit(this.events.notTapped(call, track, 'tap_limit', limit));
+  }
+
+  private inUse(server: string): number {
+    return this.tapsInUse.get(server) ?? 0;
+  }
+
+  private occupy(server: string, count: number): void {
+    const inUse = this.inUse(server) + count;
+    this.tapsInUse.set(server, inUse);
+    this.metrics.tapsInUse.set({ server }, inUse);
+  }
+
+  /** Gives tap capacity back; calls that were refused get it, oldest first. */
+  private vacate(session: AriSession, count: number): void {
+    this.occupy(session.server, -count);
+    for (const call of this.callsOf(session.server).values()) {
+      if (this.inUse(session.server) >= this.config.TAP_MAX_CONCURRENT) break;
+      if (call.notTapped.size > 0) this.tapAll(session, call);
+    }
+  }
+
+  /**
+   * Ends a call. Its taps stop counting at once and their tap_stopped and the call's `ended` are
+   * published straight away; taking the taps down on Asterisk follows on its own, and whatever
+   * it leaves behind, reconciliation removes.
+   */
+  end(
     session: AriSession,
     call: TrackedCall,
     cause: number,
     causeText: string,
-    reconciled: boolean,
     at = new Date(),
-  ): Promise<void> {
+    reconciled?: { lastSeenAt?: Date },
+  ): void {
     if (call.phase === 'ended') return;
     call.phase = 'ended';
     const calls = this.callsOf(session.server);
-    calls.delete(call.channelId);
+    if (calls.get(call.channelId) === call) calls.delete(call.channelId);
+    this.rememberEnded(session.server, call.channelId);
     this.metrics.active.set({ server: session.server }, calls.size);
-    await this.stopTaps(session, call, 'call_ended');
-    // Stamped with the hangup's own time: taking the taps down first takes a while.
-    await this.sink.emit(this.events.ended(call, cause, causeText, reconciled, at));
-    await this.registry.forget(call.server, call.channelId);
+    void this.stopTaps(session, call, 'call_ended');
+    void this.sink
+      .emit(this.events.ended(call, cause, causeText, at, reconciled))
+      .then(() => this.registry.forget(call.server, call.channelId));
+  }
+
+  private rememberEnded(server: string, channelId: string): void {
+    let ended = this.ended.get(server);
+    if (!ended) {
+      ended = new Map();
+      this.ended.set(server, ended);
+    }
+    const now = performance.now();
+    ended.set(channelId, now);
+    if (ended.size > ENDED_MEMORY_PRUNE_SIZE) {
+      for (const [id, endedAt] of ended) if (now - endedAt >= ENDED_MEMORY_MS) ended.delete(id);
+    }
   }
 
   /** A call an earlier instance followed and that ended while nobody watched. */
   async endVanished(call: RememberedCall): Promise<void> {
-    await this.sink.emit(this.events.ended(call, 0, 'Unknown', true));
+    this.rememberEnded(call.server, call.channelId);
+    await this.sink.emit(this.events.ended(call, 0, 'Unknown', new Date(), {}));
     await this.registry.forget(call.server, call.channelId);
   }
 
-  async stopTaps(
+  /**
+   * Takes one running tap down and sets the track up again (its gateway was lost, or Asterisk
+   * lost our channels). The new tap does not wait for the old one's teardown.
+   */
+  retap(
     session: AriSession,
     call: TrackedCall,
-    reason: TapStopped['reason'],
-  ): Promise<void> {
+    track: AudioTrack,
+    reason: 'gateway_lost' | 'orphaned',
+  ): void {
+    const handle = call.taps.get(track);
+    if (!handle || handle.stopped || call.phase !== 'answered') return;
+    call.taps.delete(track);
+    this.metrics.retapped.inc({ server: session.server, reason });
+    this.logger.warn(`tapping ${track} of ${call.callId} again: ${reason}`);
+    void this.taps.stop(session, call, handle, reason);
+    this.occupy(session.server, -1);
+    this.tapAll(session, call);
+  }
+
+  /** Taps again every track of the server whose allocation was on a gateway process now gone. */
+  retapLostGateway(session: AriSession, gatewayId: string, bootId: string): void {
+    for (const call of [...this.callsOf(session.server).values()]) {
+      for (const handle of [...call.taps.values()]) {
+        const allocation = handle.allocation;
+        if (allocation?.gatewayId === gatewayId && allocation.bootId === bootId)
+          this.retap(session, call, handle.track, 'gateway_lost');
+      }
+    }
+  }
+
+  /** Stops every tap of a call; resolves when Asterisk has been asked to delete them. */
+  stopTaps(session: AriSession, call: TrackedCall, reason: TapStopped['reason']): Promise<void> {
     const handles = [...call.taps.values()];
     call.taps.clear();
-    await Promise.all(handles.map((handle) => this.taps.stop(session, call, handle, reason)));
+    call.notTapped.clear();
+    const teardown = Promise.all(
+      handles.map((handle) => this.taps.stop(session, call, handle, reason)),
+    );
+    if (handles.length > 0) this.vacate(session, handles.length);
+    return teardown.then(() => undefined);
   }
 
   /** Graceful stop: every tap of the server is taken down; the calls themselves go on. */
   async stopAll(session: AriSession): Promise<void> {
+    this.draining.add(session.server);
     const calls = [...this.callsOf(session.server).values()];
     await Promise.all(calls.map((call) => this.stopTaps(session, call, 'shutdown')));
   }
 
   /** Forgets the server's calls without ending them (another instance takes them over). */
   forget(server: string): void {
+    for (const call of this.callsOf(server).values()) {
+      for (const handle of call.taps.values()) {
+        handle.stopped = true;
+        handle.cancel.abort();
+      }
+    }
     this.calls.delete(server);
+    this.tapsInUse.delete(server);
+    this.draining.delete(server);
     this.metrics.active.set({ server }, 0);
+    this.metrics.tapsInUse.set({ server }, 0);
   }
 }

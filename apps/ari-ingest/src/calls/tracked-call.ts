@@ -22,4 +22,10 @@ export interface TrackedCall {
   /** Key of the metadata last published, to publish `updated` only on a change. */
   metadataKey: string;
   taps: Map<AudioTrack, TapHandle>;
+  /** Tracks announced as not_tapped (over the server's tap cap), waiting for capacity. */
+  notTapped: Set<AudioTrack>;
+  /** When the call was last known to be up: its latest event, or a channel list showing it. */
+  lastSeenAt: Date;
+  /** performance.now() when ari-ingest began following it: a channel list asked for earlier cannot show it. */
+  trackedSince: number;
 }

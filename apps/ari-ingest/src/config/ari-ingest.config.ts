@@ -123,8 +123,18 @@ export const ariIngestEnv = {
   TAP_CODEC: envEnum(['ulaw', 'alaw', 'slin', 'slin16'] as const).default('ulaw'),
   /** Ask the gateway to upsample 8 kHz codecs to 16 kHz frames. */
   TAP_RESAMPLE_16K: envBoolean().default(false),
-  /** Longest time a tap may take to set up (allocation, snoop, externalMedia, bridge). */
+  /** Longest time one attempt to set a tap up may take (allocation, snoop, externalMedia, bridge). */
   TAP_SETUP_TIMEOUT_MS: envInteger({ min: 500, max: 60_000 }).default(8000),
+  /** Longest wait between two attempts to set a tap up; attempts go on while the call lasts. */
+  TAP_RETRY_MAX_MS: envInteger({ min: 100, max: 60_000 }).default(5000),
+  /**
+   * Tracks tapped at once per Asterisk server, at most: each costs the PBX CPU (about 0.5 % of a
+   * core for a dual-track call). Tracks over the cap are announced as not_tapped and tapped when
+   * capacity frees while their call lasts.
+   */
+  TAP_MAX_CONCURRENT: envInteger({ min: 1, max: 100_000 }).default(1000),
+  /** A media-gateway silent for this long has lost its allocations: its tracks are tapped again. */
+  GATEWAY_LOST_AFTER_MS: envInteger({ min: 300, max: 60_000 }).default(1500),
   /** Prefix of the ids of our own channels and bridges, so we find them after a restart. */
   TAP_ID_PREFIX: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim() : v),

@@ -5,6 +5,7 @@ import {
   SourceCodec,
   AudioTrack,
   GatewayEndpoint,
+  NotTapped,
   TapFailed,
   TapStopped,
 } from '@asb/contracts';
@@ -122,12 +123,27 @@ export class CallEventFactory {
     };
   }
 
+  notTapped(call: TrackedCall, track: AudioTrack, reason: NotTapped['reason'], limit: number) {
+    return {
+      ...this.base(call),
+      event: 'not_tapped',
+      eventId: deterministicEventId(call.callId, 'not_tapped', track),
+      track,
+      reason,
+      limit,
+    } satisfies CallEvent;
+  }
+
+  /**
+   * `reconciled`: the end was not seen but found (the channel answered 404), with the last time
+   * the call was known to be up where there is one.
+   */
   ended(
     call: RememberedCall,
     cause: number,
     causeText: string,
-    reconciled: boolean,
     at?: Date,
+    reconciled?: { lastSeenAt?: Date },
   ): CallEvent {
     return {
       ...this.base(call, at),
@@ -135,7 +151,8 @@ export class CallEventFactory {
       eventId: deterministicEventId(call.callId, 'ended'),
       cause,
       causeText,
-      reconciled: reconciled || undefined,
+      reconciled: reconciled ? true : undefined,
+      lastSeenAt: reconciled?.lastSeenAt?.toISOString(),
     };
   }
 }

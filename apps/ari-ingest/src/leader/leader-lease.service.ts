@@ -8,6 +8,7 @@ import { MetricsRegistry } from '@asb/observability';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 
 export const LEASE_BUCKET = 'ari_ingest_leaders';
+const RENEWAL_RETRY_MS = 500;
 
 interface Lease {
   holder: string;
@@ -35,6 +36,9 @@ export class LeaderLease {
   private revision = 0;
   private leading = false;
   private timer?: NodeJS.Timeout;
+  private expiry?: NodeJS.Timeout;
+  /** Epoch ms at which the lease we last wrote expires. */
+  private leaseUntil = 0;
   private stopped = false;
   private announcedStandby = false;
   private listener: (leading: boolean) => void = () => undefined;
@@ -70,34 +74,77 @@ export class LeaderLease {
       this.kv ??= await this.nats.jetstream().views.kv(LEASE_BUCKET, { history: 1 });
       const lease = this.encode();
       if (this.leading) {
-        this.revision = await this.kv.update(this.key, lease, this.revision);
+        this.revision = await this.kv.update(this.key, lease.bytes, this.revision);
+        this.renewed(lease.until);
       } else {
         const current = await this.kv.get(this.key);
         if (!current || current.operation !== 'PUT') {
-          this.revision = await this.kv.create(this.key, lease);
-        } else if (this.expired(current.value)) {
-          this.revision = await this.kv.update(this.key, lease, current.revision);
+          this.revision = await this.kv.create(this.key, lease.bytes);
+        } else if (this.expired(current.value) || this.heldByUs(current.value)) {
+          this.revision = await this.kv.update(this.key, lease.bytes, current.revision);
         } else {
           this.standingBy(current.value);
-          return this.schedule();
+          return this.schedule(this.config.LEADER_LEASE_TTL_MS / 3);
         }
+        this.renewed(lease.until);
         this.change(true);
       }
     } catch (error) {
-      if (this.leading) {
-        this.logger.error(`lost the lease (${(error as Error).message}); standing by`);
-        this.change(false);
-      }
+      if (this.leading) return this.renewalFailed(error as Error);
     }
-    this.schedule();
+    this.schedule(this.config.LEADER_LEASE_TTL_MS / 3);
   }
 
-  private encode(): Uint8Array {
+  /**
+   * A failed renewal is not a lost lease: the lease stays ours until it expires, so the renewal
+   * is retried until then. A renewal that timed out may still have been stored once NATS caught
+   * up, so a revision we did not expect is checked: only another holder's write, or the expiry
+   * itself, ends the leadership. A NATS stall shorter than the lease costs nothing.
+   */
+  private async renewalFailed(error: Error): Promise<void> {
+    if (/wrong last sequence/i.test(error.message)) {
+      const current = await this.kv?.get(this.key).catch(() => null);
+      if (current?.operation === 'PUT' && this.heldByUs(current.value)) {
+        this.revision = current.revision;
+        return this.schedule(0);
+      }
+      this.logger.error(`another instance took the lease (${error.message}); standing by`);
+      this.change(false);
+      return this.schedule(this.config.LEADER_LEASE_TTL_MS / 3);
+    }
+    const left = this.leaseUntil - Date.now();
+    this.logger.warn(
+      `renewing the lease failed (${error.message}); it is ours for ${Math.max(0, left)} ms more, retrying`,
+    );
+    this.schedule(Math.min(RENEWAL_RETRY_MS, Math.max(0, left)));
+  }
+
+  private renewed(until: number): void {
+    this.leaseUntil = until;
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => {
+      // Every renewal since failed or is still in flight: the lease is no longer ours to hold.
+      if (this.leading && Date.now() >= this.leaseUntil) {
+        this.logger.error('the lease expired before it could be renewed; standing by');
+        this.change(false);
+      }
+    }, until - Date.now());
+  }
+
+  private heldByUs(value: Uint8Array): boolean {
+    try {
+      return (JSON.parse(new TextDecoder().decode(value)) as Partial<Lease>).holder === this.holder;
+    } catch {
+      return false;
+    }
+  }
+
+  private encode(): { bytes: Uint8Array; until: number } {
     const lease: Lease = {
       holder: this.holder,
       until: Date.now() + this.config.LEADER_LEASE_TTL_MS,
     };
-    return new TextEncoder().encode(JSON.stringify(lease));
+    return { bytes: new TextEncoder().encode(JSON.stringify(lease)), until: lease.until };
   }
 
   private expired(value: Uint8Array): boolean {
@@ -117,9 +164,9 @@ export class LeaderLease {
     );
   }
 
-  private schedule(): void {
-    if (!this.stopped)
-      this.timer = setTimeout(() => void this.tick(), this.config.LEADER_LEASE_TTL_MS / 3);
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), delayMs);
   }
 
   private change(leading: boolean): void {
@@ -134,6 +181,7 @@ export class LeaderLease {
   async release(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.expiry);
     if (!this.leading || !this.kv) return;
     this.leading = false;
     this.gauge.set(0);

@@ -2,8 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriSession } from '../ari/ari-session';
 import { AriRequestFailed } from '../ari/ari-request-failed.error';
+import { isChannelGone } from '../ari/channel-gone.util';
 import { CallRegistry } from '../calls/call-registry';
 import { CallTracker } from '../calls/call-tracker.service';
+import type { TrackedCall } from '../calls/tracked-call';
 import { TapPolicy } from '../policy/tap-policy';
 
 export interface ReconcileReport {
@@ -16,9 +18,11 @@ export interface ReconcileReport {
 /**
  * Makes what ari-ingest believes match what an Asterisk server has, after every (re)connect and
  * periodically: Asterisk replays nothing after a dropped WebSocket, and an ari-ingest that
- * restarted remembers nothing. Calls it missed are taken up (and tapped if answered), calls that
- * vanished meanwhile are ended, answered calls missing a tap are tapped, and channels and bridges
- * of ours that no tap owns are deleted.
+ * restarted remembers nothing. Calls it missed are taken up (and tapped if answered), answered
+ * calls missing a tap are tapped, and channels and bridges of ours that no tap owns are deleted.
+ * It is conservative about ending: a channel list is a snapshot, so a call missing from it is
+ * ended only if it was followed before the list was asked for and Asterisk confirms it gone
+ * (404 on the channel).
  */
 @Injectable()
 export class Reconciler {
@@ -55,54 +59,72 @@ export class Reconciler {
       orphanChannels: 0,
       orphanBridges: 0,
     };
+    const calls = this.tracker.callsOf(session.server);
+    const listRequestedAt = performance.now();
+    const listedAt = new Date();
+    const trackedBefore = [...calls.values()];
     const [channels, bridges] = await Promise.all([
       session.rest.listChannels(),
       session.rest.listBridges(),
     ]);
     const live = new Map(channels.map((channel) => [channel.id, channel]));
-    const calls = this.tracker.callsOf(session.server);
 
-    for (const call of [...calls.values()]) {
-      if (live.has(call.channelId)) continue;
-      report.callsEnded += 1;
-      void this.tracker.end(session, call, 0, 'Unknown', true);
+    const missing: TrackedCall[] = [];
+    for (const call of trackedBefore) {
+      if (live.has(call.channelId)) {
+        if (call.lastSeenAt < listedAt) call.lastSeenAt = listedAt;
+      } else missing.push(call);
     }
-
     const remembered = await this.registry.remembered(session.server).catch((error: Error) => {
       this.logger.warn(`could not read the calls of earlier instances: ${error.message}`);
       return [];
     });
-    for (const call of remembered) {
-      if (live.has(call.channelId) || calls.has(call.channelId)) continue;
+    const vanished = remembered.filter(
+      (call) => !live.has(call.channelId) && !calls.has(call.channelId),
+    );
+    const gone = await Promise.all([
+      ...missing.map((call) => isChannelGone(session.rest, call.channelId)),
+      ...vanished.map((call) => isChannelGone(session.rest, call.channelId)),
+    ]);
+    missing.forEach((call, i) => {
+      if (!gone[i] || call.phase === 'ended') return;
+      report.callsEnded += 1;
+      this.tracker.end(session, call, 0, 'Unknown', new Date(), { lastSeenAt: call.lastSeenAt });
+    });
+    vanished.forEach((call, i) => {
+      if (!gone[missing.length + i] || calls.has(call.channelId)) return;
       report.callsEnded += 1;
       void this.tracker.endVanished(call);
-    }
+    });
 
     for (const channel of channels) {
       if (calls.has(channel.id) || !this.policy.isCall(channel)) continue;
-      report.callsFound += 1;
-      this.tracker.begin(session, channel);
+      if (this.tracker.begin(session, channel)) report.callsFound += 1;
     }
 
     // Our channels still present are in Stasis (ours only live there): StasisStart is not replayed.
-    session.arrivals.reset(channels.filter((c) => this.policy.isOwnId(c.id)).map((c) => c.id));
+    session.arrivals.resync(
+      channels.filter((c) => this.policy.isOwnId(c.id)).map((c) => c.id),
+      listRequestedAt,
+    );
 
-    const owned = new Set<string>();
-    for (const call of calls.values()) {
-      for (const handle of call.taps.values()) {
-        if (handle.stopped) continue;
-        if (handle.running && !(live.has(handle.ids.snoop) && live.has(handle.ids.externalMedia))) {
+    for (const call of [...calls.values()]) {
+      for (const handle of [...call.taps.values()]) {
+        const listCouldShow =
+          handle.runningSince !== undefined && handle.runningSince < listRequestedAt;
+        if (
+          handle.running &&
+          listCouldShow &&
+          !(live.has(handle.ids.snoop) && live.has(handle.ids.externalMedia))
+        ) {
           // Something deleted our channels while the call goes on: take the rest down, tap again.
           this.actions.inc({ server: session.server, action: 'retap' });
-          void this.tracker
-            .stopTaps(session, call, 'orphaned')
-            .then(() => this.tracker.tapAll(session, call));
-          continue;
+          this.tracker.retap(session, call, handle.track, 'orphaned');
         }
-        owned.add(handle.ids.snoop).add(handle.ids.externalMedia).add(handle.ids.bridge);
       }
       if (call.phase === 'answered') this.tracker.tapAll(session, call);
     }
+    const owned = new Set<string>();
     for (const call of calls.values()) {
       for (const handle of call.taps.values())
         owned.add(handle.ids.snoop).add(handle.ids.externalMedia).add(handle.ids.bridge);
@@ -122,7 +144,7 @@ export class Reconciler {
     }
     if (Object.values(report).some((count) => count > 0)) {
       this.logger.log(
-        `reconciled ${session.server}: ${report.callsFound} calls taken up, ${report.callsEnded} ended while away, ` +
+        `reconciled ${session.server}: ${report.callsFound} calls taken up, ${report.callsEnded} found ended, ` +
           `${report.orphanChannels} orphan channels and ${report.orphanBridges} orphan bridges deleted`,
       );
     }

@@ -14,6 +14,8 @@ import { NatsClient, requestJson } from '@asb/nats';
 export interface MediaAllocation {
   allocationId: string;
   gatewayId: string;
+  /** The gateway process holding it: when that process is gone, so is the allocation. */
+  bootId: string;
   host: string;
   port: number;
 }
@@ -56,6 +58,7 @@ export class MediaAllocator {
     return {
       allocationId: reply.allocationId,
       gatewayId: reply.gatewayId,
+      bootId: reply.bootId,
       host: reply.host,
       port: reply.port,
     };

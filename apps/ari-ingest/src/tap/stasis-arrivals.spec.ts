@@ -16,15 +16,17 @@ describe('StasisArrivals', () => {
     await expect(arrivals.waitFor(['a'], 30)).resolves.toBe(false);
   });
 
-  it('is reset to what GET /channels shows after a reconnect', async () => {
+  it('is resynchronised from GET /channels, keeping arrivals newer than the list', async () => {
     const arrivals = new StasisArrivals();
-    arrivals.arrived('old');
-    arrivals.reset(['x', 'y']);
-    expect([arrivals.has('old'), arrivals.has('x'), arrivals.has('y')]).toEqual([
+    arrivals.arrived('old', 1);
+    arrivals.arrived('new', 20);
+    arrivals.resync(['x', 'y'], 10);
+    expect(['old', 'new', 'x', 'y'].map((id) => arrivals.has(id))).toEqual([
       false,
       true,
       true,
+      true,
     ]);
-    await expect(arrivals.waitFor(['x', 'y'], 10)).resolves.toBe(true);
+    await expect(arrivals.waitFor(['x', 'y', 'new'], 10)).resolves.toBe(true);
   });
 });

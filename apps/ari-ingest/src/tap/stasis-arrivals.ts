@@ -4,11 +4,12 @@
  * waiter registered before the request sees an arrival that beat the reply.
  */
 export class StasisArrivals {
-  private readonly inStasis = new Set<string>();
+  /** Channel id -> performance.now() of its arrival. */
+  private readonly inStasis = new Map<string, number>();
   private readonly waiters = new Set<{ ids: string[]; resolve: () => void }>();
 
-  arrived(channelId: string): void {
-    this.inStasis.add(channelId);
+  arrived(channelId: string, at = performance.now()): void {
+    if (!this.inStasis.has(channelId)) this.inStasis.set(channelId, at);
     for (const waiter of this.waiters) {
       if (waiter.ids.every((id) => this.inStasis.has(id))) {
         this.waiters.delete(waiter);
@@ -47,9 +48,16 @@ export class StasisArrivals {
     });
   }
 
-  /** After a reconnect nothing is replayed: what is in Stasis is learnt again from GET /channels. */
-  reset(channelIdsInStasis: Iterable<string>): void {
-    this.inStasis.clear();
-    for (const id of channelIdsInStasis) this.arrived(id);
+  /**
+   * After a reconnect nothing is replayed: what is in Stasis is learnt again from GET /channels.
+   * A channel missing from that list is forgotten only if it arrived before the list was asked
+   * for; one that arrived while the request was in flight is newer than the list.
+   */
+  resync(channelIdsInStasis: Iterable<string>, listRequestedAt: number): void {
+    const listed = new Set(channelIdsInStasis);
+    for (const [id, arrivedAt] of this.inStasis) {
+      if (!listed.has(id) && arrivedAt < listRequestedAt) this.inStasis.delete(id);
+    }
+    for (const id of listed) this.arrived(id, listRequestedAt);
   }
 }

@@ -10,10 +10,15 @@ export interface TapIds {
 /** One track's tap of a call: its channels and bridge, its port, and whether it is up. */
 export interface TapHandle {
   track: AudioTrack;
+  /** The ids of the current attempt; a failed attempt is taken down and the next gets new ones. */
   ids: TapIds;
   allocation?: MediaAllocation;
-  /** Settles when the setup is done: true if the tap runs, false if it failed or was cancelled. */
+  /** Settles when the setup is over: true if the tap runs, false if it was cancelled. */
   ready: Promise<boolean>;
   running: boolean;
+  /** performance.now() when the tap began running: a channel list requested earlier cannot show it. */
+  runningSince?: number;
   stopped: boolean;
+  /** Aborted when the tap is stopped, so a setup waiting to retry gives up at once. */
+  readonly cancel: AbortController;
 }

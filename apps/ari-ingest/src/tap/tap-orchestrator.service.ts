@@ -6,10 +6,12 @@ import type { AudioTrack, TapFailed, TapStopped } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriSession } from '../ari/ari-session';
 import { AriRequestFailed } from '../ari/ari-request-failed.error';
+import { isChannelGone } from '../ari/channel-gone.util';
 import type { TrackedCall } from '../calls/tracked-call';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
+import { GatewayWatch } from '../gateways/gateway-watch.service';
 import { MediaAllocation, MediaAllocationFailed, MediaAllocator } from './media-allocator';
 import type { TapHandle, TapIds } from './tap-handle';
 
@@ -19,8 +21,10 @@ const SPY: Record<AudioTrack, 'in' | 'out' | 'both'> = {
   agent: 'out',
   mixed: 'both',
 };
-const SETUP_ATTEMPTS = 3;
-const NOT_IN_STASIS_RETRIES = 10;
+/** After this many failed attempts a tap_failed says so; the tap keeps being retried. */
+const REPORT_AFTER_ATTEMPTS = 3;
+const FIRST_RETRY_MS = 200;
+const NOT_IN_STASIS_RETRY_MS = 25;
 
 type Stage = TapFailed['stage'];
 
@@ -28,10 +32,21 @@ class TapSetupFailed extends Error {
   override readonly name = 'TapSetupFailed';
   constructor(
     readonly stage: Stage,
-    failure: unknown,
-    readonly retryable: boolean,
+    readonly failure: unknown,
   ) {
     super(`${stage}: ${failure instanceof Error ? failure.message : String(failure)}`);
+  }
+
+  /** A gateway refused the request itself (it breaks the contract): trying again cannot help. */
+  get final(): boolean {
+    return this.failure instanceof MediaAllocationFailed && !this.failure.retryable;
+  }
+
+  /** The spied channel was gone when the snoop was asked for: the call may have ended. */
+  get callChannelMissing(): boolean {
+    return (
+      this.stage === 'snoop' && this.failure instanceof AriRequestFailed && this.failure.notFound
+    );
   }
 }
 
@@ -43,7 +58,9 @@ class TapCancelled extends Error {
  * Sets up and tears down the tap of one track of a call: a port from a media-gateway, a snoop
  * channel on the call, an externalMedia channel sending RTP to that port, and a mixing bridge
  * holding both. It only ever creates and deletes channels of its own; the call's channel is
- * spied on, never touched.
+ * spied on, never touched. A tap that cannot be set up is retried, with backoff, for as long as
+ * its call lasts: under load Asterisk may be slow to put new channels into Stasis, and a
+ * media-gateway may be restarting.
  */
 @Injectable()
 export class TapOrchestrator {
@@ -55,6 +72,7 @@ export class TapOrchestrator {
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
     private readonly allocator: MediaAllocator,
     private readonly sink: CallEventSink,
+    private readonly gateways: GatewayWatch,
     registry: MetricsRegistry,
   ) {
     this.metrics = {
@@ -62,13 +80,13 @@ export class TapOrchestrator {
       started: registry.counter({ name: 'ari_ingest_taps_started_total', help: 'Taps set up' }),
       failed: registry.counter({
         name: 'ari_ingest_tap_failures_total',
-        help: 'Taps that could not be set up, by stage',
+        help: 'Failed attempts to set a tap up, by stage (each is retried while the call lasts)',
         labelNames: ['stage'],
       }),
       setupSeconds: registry.histogram({
         name: 'ari_ingest_tap_setup_seconds',
-        help: 'From the answer to RTP flowing: allocation, snoop, externalMedia, bridge',
-        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        help: 'From the request to tap to RTP flowing: allocation, snoop, externalMedia, bridge',
+        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       }),
       retried: registry.counter({
         name: 'ari_ingest_tap_retries_total',
@@ -88,7 +106,7 @@ export class TapOrchestrator {
     };
   }
 
-  /** Starts tapping one track; the returned handle's `ready` settles when it runs or has failed. */
+  /** Starts tapping one track; the returned handle's `ready` settles when it runs or is cancelled. */
   start(session: AriSession, call: TrackedCall, track: AudioTrack): TapHandle {
     const handle: TapHandle = {
       track,
@@ -96,63 +114,83 @@ export class TapOrchestrator {
       ready: Promise.resolve(false),
       running: false,
       stopped: false,
+      cancel: new AbortController(),
     };
     handle.ready = this.setUp(session, call, handle);
     return handle;
   }
 
+  private retryDelayMs(attempt: number): number {
+    const ceiling = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 2), this.config.TAP_RETRY_MAX_MS);
+    return ceiling / 2 + (Math.random() * ceiling) / 2;
+  }
+
   private async setUp(session: AriSession, call: TrackedCall, handle: TapHandle): Promise<boolean> {
     const startedAt = performance.now();
-    let last: TapSetupFailed | undefined;
-    for (let attempt = 1; attempt <= SETUP_ATTEMPTS; attempt += 1) {
+    for (let attempt = 1; !this.cancelled(call, handle); attempt += 1) {
       if (attempt > 1) {
         handle.ids = this.newIds(call.callId, handle.track);
         this.metrics.retried.inc({ reason: 'attempt' });
-        await sleep(250 * attempt);
+        try {
+          await sleep(this.retryDelayMs(attempt), undefined, { signal: handle.cancel.signal });
+        } catch {
+          return false;
+        }
+        if (this.cancelled(call, handle)) return false;
       }
       try {
         await this.attempt(session, call, handle);
-        handle.running = true;
-        this.metrics.active.inc();
-        this.metrics.started.inc();
-        this.metrics.setupSeconds.observe((performance.now() - startedAt) / 1000);
-        const allocation = handle.allocation as MediaAllocation;
-        const codec = this.config.TAP_CODEC;
-        void this.sink.emit(
-          this.events.tapStarted(call, {
-            track: handle.track,
-            codec,
-            sampleRate: codec === 'slin16' || this.config.TAP_RESAMPLE_16K ? 16000 : 8000,
-            gateway: {
-              gatewayId: allocation.gatewayId,
-              host: allocation.host,
-              port: allocation.port,
-            },
-            snoopChannelId: handle.ids.snoop,
-            externalMediaChannelId: handle.ids.externalMedia,
-            bridgeId: handle.ids.bridge,
-          }),
-        );
-        return true;
       } catch (error) {
         await this.dismantle(session, handle);
         if (error instanceof TapCancelled) return false;
-        last = error instanceof TapSetupFailed ? error : new TapSetupFailed('bridge', error, false);
-        this.logger.warn(
-          `tap ${handle.track} of ${call.callId} failed (attempt ${attempt}): ${last.message}`,
-        );
-        if (!last.retryable || this.cancelled(call, handle)) break;
+        const failure =
+          error instanceof TapSetupFailed ? error : new TapSetupFailed('bridge', error);
+        this.metrics.failed.inc({ stage: failure.stage });
+        if (attempt === 1 || attempt === REPORT_AFTER_ATTEMPTS || attempt % 20 === 0) {
+          this.logger.warn(
+            `tap ${handle.track} of ${call.callId} failed (attempt ${attempt}): ${failure.message}; retrying while the call lasts`,
+          );
+        }
+        if (failure.callChannelMissing && (await isChannelGone(session.rest, call.channelId))) {
+          // The call is over; its ChannelDestroyed (or reconciliation) ends it.
+          return false;
+        }
+        if ((failure.final || attempt === REPORT_AFTER_ATTEMPTS) && !this.cancelled(call, handle)) {
+          void this.sink.emit(
+            this.events.tapFailed(call, handle.track, handle.ids.snoop, {
+              stage: failure.stage,
+              error: failure.message,
+              attempts: attempt,
+            }),
+          );
+        }
+        if (failure.final) return false;
+        continue;
       }
-    }
-    if (last && !this.cancelled(call, handle)) {
-      this.metrics.failed.inc({ stage: last.stage });
+      handle.running = true;
+      handle.runningSince = performance.now();
+      this.metrics.active.inc();
+      this.metrics.started.inc();
+      this.metrics.setupSeconds.observe((performance.now() - startedAt) / 1000);
+      const allocation = handle.allocation as MediaAllocation;
+      const codec = this.config.TAP_CODEC;
       void this.sink.emit(
-        this.events.tapFailed(call, handle.track, handle.ids.snoop, {
-          stage: last.stage,
-          error: last.message,
-          attempts: SETUP_ATTEMPTS,
+        this.events.tapStarted(call, {
+          track: handle.track,
+          codec,
+          sampleRate: codec === 'slin16' || this.config.TAP_RESAMPLE_16K ? 16000 : 8000,
+          gateway: {
+            gatewayId: allocation.gatewayId,
+            bootId: allocation.bootId,
+            host: allocation.host,
+            port: allocation.port,
+          },
+          snoopChannelId: handle.ids.snoop,
+          externalMediaChannelId: handle.ids.externalMedia,
+          bridgeId: handle.ids.bridge,
         }),
       );
+      return true;
     }
     return false;
   }
@@ -170,11 +208,7 @@ export class TapOrchestrator {
       try {
         result = await run();
       } catch (error) {
-        const retryable =
-          error instanceof MediaAllocationFailed
-            ? error.retryable
-            : !(error instanceof AriRequestFailed && error.notFound && stage === 'snoop');
-        throw new TapSetupFailed(stage, error, retryable);
+        throw new TapSetupFailed(stage, error);
       }
       if (this.cancelled(call, handle)) throw new TapCancelled();
       return result;
@@ -189,74 +223,87 @@ export class TapOrchestrator {
         resampleTo16k: this.config.TAP_RESAMPLE_16K || undefined,
       }),
     );
-    const { host, port } = handle.allocation;
+    const { host, port, gatewayId, bootId } = handle.allocation;
+    if (this.gateways.isLost(gatewayId, bootId)) {
+      throw new TapSetupFailed('allocate', new Error(`gateway ${gatewayId} is gone`));
+    }
     const bothInStasis = session.arrivals.waitFor(
       [ids.snoop, ids.externalMedia],
       deadline - Date.now(),
     );
-    await step('snoop', () =>
-      session.rest.snoop({
-        channelId: call.channelId,
-        spy: SPY[handle.track],
-        app: session.app,
-        snoopId: ids.snoop,
-        appArgs: `tap,${call.callId},${handle.track}`,
-      }),
-    );
-    await step('external_media', () =>
-      session.rest.externalMedia({
-        app: session.app,
-        channelId: ids.externalMedia,
-        externalHost: `${host}:${port}`,
-        format: this.config.TAP_CODEC,
-      }),
-    );
-    const arrived = await bothInStasis;
-    if (!arrived) {
+    // The ids are ours to choose, so the three resources are asked for at once: one round trip
+    // of ARI instead of three. Every request is let finish, so a failure leaves nothing behind
+    // that the teardown does not know of.
+    const created = await Promise.allSettled([
+      step('snoop', () =>
+        session.rest.snoop({
+          channelId: call.channelId,
+          spy: SPY[handle.track],
+          app: session.app,
+          snoopId: ids.snoop,
+          appArgs: `tap,${call.callId},${handle.track}`,
+        }),
+      ),
+      step('external_media', () =>
+        session.rest.externalMedia({
+          app: session.app,
+          channelId: ids.externalMedia,
+          externalHost: `${host}:${port}`,
+          format: this.config.TAP_CODEC,
+        }),
+      ),
+      step('bridge', () => session.rest.createBridge(ids.bridge, `${call.callId} ${handle.track}`)),
+    ]);
+    const rejected = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    if (!(await bothInStasis)) {
       throw new TapSetupFailed(
         'timeout',
         new Error('snoop and externalMedia never both entered Stasis'),
-        true,
       );
     }
-    await step('bridge', () =>
-      session.rest.createBridge(ids.bridge, `${call.callId} ${handle.track}`),
-    );
-    await step('bridge', () => this.addWhenInStasis(session, ids));
+    await step('bridge', () => this.addWhenInStasis(session, ids, deadline));
   }
 
   /** A channel can still be on its way into Stasis when the bridge asks for it (422): try again. */
-  private async addWhenInStasis(session: AriSession, ids: TapIds): Promise<void> {
-    for (let retry = 0; ; retry += 1) {
+  private async addWhenInStasis(session: AriSession, ids: TapIds, deadline: number): Promise<void> {
+    for (let retry = 1; ; retry += 1) {
       try {
         await session.rest.addChannels(ids.bridge, [ids.snoop, ids.externalMedia]);
         return;
       } catch (error) {
+        const wait = NOT_IN_STASIS_RETRY_MS * retry;
         if (
           !(error instanceof AriRequestFailed && error.notInStasis) ||
-          retry >= NOT_IN_STASIS_RETRIES
+          Date.now() + wait > deadline
         )
           throw error;
         this.metrics.retried.inc({ reason: 'not_in_stasis' });
-        await sleep(20 * (retry + 1));
+        await sleep(wait);
       }
     }
   }
 
-  /** Stops a track's tap when its call ends (or on shutdown); waits for a setup in progress. */
-  async stop(
+  /**
+   * Stops a track's tap: it stops counting as running at once, and its tap_stopped is queued
+   * before anything else the caller publishes for the call (an `ended` must never wait for
+   * Asterisk). The returned promise settles when the tap's channels and bridge are deleted.
+   */
+  stop(
     session: AriSession,
     call: TrackedCall,
     handle: TapHandle,
     reason: TapStopped['reason'],
   ): Promise<void> {
     handle.stopped = true;
-    const wasRunning = await handle.ready;
-    if (!wasRunning || !handle.running) return;
-    handle.running = false;
-    this.metrics.active.dec();
-    await this.dismantle(session, handle);
-    await this.sink.emit(this.events.tapStopped(call, handle.track, handle.ids.snoop, reason));
+    handle.cancel.abort();
+    if (handle.running) {
+      handle.running = false;
+      this.metrics.active.dec();
+      void this.sink.emit(this.events.tapStopped(call, handle.track, handle.ids.snoop, reason));
+    }
+    // A setup that was cancelled takes itself down; one that had finished is taken down here.
+    return handle.ready.then((ran) => (ran ? this.dismantle(session, handle) : undefined));
   }
 
   /**
@@ -268,8 +315,8 @@ export class TapOrchestrator {
     await Promise.all([
       this.quietly(() => session.rest.hangup(ids.externalMedia)),
       this.quietly(() => session.rest.hangup(ids.snoop)),
+      this.quietly(() => session.rest.destroyBridge(ids.bridge)),
     ]);
-    await this.quietly(() => session.rest.destroyBridge(ids.bridge));
     if (handle.allocation) {
       const allocation = handle.allocation;
       handle.allocation = undefined;
@@ -277,16 +324,13 @@ export class TapOrchestrator {
     }
   }
 
-  /** Runs a cleanup request, retrying a failing Asterisk briefly; what is left, reconciliation removes. */
+  /** A cleanup request; the REST client retries what is worth it, and reconciliation removes the rest. */
   private async quietly(run: () => Promise<unknown>): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt += 1) {
-      try {
-        await run();
-        return;
-      } catch (error) {
-        if (error instanceof AriRequestFailed && (error.notFound || error.status === 400)) return;
-        if (attempt < 3) await sleep(100 * attempt);
-      }
+    try {
+      await run();
+    } catch (error) {
+      if (error instanceof AriRequestFailed && (error.notFound || error.status === 400)) return;
+      this.logger.debug(`cleanup request failed: ${(error as Error).message}`);
     }
   }
 }

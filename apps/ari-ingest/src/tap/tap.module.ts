@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { GatewaysModule } from '../gateways/gateways.module';
 import { EventsModule } from '../events/events.module';
 import { MediaAllocator } from './media-allocator';
 import { TapOrchestrator } from './tap-orchestrator.service';
 
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, GatewaysModule],
   providers: [MediaAllocator, TapOrchestrator],
   exports: [TapOrchestrator],
 })

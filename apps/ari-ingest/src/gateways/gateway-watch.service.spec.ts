@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { connect, NatsConnection } from 'nats';
+import {
+  encodeJson,
+  GatewayHeartbeat,
+  gatewayHeartbeatSchema,
+  MEDIA_CONTROL_MAX_BYTES,
+  MEDIA_HEARTBEAT_SUBJECT,
+} from '@asb/contracts';
+import { NatsClient } from '@asb/nats';
+import { MetricsRegistry } from '@asb/observability';
+import { eventually, freePort, NatsTestServer } from '@asb/testing';
+import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { GatewayLossReason, GatewayWatch } from './gateway-watch.service';
+
+const INTERVAL_MS = 100;
+const LOST_AFTER_MS = 600;
+
+/** A gateway's heartbeat, sent from its own connection as the real one does. */
+class FakeGatewayBeat {
+  bootId = randomUUID();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly gatewayId: string,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      const beat: GatewayHeartbeat = {
+        gatewayId: this.gatewayId,
+        bootId: this.bootId,
+        host: '127.0.0.1',
+        sentAt: new Date().toISOString(),
+        intervalMs: INTERVAL_MS,
+        allocations: 0,
+        capacity: 100,
+        draining: false,
+      };
+      this.nc.publish(
+        MEDIA_HEARTBEAT_SUBJECT,
+        encodeJson(gatewayHeartbeatSchema, beat, MEDIA_CONTROL_MAX_BYTES),
+      );
+    }, INTERVAL_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+describe('GatewayWatch', () => {
+  let server: NatsTestServer;
+  let client: NatsClient;
+  let gatewaySide: NatsConnection;
+  let watch: GatewayWatch;
+  const losses: Array<[string, string, GatewayLossReason]> = [];
+  const beats: FakeGatewayBeat[] = [];
+
+  beforeAll(async () => {
+    server = new NatsTestServer(await freePort());
+    await server.start();
+    client = new NatsClient({ servers: server.url });
+    client.onModuleInit();
+    await client.connected;
+    gatewaySide = await connect({ servers: server.url });
+    watch = new GatewayWatch(
+      { GATEWAY_LOST_AFTER_MS: LOST_AFTER_MS } as AriIngestConfig,
+      client,
+      new MetricsRegistry('test', false),
+    );
+    watch.onLost((id, boot, reason) => losses.push([id, boot, reason]));
+    watch.onApplicationBootstrap();
+    await client.connection.flush();
+  });
+
+  afterEach(() => {
+    server.resume();
+    beats.splice(0).forEach((beat) => beat.stop());
+  });
+
+  afterAll(async () => {
+    watch.onModuleDestroy();
+    await gatewaySide.close();
+    await client.onApplicationShutdown();
+    await server.dispose();
+  });
+
+  async function beating(gatewayId: string): Promise<FakeGatewayBeat> {
+    const beat = new FakeGatewayBeat(gatewaySide, gatewayId);
+    beats.push(beat);
+    beat.start();
+    await eventually(
+      () => watch.live().some((g) => g.gatewayId === gatewayId && g.bootId === beat.bootId),
+      5000,
+      `${gatewayId} heard`,
+    );
+    return beat;
+  }
+
+  const lossesOf = (gatewayId: string) => losses.filter(([id]) => id === gatewayId);
+
+  it('declares a gateway that stops beating lost, once, with the boot it had', async () => {
+    const beat = await beating('gw-silent');
+    const alive = await beating('gw-alive');
+    beat.stop();
+    await eventually(() => lossesOf('gw-silent').length === 1, 5000, 'the loss');
+    await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 2));
+    expect(lossesOf('gw-silent')).toEqual([['gw-silent', beat.bootId, 'silent']]);
+    expect(watch.isLost('gw-silent', beat.bootId)).toBe(true);
+    expect(watch.isLost('gw-alive', alive.bootId)).toBe(false);
+  });
+
+  it('declares the old boot lost as soon as a gateway comes back under a new one', async () => {
+    const beat = await beating('gw-restarting');
+    const oldBoot = beat.bootId;
+    beat.bootId = randomUUID();
+    await eventually(() => lossesOf('gw-restarting').length === 1, 5000, 'the loss');
+    expect(lossesOf('gw-restarting')).toEqual([['gw-restarting', oldBoot, 'restarted']]);
+    expect(watch.isLost('gw-restarting', beat.bootId)).toBe(false);
+  });
+
+  it('blames nobody while NATS itself is frozen, nor right after it thaws', async () => {
+    const beat = await beating('gw-through-freeze');
+    server.pause();
+    await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 4));
+    server.resume();
+    await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 3));
+    expect(lossesOf('gw-through-freeze')).toEqual([]);
+    expect(watch.isLost('gw-through-freeze', beat.bootId)).toBe(false);
+  }, 15_000);
+});

@@ -1,0 +1,191 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import type { Subscription } from 'nats';
+import { APP_CONFIG } from '@asb/config';
+import {
+  GatewayHeartbeat,
+  gatewayHeartbeatSchema,
+  MEDIA_CONTROL_MAX_BYTES,
+  MEDIA_HEARTBEAT_SUBJECT,
+} from '@asb/contracts';
+import { NatsClient, subscribeJson } from '@asb/nats';
+import { MetricsRegistry } from '@asb/observability';
+import type { AriIngestConfig } from '../config/ari-ingest.config';
+
+export type GatewayLossReason = 'restarted' | 'silent';
+
+/** A gateway process is gone, and with it every allocation it held. */
+export type GatewayLossListener = (
+  gatewayId: string,
+  bootId: string,
+  reason: GatewayLossReason,
+) => void;
+
+interface GatewayState {
+  bootId: string;
+  /** performance.now() of its latest beat. */
+  heardAt: number;
+  lost: boolean;
+}
+
+const CHECK_INTERVAL_MS = 100;
+/** A lost gateway is forgotten after this long (pods come and go under new names). */
+const FORGET_AFTER_MS = 10 * 60_000;
+
+/**
+ * Listens to the media-gateways' heartbeats and tells when a gateway process is gone: a new
+ * bootId under the same gatewayId (it restarted: its allocations died with the old process), or
+ * no beat for GATEWAY_LOST_AFTER_MS. Silence is only believed when NATS itself answers us: a
+ * frozen NATS server silences every gateway at once, and re-tapping then would cost audio for
+ * nothing. After such a stall, and after our own event loop was held up, gateways get a grace
+ * period to be heard again.
+ */
+@Injectable()
+export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(GatewayWatch.name);
+  private readonly gateways = new Map<string, GatewayState>();
+  private readonly listeners = new Set<GatewayLossListener>();
+  private subscription?: Subscription;
+  private timer?: NodeJS.Timeout;
+  private lastCheckAt = performance.now();
+  private graceUntil = 0;
+  private probing = false;
+  private readonly lostCounter;
+  private readonly invalid;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
+    private readonly nats: NatsClient,
+    metrics: MetricsRegistry,
+  ) {
+    this.lostCounter = metrics.counter({
+      name: 'ari_ingest_gateways_lost_total',
+      help: 'Media-gateway processes found gone (restarted or silent), whose tracks were tapped again',
+      labelNames: ['reason'],
+    });
+    this.invalid = metrics.counter({
+      name: 'ari_ingest_gateway_heartbeats_invalid_total',
+      help: 'Heartbeats that broke the contract and were dropped',
+    });
+    const live = () => this.live().length;
+    metrics.gauge({
+      name: 'ari_ingest_gateways_live',
+      help: 'Media-gateway processes heard from and not found gone',
+      collect() {
+        this.set(live());
+      },
+    });
+  }
+
+  /** The gateway processes heard from and not found gone. */
+  live(): Array<{ gatewayId: string; bootId: string }> {
+    return [...this.gateways]
+      .filter(([, state]) => !state.lost)
+      .map(([gatewayId, state]) => ({ gatewayId, bootId: state.bootId }));
+  }
+
+  onLost(listener: GatewayLossListener): void {
+    this.listeners.add(listener);
+  }
+
+  /** Whether an allocation of this gateway process is known to be gone. */
+  isLost(gatewayId: string, bootId: string): boolean {
+    const state = this.gateways.get(gatewayId);
+    return state !== undefined && (state.bootId !== bootId || state.lost);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.nats.connected.then((nc) => {
+      this.subscription = subscribeJson(nc, {
+        subject: MEDIA_HEARTBEAT_SUBJECT,
+        schema: gatewayHeartbeatSchema,
+        maxBytes: MEDIA_CONTROL_MAX_BYTES,
+        handle: (beat) => this.heard(beat),
+        onInvalid: (_message, violation) => {
+          this.invalid.inc();
+          this.logger.warn(`dropped an invalid heartbeat: ${violation.message}`);
+        },
+      });
+    });
+    this.timer = setInterval(() => void this.check(), CHECK_INTERVAL_MS);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.subscription?.unsubscribe();
+  }
+
+  heard(beat: GatewayHeartbeat): void {
+    const now = performance.now();
+    const known = this.gateways.get(beat.gatewayId);
+    if (known && known.bootId !== beat.bootId && !known.lost) {
+      this.declareLost(beat.gatewayId, known.bootId, 'restarted');
+    }
+    if (known && known.bootId === beat.bootId && known.lost) {
+      this.logger.log(`gateway ${beat.gatewayId} (${beat.bootId}) is heard again`);
+    }
+    this.gateways.set(beat.gatewayId, { bootId: beat.bootId, heardAt: now, lost: false });
+  }
+
+  private async check(): Promise<void> {
+    const now = performance.now();
+    const lostAfter = this.config.GATEWAY_LOST_AFTER_MS;
+    // Held up ourselves: the beats may be sitting unread in our socket.
+    if (now - this.lastCheckAt > CHECK_INTERVAL_MS * 5) this.graceUntil = now + lostAfter;
+    this.lastCheckAt = now;
+    for (const [id, state] of this.gateways) {
+      if (state.lost && now - state.heardAt > FORGET_AFTER_MS) this.gateways.delete(id);
+    }
+    if (this.probing || now < this.graceUntil) return;
+    if (!this.silent(now).length) return;
+    this.probing = true;
+    try {
+      if (!(await this.natsAnswers(lostAfter))) {
+        this.graceUntil = performance.now() + lostAfter;
+        return;
+      }
+      const after = performance.now();
+      if (after < this.graceUntil) return;
+      for (const [id, state] of this.silent(after)) this.declareLost(id, state.bootId, 'silent');
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private silent(now: number): Array<[string, GatewayState]> {
+    return [...this.gateways].filter(
+      ([, state]) => !state.lost && now - state.heardAt > this.config.GATEWAY_LOST_AFTER_MS,
+    );
+  }
+
+  private async natsAnswers(timeoutMs: number): Promise<boolean> {
+    if (!this.nats.isConnected) return false;
+    const timeout = new AbortController();
+    try {
+      return await Promise.race([
+        this.nats.connection.rtt().then(() => true),
+        sleep(timeoutMs, false, { signal: timeout.signal }),
+      ]);
+    } catch {
+      return false;
+    } finally {
+      timeout.abort();
+    }
+  }
+
+  private declareLost(gatewayId: string, bootId: string, reason: GatewayLossReason): void {
+    const state = this.gateways.get(gatewayId);
+    if (state && state.bootId === bootId) state.lost = true;
+    this.lostCounter.inc({ reason });
+    this.logger.warn(
+      `media-gateway ${gatewayId} (boot ${bootId}) is gone (${reason}); tapping its tracks again`,
+    );
+    for (const listener of this.listeners) listener(gatewayId, bootId, reason);
+  }
+}
