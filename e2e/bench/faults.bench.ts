@@ -14,7 +14,8 @@
  * - wrongly ended: an `ended` stored in JetStream before the simulator hung the call up;
  * - not ended: no `ended` stored within 15 s of the hangup;
  * - records lost: no `calls` row, or one without its end, 30 s after the last hangup;
- * - left on the PBX: channels and bridges of any kind on the simulator 15 s after the last hangup;
+ * - left on the PBX: channels and bridges (of any kind) that appeared on the simulator during the
+ *   phase and are still there 15 s after its last hangup;
  * - recovery: from the fault's end to the end of the last outage of any track since the fault's
  *   start ("never" when one ran into a hangup).
  *
@@ -361,15 +362,36 @@ async function recordsOf(databaseUrl: string, callIds: string[]): Promise<Map<st
   }
 }
 
-async function leftOnPbx(stack: BridgeStack, untilMs: number): Promise<number> {
-  const left = await stack.settle(Math.max(0, untilMs - Date.now()));
-  return left.reduce((sum, [, channels, bridges]) => sum + channels + bridges, 0);
+/** Ids of every channel and bridge on the simulated PBX. */
+async function pbxObjects(stack: BridgeStack): Promise<Set<string>> {
+  const [channels, bridges] = await Promise.all([
+    stack.ari<Array<{ id: string }>>('pbx1', '/channels'),
+    stack.ari<Array<{ id: string }>>('pbx1', '/bridges'),
+  ]);
+  return new Set([...channels, ...bridges].map((object) => object.id));
+}
+
+/**
+ * Channels and bridges that appeared on the PBX during the phase and are still there at
+ * `untilMs` (whatever their names): what an earlier phase left is that phase's count.
+ */
+async function leftSince(
+  stack: BridgeStack,
+  before: Set<string>,
+  untilMs: number,
+): Promise<number> {
+  for (;;) {
+    const left = [...(await pbxObjects(stack))].filter((id) => !before.has(id)).length;
+    if (left === 0 || Date.now() >= untilMs) return left;
+    await sleep(500);
+  }
 }
 
 async function runPhase(bench: Bench, fault: Fault, seed: number): Promise<Row> {
   const { stack, recorder } = bench;
   const notes = await ensureServices(stack);
   const fromSequence = await recorder.lastEventSequence();
+  const onPbxBefore = await pbxObjects(stack);
   const scenarios: string[] = [];
   const placingMs = (fault.baseCalls / ARRIVAL_RATE) * 1000;
   if (fault.baseCalls > 0) {
@@ -409,7 +431,13 @@ async function runPhase(bench: Bench, fault: Fault, seed: number): Promise<Row> 
   const stillUp = answered.filter((c) => c.endedAt === undefined).length;
   if (stillUp > 0) notes.push(`${stillUp} calls still up on the simulator at the deadline`);
   const lastHangup = Math.max(Date.now(), ...answered.map((c) => c.endedAt ?? 0));
-  const left = await leftOnPbx(stack, lastHangup + HANGUP_GRACE_MS);
+  const left = await leftSince(stack, onPbxBefore, lastHangup + HANGUP_GRACE_MS);
+  const onPbx = (await stack.leftovers()).reduce(
+    (sum, [, channels, bridges]) => sum + channels + bridges,
+    0,
+  );
+  if (onPbx > left)
+    notes.push(`${onPbx} channels and bridges on the PBX, earlier phases' included`);
   await sleep(Math.max(0, lastHangup + HANGUP_GRACE_MS - Date.now()));
   const events = await recorder.eventsAfter(fromSequence);
 
