@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import { Client, Dispatcher, Pool } from 'undici';
 import type { AriServerConfig } from '../config/ari-ingest.config';
 import type { AriBridge, AriChannel } from './ari-model';
 import { AriRequestFailed } from './ari-request-failed.error';
@@ -37,6 +37,8 @@ interface RequestSpec {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** On a connection of its own rather than queued behind the pool's backlog. */
+  ownConnection?: boolean;
 }
 
 /** Undici's errors for a pool we closed ourselves: nothing to retry. */
@@ -58,6 +60,7 @@ function outcomeOf(error: unknown): AriRequestOutcome {
  */
 export class AriRestClient {
   private readonly pool: Pool;
+  private readonly origin: string;
   private readonly basePath: string;
   private readonly authorization: string;
 
@@ -68,6 +71,7 @@ export class AriRestClient {
     private readonly options: AriHttpOptions,
   ) {
     const url = new URL(server.url);
+    this.origin = url.origin;
     this.basePath = `${url.pathname.replace(/\/+$/, '')}/ari`;
     this.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     this.pool = new Pool(url.origin, {
@@ -106,11 +110,14 @@ export class AriRestClient {
     const { metrics, requestTimeoutMs, retries } = this.options;
     const labels = { server: this.server.name, operation };
     const deadline = AbortSignal.timeout(requestTimeoutMs);
+    const dispatcher = spec.ownConnection
+      ? new Client(this.origin, { pipelining: 1, connect: { timeout: requestTimeoutMs } })
+      : this.pool;
     metrics?.inFlight.inc({ server: this.server.name });
     let outcome: AriRequestOutcome = 'ok';
     try {
       for (let attempt = 0; ; attempt += 1) {
-        const reply = await this.attempt(operation, spec, deadline);
+        const reply = await this.attempt(operation, spec, dispatcher, deadline);
         if (!(reply instanceof AriRequestFailed)) return reply as T;
         if (attempt >= retries) throw reply;
         metrics?.retries.inc(labels);
@@ -126,6 +133,7 @@ export class AriRestClient {
       outcome = outcomeOf(error);
       throw error;
     } finally {
+      if (dispatcher !== this.pool) void dispatcher.destroy();
       metrics?.inFlight.dec({ server: this.server.name });
       metrics?.requests.inc({ ...labels, outcome });
     }
@@ -138,11 +146,12 @@ export class AriRestClient {
   private async attempt(
     operation: string,
     spec: RequestSpec,
+    dispatcher: Dispatcher,
     signal: AbortSignal,
   ): Promise<unknown> {
     const query = spec.query ? `?${new URLSearchParams(spec.query).toString()}` : '';
     try {
-      const reply = await this.pool.request({
+      const reply = await dispatcher.request({
         method: spec.method,
         path: `${this.basePath}${spec.path}${query}`,
         headers: {
@@ -254,13 +263,15 @@ export class AriRestClient {
 
   /**
    * Undoes subscribeToAll. Asterisk keeps an app's subscriptions (and queues their events for
-   * nobody) after its WebSocket goes, until this or a restart.
+   * nobody) after its WebSocket goes, until this or a restart. Sent on a connection of its own:
+   * a stop during a burst must not wait behind hundreds of queued teardown requests.
    */
   unsubscribeFromAll(app: string): Promise<void> {
     return this.request('applications.unsubscribe', {
       method: 'DELETE',
       path: `/applications/${encodeURIComponent(app)}/subscription`,
       query: { eventSource: 'channel:,bridge:' },
+      ownConnection: true,
     });
   }
 
