@@ -19,6 +19,7 @@ const LOST_AFTER_MS = 600;
 /** A gateway's heartbeat, sent from its own connection as the real one does. */
 class FakeGatewayBeat {
   bootId = randomUUID();
+  draining = false;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -36,7 +37,7 @@ class FakeGatewayBeat {
         intervalMs: INTERVAL_MS,
         allocations: 0,
         capacity: 100,
-        draining: false,
+        draining: this.draining,
       };
       this.nc.publish(
         MEDIA_HEARTBEAT_SUBJECT,
@@ -119,6 +120,14 @@ describe('GatewayWatch', () => {
     await eventually(() => lossesOf('gw-restarting').length === 1, 5000, 'the loss');
     expect(lossesOf('gw-restarting')).toEqual([['gw-restarting', oldBoot, 'restarted']]);
     expect(watch.isLost('gw-restarting', beat.bootId)).toBe(false);
+  });
+
+  it('takes a gateway that says it is stopping as lost at once', async () => {
+    const beat = await beating('gw-stopping');
+    beat.draining = true;
+    await eventually(() => lossesOf('gw-stopping').length === 1, 5000, 'the loss');
+    expect(lossesOf('gw-stopping')).toEqual([['gw-stopping', beat.bootId, 'draining']]);
+    expect(watch.isLost('gw-stopping', beat.bootId)).toBe(true);
   });
 
   it('blames nobody while NATS itself is frozen, nor right after it thaws', async () => {

@@ -18,7 +18,7 @@ import { NatsClient, subscribeJson } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 
-export type GatewayLossReason = 'restarted' | 'silent';
+export type GatewayLossReason = 'restarted' | 'silent' | 'draining';
 
 /** A gateway process is gone, and with it every allocation it held. */
 export type GatewayLossListener = (
@@ -40,8 +40,8 @@ const FORGET_AFTER_MS = 10 * 60_000;
 
 /**
  * Listens to the media-gateways' heartbeats and tells when a gateway process is gone: a new
- * bootId under the same gatewayId (it restarted: its allocations died with the old process), or
- * no beat for GATEWAY_LOST_AFTER_MS. Silence is only believed when NATS itself answers us: a
+ * bootId under the same gatewayId (it restarted: its allocations died with the old process), a
+ * beat that says it is draining (stopping), or no beat for GATEWAY_LOST_AFTER_MS. Silence is only believed when NATS itself answers us: a
  * frozen NATS server silences every gateway at once, and re-tapping then would cost audio for
  * nothing. After such a stall, and after our own event loop was held up, gateways get a grace
  * period to be heard again.
@@ -127,10 +127,13 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     if (known && known.bootId !== beat.bootId && !known.lost) {
       this.declareLost(beat.gatewayId, known.bootId, 'restarted');
     }
-    if (known && known.bootId === beat.bootId && known.lost) {
+    const wasLost = known?.bootId === beat.bootId && known.lost;
+    // A gateway found silent that beats again was only slow; one that is stopping stays lost.
+    this.gateways.set(beat.gatewayId, { bootId: beat.bootId, heardAt: now, lost: beat.draining });
+    if (beat.draining && !wasLost) this.declareLost(beat.gatewayId, beat.bootId, 'draining');
+    if (!beat.draining && wasLost) {
       this.logger.log(`gateway ${beat.gatewayId} (${beat.bootId}) is heard again`);
     }
-    this.gateways.set(beat.gatewayId, { bootId: beat.bootId, heardAt: now, lost: false });
   }
 
   private async check(): Promise<void> {
