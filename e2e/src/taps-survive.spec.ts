@@ -231,6 +231,36 @@ describe('taps that survive restarts, bursts and overload', () => {
     expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
   }, 150_000);
 
+  it('gives up on calls that vanish while being tapped, and leaves nothing behind', async () => {
+    // Hung up as they are answered: the snoop finds the channel gone (404), which Asterisk
+    // confirms on GET /channels/{id}; nothing may be retried forever or left on the PBX.
+    const id = await scenario({
+      totalCalls: 20,
+      concurrency: 20,
+      arrivalRate: 40,
+      answerRatio: 1,
+      ringMs: { min: 100, max: 300 },
+      talkMs: { min: 0, max: 40 },
+      seed: 38,
+    });
+    const calls = await finish(id);
+    await endedAll(calls);
+    await eventually(
+      async () => (await stack.metric(stack.ingest, 'ari_ingest_taps_in_use')) === 0,
+      15_000,
+      'no tap set up or running',
+    );
+    for (const call of calls) {
+      const events = recorders.eventsOf(callIdOf(call));
+      const ended = events.find((e) => e.event === 'ended');
+      expect({ call: callIdOf(call), endedLast: events.at(-1) === ended }).toEqual({
+        call: callIdOf(call),
+        endedLast: true,
+      });
+    }
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+  }, 60_000);
+
   describe('with a policy on call codes and a tap cap', () => {
     async function restartIngest(env: Record<string, string>): Promise<void> {
       await stack.ingest.stop('SIGTERM');
