@@ -23,10 +23,19 @@ describe('TrackCoverage', () => {
   it('counts frames the gateway skipped, and not frames delivered late', () => {
     const coverage = new TrackCoverage();
     deliver(coverage, 0, 100, { skip: new Set([10, 11, 12]) });
-    // Late, but captured in time: a NATS stall that delivers everything afterwards loses nothing.
-    deliver(coverage, 2000, 50, { sequence: 100, timestamp: 16_000, delayMs: 3000 });
-    const covered = coverage.intervals();
-    expect(totalMs(gaps(covered, [100, 3000]))).toBeCloseTo(60, 0);
+    // A NATS stall: 2 s of frames arrive at once after it, then frames come on time again.
+    for (let i = 0; i < 150; i += 1)
+      coverage.add(100 + i, 16_000 + i * 160, 160, 8000, Math.max(2000 + i * 20, 4000 + i) + 5);
+    expect(totalMs(gaps(coverage.intervals(), [100, 5000]))).toBeCloseTo(60, 0);
+  });
+
+  it('re-anchors a stream whose sample time stood still through an outage', () => {
+    const coverage = new TrackCoverage();
+    deliver(coverage, 0, 100);
+    // A new RTP stream into the same allocation 3 s later: sequence and timestamp go on as if
+    // nothing had happened.
+    deliver(coverage, 5000, 100, { sequence: 100, timestamp: 16_000 });
+    expect(gaps(coverage.intervals(), [5, 7005])).toEqual([[2005, 5005]]);
   });
 
   it('places a new stream (a re-tap) on its own anchor and counts the gap between', () => {

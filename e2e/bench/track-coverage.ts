@@ -3,32 +3,46 @@
  * reached NATS, so audio lost to a fault can be measured in seconds.
  *
  * A frame carries `Audio-Sequence` (+1 per published frame of one gateway stream) and
- * `Audio-Timestamp` (its first sample's index since that stream began, jumping over lost audio).
- * One track can have several streams over its life (a re-tap after a restart begins a new one at
- * 0) and even two at once (a double tap): a frame belongs to the open stream whose sequence and
- * timestamp it continues, nearest first, or begins a new one.
+ * `Audio-Timestamp` (its first sample's index since that stream began, jumping over places the
+ * gateway gave up). One track can have several streams over its life (a re-tap on a new
+ * allocation begins a new one at 0) and even two at once (a double tap): a frame belongs to the
+ * open stream whose sequence and timestamp it continues, nearest first, or begins a new one.
  *
- * Each stream is placed on the wall clock by its anchor: the least (arrival - timestamp / rate)
- * over its frames, i.e. when its sample 0 was captured plus the smallest delivery delay seen.
- * Frames delivered late (after a NATS stall) still cover the moment they were captured; audio
- * the gateway never published covers nothing. Coverage is the union over all streams, so audio
- * that two taps both delivered counts once.
+ * A stream's sample time is put on the wall clock by an anchor: the least (arrival - timestamp /
+ * rate) over its frames, i.e. when its sample 0 was captured plus the smallest delivery delay
+ * seen. Sample time can also stop while wall time goes on: a new RTP stream into the same
+ * allocation (a snoop re-created after an outage) continues the timestamps where the old one
+ * stopped. So a stream is cut into segments, each with its own anchor, wherever (arrival -
+ * timestamp / rate) jumps by more than JUMP_MS from one frame to the next. A backlog that NATS
+ * delivers late after a stall does not fool this: it drains into frames delivered on time, which
+ * stay in its segment and give the anchor, so it covers the time it was captured. Audio the
+ * gateway never published covers nothing. Coverage is the union over all streams, so audio that
+ * two taps both delivered counts once.
  */
 
 /** Samples of one stream that arrived back to back, as [first, end) sample indices. */
 type Run = [number, number];
 
-interface Stream {
-  lastSequence: number;
-  lastTimestamp: number;
-  sampleRate: number;
+/** A part of a stream whose sample time runs with wall time. */
+interface Segment {
   /** Least (arrival ms - timestamp in ms) seen: the wall-clock time of sample 0. */
   anchorMs: number;
   runs: Run[];
 }
 
+interface Stream {
+  lastSequence: number;
+  lastTimestamp: number;
+  sampleRate: number;
+  lastOffsetMs: number;
+  segments: Segment[];
+}
+
 /** A stretch of wall-clock time in ms since the epoch, [start, end). */
 export type Interval = [number, number];
+
+/** A change of (arrival - sample time) this large between two frames is a jump of the clock. */
+const JUMP_MS = 500;
 
 export class TrackCoverage {
   private readonly streams: Stream[] = [];
@@ -50,26 +64,40 @@ export class TrackCoverage {
       if (sequence <= candidate.lastSequence || timestamp <= candidate.lastTimestamp) continue;
       if (!stream || candidate.lastSequence > stream.lastSequence) stream = candidate;
     }
-    const anchorMs = arrivalMs - (timestamp * 1000) / sampleRate;
+    const offsetMs = arrivalMs - (timestamp * 1000) / sampleRate;
     if (!stream) {
-      stream = { lastSequence: sequence, lastTimestamp: timestamp, sampleRate, anchorMs, runs: [] };
+      stream = {
+        lastSequence: sequence,
+        lastTimestamp: timestamp,
+        sampleRate,
+        lastOffsetMs: offsetMs,
+        segments: [],
+      };
       this.streams.push(stream);
+    }
+    let segment = stream.segments[stream.segments.length - 1];
+    if (!segment || Math.abs(offsetMs - stream.lastOffsetMs) > JUMP_MS) {
+      segment = { anchorMs: offsetMs, runs: [] };
+      stream.segments.push(segment);
     }
     stream.lastSequence = sequence;
     stream.lastTimestamp = timestamp;
-    stream.anchorMs = Math.min(stream.anchorMs, anchorMs);
-    const last = stream.runs[stream.runs.length - 1];
+    stream.lastOffsetMs = offsetMs;
+    segment.anchorMs = Math.min(segment.anchorMs, offsetMs);
+    const last = segment.runs[segment.runs.length - 1];
     if (last && last[1] === timestamp) last[1] = timestamp + samples;
-    else stream.runs.push([timestamp, timestamp + samples]);
+    else segment.runs.push([timestamp, timestamp + samples]);
   }
 
   /** Covered wall-clock stretches, merged and in order. */
   intervals(): Interval[] {
-    const all: Interval[] = this.streams.flatMap((s) =>
-      s.runs.map(([first, end]): Interval => [
-        s.anchorMs + (first * 1000) / s.sampleRate,
-        s.anchorMs + (end * 1000) / s.sampleRate,
-      ]),
+    const all: Interval[] = this.streams.flatMap((stream) =>
+      stream.segments.flatMap((segment) =>
+        segment.runs.map(([first, end]): Interval => [
+          segment.anchorMs + (first * 1000) / stream.sampleRate,
+          segment.anchorMs + (end * 1000) / stream.sampleRate,
+        ]),
+      ),
     );
     all.sort((a, b) => a[0] - b[0]);
     const merged: Interval[] = [];
