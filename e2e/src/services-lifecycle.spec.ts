@@ -1,3 +1,4 @@
+import { createServer, Server } from 'node:net';
 import { ensureDatabase, freePort } from '@asb/testing';
 import { ServiceProcess } from './support/service-process';
 import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
@@ -73,6 +74,64 @@ describe.each(SERVICES)('$app as a process', ({ app, ready, database, simulator,
     const stderr = service.stderr.join('');
     expect(stderr).toMatch(/HTTP_PORT: must be an integer, got "eighty"/);
     expect(stderr).toMatch(/LOG_LEVEL: must be one of/);
+  });
+});
+
+/** A start that fails must end the process soon after, not leave it running half-started. */
+async function exitWithin(
+  service: ServiceProcess,
+  ms: number,
+): Promise<{ code: number | null; ms: number }> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${service.app} still running after ${ms} ms\n${service.logs()}`)),
+      ms,
+    );
+  });
+  try {
+    const exit = await Promise.race([service.exit(), timeout]);
+    return { code: exit.code, ms: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('a service that cannot start', () => {
+  const processes: ServiceProcess[] = [];
+  let holder: Server | undefined;
+
+  afterAll(async () => {
+    processes.forEach((p) => p.kill());
+    await new Promise((resolve) => (holder ? holder.close(resolve) : resolve(undefined)));
+  });
+
+  it('exits with status 1 at once, naming the port, when HTTP_PORT is taken', async () => {
+    const port = await freePort();
+    const server = createServer();
+    holder = server;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const service = new ServiceProcess('media-gateway', {
+      HTTP_PORT: String(port),
+      NATS_SERVERS: NATS_URL,
+    }).start();
+    processes.push(service);
+    const exit = await exitWithin(service, 15_000);
+    expect(exit.code).toBe(1);
+    expect(service.stderr.join('')).toContain(`media-gateway: HTTP_PORT ${port} is already in use`);
+  });
+
+  it('exits with status 78, naming ARI_PASSWORD, when no ARI password is given', async () => {
+    const service = new ServiceProcess('ari-ingest', {
+      HTTP_PORT: String(await freePort()),
+      NATS_SERVERS: NATS_URL,
+      ARI_SERVERS: `pbx1=http://127.0.0.1:${await freePort()}`,
+    }).start();
+    processes.push(service);
+    const exit = await exitWithin(service, 15_000);
+    expect(exit.code).toBe(78);
+    expect(service.stderr.join('')).toMatch(/ARI_PASSWORD: must be set/);
   });
 });
 

@@ -1,10 +1,9 @@
-import { loadConfig } from '@asb/config';
 import { startService } from '@asb/observability';
 import { AppModule } from './app/app.module';
-import { ariIngestEnv } from './config/ari-ingest.config';
+import { loadAriIngestConfig } from './config/ari-ingest.config';
 
 void startService({
   name: 'ari-ingest',
-  loadConfig: () => loadConfig(ariIngestEnv),
+  loadConfig: () => loadAriIngestConfig(),
   module: (config) => AppModule.register(config),
 });

@@ -78,8 +78,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       onInvalidEvent: (session, reason) => this.tracker.invalid(session, reason),
     };
     for (const server of this.config.ARI_SERVERS) {
-      const password = server.password ?? this.config.ARI_PASSWORD;
-      if (!password) throw new Error(`ARI_PASSWORD: no password for ARI server ${server.name}`);
+      const { password } = server;
       this.sessions.push(
         new AriSession(
           {

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import {
   callEventsStreamEnv,
+  ConfigError,
   EnvOf,
   envBoolean,
   envEnum,
   envInteger,
   envList,
   envString,
+  LoadConfigOptions,
+  loadConfig,
   natsEnv,
   serviceEnv,
 } from '@asb/config';
@@ -152,4 +155,28 @@ export const ariIngestEnv = {
   LEADER_LEASE_TTL_MS: envInteger({ min: 2000, max: 120_000 }).default(10_000),
 };
 
-export type AriIngestConfig = EnvOf<typeof ariIngestEnv>;
+/** The loaded configuration: every server carries its password, its own or ARI_PASSWORD. */
+export type AriIngestConfig = Omit<EnvOf<typeof ariIngestEnv>, 'ARI_SERVERS'> & {
+  ARI_SERVERS: Array<AriServerConfig & { password: string }>;
+};
+
+/** loadConfig plus the checks that involve more than one variable. */
+export function loadAriIngestConfig(options?: LoadConfigOptions): AriIngestConfig {
+  const env = loadConfig(ariIngestEnv, options);
+  const servers: AriIngestConfig['ARI_SERVERS'] = [];
+  const withoutPassword: string[] = [];
+  for (const server of env.ARI_SERVERS) {
+    const password = server.password ?? env.ARI_PASSWORD;
+    if (password) servers.push({ ...server, password });
+    else withoutPassword.push(server.name);
+  }
+  if (withoutPassword.length > 0) {
+    throw new ConfigError([
+      {
+        variable: 'ARI_PASSWORD',
+        message: `must be set: ARI_SERVERS gives no password for ${withoutPassword.join(', ')}`,
+      },
+    ]);
+  }
+  return { ...env, ARI_SERVERS: servers };
+}

@@ -21,9 +21,44 @@ function writeFatal(service: string, message: string): void {
   );
 }
 
+function configErrorIn(error: unknown): ConfigError | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ConfigError) return cause;
+  }
+  return undefined;
+}
+
+/** What went wrong, in one line, in the operator's terms where the cause is a known one. */
+function startFailure(error: unknown, config: ServiceEnv | undefined): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (config && code === 'EADDRINUSE') return `HTTP_PORT ${config.HTTP_PORT} is already in use`;
+  if (config && (code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
+    return `cannot listen on HTTP_HOST ${config.HTTP_HOST}, HTTP_PORT ${config.HTTP_PORT} (${code})`;
+  }
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return `failed to start: ${text.replace(/\s*\n\s*/g, ' ')}`;
+}
+
+/**
+ * A service that cannot start must not linger half-started (connected to NATS, no HTTP server,
+ * invisible to health checks): it says why and ends, so its supervisor sees the failure and
+ * restarts or reports it. Configuration errors get EX_CONFIG, which is not worth retrying.
+ */
+function failStart(service: string, error: unknown, config?: ServiceEnv): never {
+  const configError = configErrorIn(error);
+  if (configError) {
+    writeFatal(service, configError.message);
+    process.exit(EXIT_CONFIG_ERROR);
+  }
+  writeFatal(service, startFailure(error, config));
+  process.exit(1);
+}
+
 /**
  * Starts a service: validated config (a bad value stops it, naming the variable), pino logs,
  * health and metrics, and a graceful stop on SIGTERM/SIGINT bounded by SHUTDOWN_TIMEOUT_MS.
+ * Any failure before it listens ends the process at once: status 78 for a ConfigError (from
+ * loading or from a module's init), 1 for anything else.
  */
 export async function startService<C extends ServiceEnv>(
   options: StartServiceOptions<C>,
@@ -32,14 +67,24 @@ export async function startService<C extends ServiceEnv>(
   try {
     config = options.loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      writeFatal(options.name, error.message);
-      process.exit(EXIT_CONFIG_ERROR);
-    }
-    throw error;
+    failStart(options.name, error);
   }
+  try {
+    return await createAndListen(options, config);
+  } catch (error) {
+    failStart(options.name, error, config);
+  }
+}
 
-  const app = await NestFactory.create(options.module(config), { bufferLogs: true });
+async function createAndListen<C extends ServiceEnv>(
+  options: StartServiceOptions<C>,
+  config: C,
+): Promise<INestApplication> {
+  // Without abortOnError: false, Nest ends the process itself with status 1 on an init error.
+  const app = await NestFactory.create(options.module(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   const logger = app.get(Logger);
   app.useLogger(logger);
 

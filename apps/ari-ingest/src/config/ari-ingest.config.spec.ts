@@ -1,0 +1,47 @@
+import { ConfigError } from '@asb/config';
+import { loadAriIngestConfig } from './ari-ingest.config';
+
+function problems(env: Record<string, string>): Array<[string, string]> {
+  try {
+    loadAriIngestConfig({ env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => [p.variable, p.message]);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('ari-ingest configuration', () => {
+  it('gives every server the shared password unless its entry has one', () => {
+    const config = loadAriIngestConfig({
+      env: {
+        ARI_SERVERS: 'pbx1=http://127.0.0.1:8088,pbx2=http://ops:own-secret@10.0.0.2:8088',
+        ARI_PASSWORD: 'shared-secret',
+      },
+    });
+    expect(config.ARI_SERVERS).toEqual([
+      { name: 'pbx1', url: 'http://127.0.0.1:8088', user: undefined, password: 'shared-secret' },
+      { name: 'pbx2', url: 'http://10.0.0.2:8088', user: 'ops', password: 'own-secret' },
+    ]);
+  });
+
+  it('needs no ARI_PASSWORD when every entry has its own', () => {
+    const config = loadAriIngestConfig({
+      env: { ARI_SERVERS: 'pbx1=http://ops:own-secret@10.0.0.2:8088' },
+    });
+    expect(config.ARI_SERVERS[0].password).toBe('own-secret');
+  });
+
+  it('names ARI_PASSWORD and the servers left without a password', () => {
+    expect(
+      problems({
+        ARI_SERVERS:
+          'pbx1=http://127.0.0.1:8088,pbx2=http://ops:own-secret@10.0.0.2:8088,pbx3=http://10.0.0.3:8088',
+      }),
+    ).toEqual([['ARI_PASSWORD', 'must be set: ARI_SERVERS gives no password for pbx1, pbx3']]);
+  });
+
+  it('reports a bad single setting before the cross-field check', () => {
+    expect(problems({ ARI_SERVERS: 'pbx1=ftp://host' })[0][0]).toMatch(/^ARI_SERVERS/);
+  });
+});
