@@ -170,9 +170,10 @@ describe('live call audio under faults', () => {
     expect(await stack.settle()).toEqual([['pbx1', 0, 0]]);
   }, 60_000);
 
-  it('after ari-ingest is killed, a new one cleans up the orphans and taps the live calls again', async () => {
-    const { id } = await tappedCalls(6, { min: 9000, max: 10_000 }, 14);
+  it('after ari-ingest is killed, a new one adopts the running taps: the audio never stops', async () => {
+    const { id } = await tappedCalls(6, { min: 12_000, max: 13_000 }, 14);
     const before = recorders.events.length;
+    const adoptedBefore = await stack.metric(stack.ingest, 'ari_ingest_taps_adopted_total');
     stack.ingest.kill();
     await stack.ingest.exit();
     stack.ingest = await stack.startIngest();
@@ -180,15 +181,26 @@ describe('live call audio under faults', () => {
     const calls = await finish(id);
     await endedAll(calls);
     const after = recorders.events.slice(before);
-    // Every call was still up when the new instance took over: each got both tracks again.
+    expect(await stack.metric(stack.ingest, 'ari_ingest_taps_adopted_total')).toBe(
+      adoptedBefore + 12,
+    );
     for (const call of calls) {
-      const retapped = tapsStarted(after.filter((e) => e.callId === callIdOf(call)))
-        .map((e) => e.track)
-        .sort();
-      expect({ call: callIdOf(call), retapped }).toEqual({
+      const events = after.filter((e) => e.callId === callIdOf(call));
+      // Taken over, not set up again: the taps of before the kill stop with the call.
+      expect({ call: callIdOf(call), kinds: events.map((e) => e.event).sort() }).toEqual({
         call: callIdOf(call),
-        retapped: ['agent', 'caller'],
+        kinds: ['ended', 'tap_stopped', 'tap_stopped'],
       });
+      for (const track of ['caller', 'agent']) {
+        const arrivals =
+          recorders.audio.get(`audio.v1.${callIdOf(call)}.${track}`)?.receivedAt ?? [];
+        const gap = Math.max(...arrivals.slice(1).map((at, i) => at - arrivals[i]));
+        expect({ call: callIdOf(call), track, gapBelow1s: gap < 1000 }).toEqual({
+          call: callIdOf(call),
+          track,
+          gapBelow1s: true,
+        });
+      }
     }
     expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
     await eventually(

@@ -27,6 +27,8 @@ describe('CallRegistry', () => {
       server,
       channelId: `1796309201.${n}`,
       channelName: `SIP/carrier-0000000${n}`,
+      phase: 'answered',
+      taps: new Map(),
     }) as TrackedCall;
 
   it('gives back every call an earlier instance remembered, in one read', async () => {
@@ -37,7 +39,41 @@ describe('CallRegistry', () => {
     expect(remembered.map((c) => c.channelId).sort()).toEqual(
       [1, 2, 3, 4, 5].map((n) => `1796309201.${n}`),
     );
+    expect(remembered.every((c) => c.runningTaps?.length === 0)).toBe(true);
     await registry.forget('pbx1', '1796309201.3');
     expect(await registry.remembered('pbx1')).toHaveLength(4);
+  });
+
+  it("keeps a call's running taps, for another instance to adopt", async () => {
+    const registry = new CallRegistry({ ARI_APP: 'registry-taps' } as AriIngestConfig, client);
+    const tapped = call('pbx1', 7);
+    const ids = { snoop: 'asb-s-x', externalMedia: 'asb-e-x', bridge: 'asb-b-x' };
+    const allocation = {
+      allocationId: 'a1',
+      gatewayId: 'gw-a',
+      bootId: '6c4d1f0e-2b7a-4c8e-9f3d-1a2b3c4d5e6f',
+      host: '127.0.0.1',
+      port: 40000,
+    };
+    tapped.taps.set('caller', {
+      track: 'caller',
+      ids,
+      allocation,
+      ready: Promise.resolve(true),
+      running: true,
+      stopped: false,
+      cancel: new AbortController(),
+    });
+    tapped.taps.set('agent', {
+      track: 'agent',
+      ids: { ...ids, snoop: 'asb-s-y' },
+      ready: Promise.resolve(false),
+      running: false,
+      stopped: false,
+      cancel: new AbortController(),
+    });
+    await registry.remember(tapped);
+    const [remembered] = await registry.remembered('pbx1');
+    expect(remembered.runningTaps).toEqual([{ track: 'caller', ids, allocation }]);
   });
 });

@@ -1,17 +1,30 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from 'nats';
+import type { AudioTrack } from '@asb/contracts';
 import { APP_CONFIG } from '@asb/config';
 import { NatsClient } from '@asb/nats';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
+import type { MediaAllocation } from '../tap/media-allocator';
+import type { TapIds } from '../tap/tap-handle';
 import type { TrackedCall } from './tracked-call';
 
 export const CALLS_BUCKET = 'ari_ingest_calls';
 
-/** What is kept of a live call so that another ari-ingest can end it if it vanishes. */
+/** A running tap, as another ari-ingest needs it to take the tap over rather than redo it. */
+export interface RememberedTap {
+  track: AudioTrack;
+  ids: TapIds;
+  allocation: MediaAllocation;
+}
+
+/**
+ * What is kept of a live call so that another ari-ingest can end it if it vanishes, and adopt
+ * its running taps (Asterisk keeps them, and their audio flows, while no ari-ingest runs).
+ */
 export type RememberedCall = Pick<
   TrackedCall,
   'callId' | 'server' | 'asteriskId' | 'channelId' | 'channelName'
->;
+> & { runningTaps?: RememberedTap[] };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -42,13 +55,21 @@ export class CallRegistry {
     return `${this.config.ARI_APP.replace(/[^A-Za-z0-9_-]/g, '_')}.${server}.${channelId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   }
 
+  /** Records the call and its running taps; called again whenever its taps change. */
   async remember(call: TrackedCall): Promise<void> {
+    if (call.phase === 'ended') return;
+    const taps: RememberedTap[] = [];
+    for (const handle of call.taps.values()) {
+      if (handle.running && handle.allocation)
+        taps.push({ track: handle.track, ids: handle.ids, allocation: handle.allocation });
+    }
     const entry: RememberedCall = {
       callId: call.callId,
       server: call.server,
       asteriskId: call.asteriskId,
       channelId: call.channelId,
       channelName: call.channelName,
+      runningTaps: taps,
     };
     try {
       await (

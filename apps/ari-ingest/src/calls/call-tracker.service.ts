@@ -10,7 +10,7 @@ import { CallEventSink } from '../events/call-event-sink';
 import { parseVicidialCallCode } from '../policy/parse-vicidial-call-code.util';
 import { TapPolicy } from '../policy/tap-policy';
 import { TapOrchestrator } from '../tap/tap-orchestrator.service';
-import { CallRegistry, RememberedCall } from './call-registry';
+import { CallRegistry, RememberedCall, RememberedTap } from './call-registry';
 import type { TrackedCall } from './tracked-call';
 
 /** Asterisk's event time (`2026-11-24T15:13:38.921+0000`); undefined when absent or unreadable. */
@@ -147,10 +147,16 @@ export class CallTracker {
   }
 
   /**
-   * A call seen for the first time: on its first event, or found later by reconciliation. Seeing
-   * it again changes nothing, so a call is never begun (or tapped) twice.
+   * A call seen for the first time: on its first event, or found later by reconciliation, with
+   * the taps an earlier instance left running to adopt. Seeing it again changes nothing, so a
+   * call is never begun (or tapped) twice.
    */
-  begin(session: AriSession, channel: AriChannel, at?: Date): TrackedCall | undefined {
+  begin(
+    session: AriSession,
+    channel: AriChannel,
+    at?: Date,
+    adoptable: RememberedTap[] = [],
+  ): TrackedCall | undefined {
     const calls = this.callsOf(session.server);
     const known = calls.get(channel.id);
     if (known) return known;
@@ -174,6 +180,12 @@ export class CallTracker {
       trackedSince: performance.now(),
     };
     this.absorb(call, channel);
+    for (const tap of adoptable) {
+      const handle = this.taps.adopt(tap);
+      if (!handle) continue;
+      call.taps.set(tap.track, handle);
+      this.occupy(session.server, 1);
+    }
     calls.set(channel.id, call);
     this.metrics.active.set({ server: session.server }, calls.size);
     void this.sink.emit(this.events.started(call, at));
@@ -240,7 +252,7 @@ export class CallTracker {
       const handle = this.taps.start(session, call, track);
       call.taps.set(track, handle);
       void handle.ready.then((running) => {
-        if (running) return;
+        if (running) return void this.registry.remember(call);
         if (call.taps.get(track) === handle) call.taps.delete(track);
         // A stopped handle is given back by whoever stopped it.
         if (!handle.stopped) this.vacate(session, 1);
@@ -341,6 +353,7 @@ export class CallTracker {
     void this.taps.stop(session, call, handle, reason);
     this.occupy(session.server, -1);
     this.tapAll(session, call);
+    void this.registry.remember(call);
   }
 
   /** Taps again every track of the server whose allocation was on a gateway process now gone. */

@@ -3,7 +3,7 @@ import { MetricsRegistry } from '@asb/observability';
 import type { AriSession } from '../ari/ari-session';
 import { AriRequestFailed } from '../ari/ari-request-failed.error';
 import { isChannelGone } from '../ari/channel-gone.util';
-import { CallRegistry } from '../calls/call-registry';
+import { CallRegistry, RememberedTap } from '../calls/call-registry';
 import { CallTracker } from '../calls/call-tracker.service';
 import type { TrackedCall } from '../calls/tracked-call';
 import { TapPolicy } from '../policy/tap-policy';
@@ -97,9 +97,18 @@ export class Reconciler {
       void this.tracker.endVanished(call);
     });
 
+    // Taps an earlier instance left running are adopted when all their parts are still there.
+    const rememberedTaps = new Map(
+      remembered.map((call) => [call.channelId, call.runningTaps ?? []]),
+    );
+    const bridged = new Map(bridges.map((bridge) => [bridge.id, new Set(bridge.channels)]));
+    const intact = (tap: RememberedTap) =>
+      !!bridged.get(tap.ids.bridge)?.has(tap.ids.snoop) &&
+      !!bridged.get(tap.ids.bridge)?.has(tap.ids.externalMedia);
     for (const channel of channels) {
       if (calls.has(channel.id) || !this.policy.isCall(channel)) continue;
-      if (this.tracker.begin(session, channel)) report.callsFound += 1;
+      const adoptable = (rememberedTaps.get(channel.id) ?? []).filter(intact);
+      if (this.tracker.begin(session, channel, undefined, adoptable)) report.callsFound += 1;
     }
 
     // Our channels still present are in Stasis (ours only live there): StasisStart is not replayed.

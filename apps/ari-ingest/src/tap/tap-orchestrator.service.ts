@@ -7,6 +7,7 @@ import { MetricsRegistry } from '@asb/observability';
 import type { AriSession } from '../ari/ari-session';
 import { AriRequestFailed } from '../ari/ari-request-failed.error';
 import { isChannelGone } from '../ari/channel-gone.util';
+import type { RememberedTap } from '../calls/call-registry';
 import type { TrackedCall } from '../calls/tracked-call';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
@@ -88,6 +89,10 @@ export class TapOrchestrator {
         help: 'From the request to tap to RTP flowing: allocation, snoop, externalMedia, bridge',
         buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       }),
+      adopted: registry.counter({
+        name: 'ari_ingest_taps_adopted_total',
+        help: 'Running taps taken over from an earlier instance instead of being set up again',
+      }),
       retried: registry.counter({
         name: 'ari_ingest_tap_retries_total',
         help: 'ARI requests of a tap retried (422 before StasisStart, failed attempts)',
@@ -118,6 +123,27 @@ export class TapOrchestrator {
     };
     handle.ready = this.setUp(session, call, handle);
     return handle;
+  }
+
+  /**
+   * Takes over a tap an earlier instance left running (its channels and bridge are on Asterisk
+   * and its audio flows): nothing is asked of Asterisk, so the audio goes on without a gap.
+   * Undefined when the gateway holding its allocation is gone: such a tap must be set up again.
+   */
+  adopt(tap: RememberedTap): TapHandle | undefined {
+    if (this.gateways.isLost(tap.allocation.gatewayId, tap.allocation.bootId)) return undefined;
+    this.metrics.active.inc();
+    this.metrics.adopted.inc();
+    return {
+      track: tap.track,
+      ids: tap.ids,
+      allocation: tap.allocation,
+      ready: Promise.resolve(true),
+      running: true,
+      runningSince: performance.now(),
+      stopped: false,
+      cancel: new AbortController(),
+    };
   }
 
   private retryDelayMs(attempt: number): number {
