@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { ARI_HTTP_DEFAULTS, AriServerConfig } from '../config/ari-ingest.config';
+import type { AriServerConfig } from '../config/ari-ingest.config';
 import { StasisArrivals } from '../tap/stasis-arrivals';
 import { AriEventStream } from './ari-event-stream';
 import { AriEvent, HANDLED_EVENT_TYPES } from './ari-model';
@@ -16,8 +16,8 @@ export interface AriSessionOptions {
   user: string;
   password: string;
   reconnectMaxMs: number;
-  /** The REST client's pool, timeout and metrics; ARI_HTTP_DEFAULTS without metrics if absent. */
-  http?: AriHttpOptions;
+  /** The REST client's pool, timeout, retries and metrics. */
+  http: AriHttpOptions;
 }
 
 export interface AriSessionListener {
@@ -119,7 +119,7 @@ export class AriSession {
           this.options.server,
           this.options.user,
           this.options.password,
-          this.options.http ?? ARI_HTTP_DEFAULTS,
+          this.options.http,
         );
         if (generation !== this.generation || this.restClient) {
           await client.close();

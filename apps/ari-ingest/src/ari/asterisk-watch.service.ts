@@ -9,7 +9,9 @@ import { APP_CONFIG } from '@asb/config';
 import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
 import { AriSession, AriSessionListener } from './ari-session';
 import { CallTracker } from '../calls/call-tracker.service';
-import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { ARI_HTTP_DEFAULTS, AriIngestConfig } from '../config/ari-ingest.config';
+import type { AriHttpOptions } from './ari-rest.client';
+import { AriRestMetrics } from './ari-rest.metrics';
 import { CallEventSink } from '../events/call-event-sink';
 import { GatewayWatch } from '../gateways/gateway-watch.service';
 import { LeaderLease } from '../leader/leader-lease.service';
@@ -37,7 +39,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
     private readonly sink: CallEventSink,
     private readonly lease: LeaderLease,
     private readonly gateways: GatewayWatch,
-    metrics: MetricsRegistry,
+    private readonly metrics: MetricsRegistry,
     readiness: ReadinessRegistry,
   ) {
     this.connectedGauge = metrics.gauge({
@@ -77,6 +79,13 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       onConnectFailed: (session) => this.connectionFailures.inc({ server: session.server }),
       onInvalidEvent: (session, reason) => this.tracker.invalid(session, reason),
     };
+    const http: AriHttpOptions = {
+      connections: this.config.ARI_HTTP_CONNECTIONS,
+      keepAliveMs: this.config.ARI_HTTP_KEEP_ALIVE_MS,
+      requestTimeoutMs: this.config.ARI_REQUEST_TIMEOUT_MS,
+      retries: ARI_HTTP_DEFAULTS.retries,
+      metrics: new AriRestMetrics(this.metrics),
+    };
     for (const server of this.config.ARI_SERVERS) {
       const { password } = server;
       this.sessions.push(
@@ -87,6 +96,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
             user: server.user ?? this.config.ARI_USER,
             password,
             reconnectMaxMs: this.config.ARI_RECONNECT_MAX_MS,
+            http,
           },
           listener,
         ),
