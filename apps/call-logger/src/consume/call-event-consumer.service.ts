@@ -12,6 +12,8 @@ import { DatabaseConnector } from '@asb/database';
 import { CallEventsStreamProvisioner, NatsClient } from '@asb/nats';
 import type { CallLoggerConfig } from '../config/call-logger.config';
 import { DeadLetterService } from '../dead-letters/dead-letter.service';
+import { hasNulCharacter } from '../dead-letters/has-nul-character.util';
+import { UnstorableText } from '../dead-letters/unstorable-text.error';
 import { CallEventWriter, IncomingCallEvent } from '../records/call-event-writer.service';
 import { retryBackoffMs, sleep } from '../records/retry-backoff.util';
 import { RecordingService } from '../recordings/recording.service';
@@ -122,10 +124,14 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
     let item: IncomingCallEvent;
     try {
       const event = decodeCallEvent(message.subject, message.data);
+      if (hasNulCharacter(event)) throw new UnstorableText();
       item = { kind: 'event', event, streamSequence: message.seq };
       this.recordings.observe(event);
     } catch (error) {
-      const reason = error instanceof ContractViolation ? error.reason : 'undecodable';
+      const reason =
+        error instanceof ContractViolation || error instanceof UnstorableText
+          ? error.reason
+          : 'undecodable';
       const detail = (error as Error).message;
       this.deadLetters.refuse('call_event', message.subject, reason, detail);
       item = {

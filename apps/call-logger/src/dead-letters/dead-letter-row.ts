@@ -15,14 +15,22 @@ export interface DeadLetterRow {
   deliveryCount?: number;
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000, and a parse error quotes the bad input: the NUL is written
+ * out as its JSON escape, so the dead letter is stored and still shows where the NUL was.
+ */
+function storableText(text: string, maxLength: number): string {
+  return text.replaceAll('\u0000', '\\u0000').slice(0, maxLength);
+}
+
 /** The row as the `jsonb_to_recordset` insert of the repositories reads it. */
 export function deadLetterJson(row: DeadLetterRow): Record<string, unknown> {
   const payload = row.payload.subarray(0, MAX_PARKED_BYTES);
   return {
     source: row.source,
-    subject: row.subject.slice(0, 512),
-    reason: row.reason.slice(0, 64),
-    error: row.error.slice(0, 4000),
+    subject: storableText(row.subject, 512),
+    reason: storableText(row.reason, 64),
+    error: storableText(row.error, 4000),
     payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('hex'),
     stream_sequence: row.streamSequence ?? null,
     delivery_count: row.deliveryCount ?? null,

@@ -102,14 +102,14 @@ export class CallEventWriter {
       return items.map((item) => (item.kind === 'event' ? 'stored' : 'parked'));
     }
     if (items.length > 1) {
-      // One item spoils the batch: write them one by one to find it and keep the others.
-      const outcomes: WriteOutcome[] = [];
-      for (const item of items) {
-        const one = await this.writeOrSplit([item], options);
-        if (!one) return undefined;
-        outcomes.push(...one);
-      }
-      return outcomes;
+      // Something spoils the batch: halve it until the culprit stands alone, so one bad item
+      // costs its batch-mates a few transactions (log2 of the batch), not one each.
+      const middle = Math.ceil(items.length / 2);
+      const first = await this.writeOrSplit(items.slice(0, middle), options);
+      if (!first) return undefined;
+      const second = await this.writeOrSplit(items.slice(middle), options);
+      if (!second) return undefined;
+      return [...first, ...second];
     }
     return this.park(items[0], result.error, options);
   }

@@ -12,6 +12,19 @@ function latest(expr: string): string {
 }
 
 const p = (path: string) => `e.payload->>'${path}'`;
+
+/**
+ * `expr` (numeric) as an integer column takes it, saturated at the column's range: events far
+ * apart (a clock gone wrong, a call reconciled years later) are valid, and must never make the
+ * projection fail and park them.
+ */
+function int4(expr: string): string {
+  // least/greatest skip NULLs, so a NULL (no end yet) is kept apart.
+  return `(CASE WHEN ${expr} IS NOT NULL THEN least(greatest(${expr}, -2147483648), 2147483647) END)::integer`;
+}
+
+/** Milliseconds from `from` to `to`, as an integer column takes them. */
+const msBetween = (from: string, to: string) => int4(`EXTRACT(EPOCH FROM ${to} - ${from}) * 1000`);
 const vicidial = (field: string) => `e.payload->'vicidial'->>'${field}'`;
 
 /** Rebuilds the calls rows of the call ids in `$1`. */
@@ -29,8 +42,8 @@ export const PROJECT_CALLS_SQL = `
          WHEN a.answered_at IS NOT NULL THEN 'answered'
          ELSE 'started' END,
     a.started_at, a.answered_at, a.ended_at,
-    (EXTRACT(EPOCH FROM a.ended_at - a.started_at) * 1000)::integer,
-    (EXTRACT(EPOCH FROM a.ended_at - a.answered_at) * 1000)::integer,
+    ${msBetween('a.started_at', 'a.ended_at')},
+    ${msBetween('a.answered_at', 'a.ended_at')},
     a.hangup_cause, a.hangup_cause_text, a.end_reconciled, a.tapped, a.event_count,
     a.last_event_at, now()
   FROM (
@@ -164,7 +177,7 @@ export const PROJECT_EGRESS_SQL = `
       ${latest(p('reason'))} AS stop_reason,
       ${latest(`(${p('framesSent')})::bigint`)} AS frames_sent,
       ${latest(`(${p('framesDropped')})::bigint`)} AS frames_dropped,
-      ${latest(`(${p('reconnects')})::integer`)} AS reconnects
+      ${latest(int4(`(${p('reconnects')})::numeric`))} AS reconnects
     FROM call_events e
     WHERE e.call_id = ANY($1::varchar[])
       AND e.event_type IN ('egress_started', 'egress_stopped')

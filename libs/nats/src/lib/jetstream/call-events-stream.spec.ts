@@ -1,7 +1,11 @@
 import { connect, NatsConnection, nanos } from 'nats';
 import { loadConfig, callEventsStreamEnv } from '@asb/config';
-import { CALL_EVENTS_STREAM } from '@asb/contracts';
-import { callEventsStreamConfig, provisionCallEventsStream } from './call-events-stream';
+import { CALL_EVENT_MAX_BYTES, CALL_EVENTS_STREAM } from '@asb/contracts';
+import {
+  CALL_EVENT_STREAM_MAX_MSG_SIZE,
+  callEventsStreamConfig,
+  provisionCallEventsStream,
+} from './call-events-stream';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
@@ -38,6 +42,33 @@ describe('provisionCallEventsStream (real NATS)', () => {
     expect(info.config.max_bytes).toBe(64 * 1024 * 1024);
     expect(info.config.storage).toBe('file');
     expect(await provisionCallEventsStream(jsm, shorter, identity)).toBe('unchanged');
+  });
+
+  it('limits the message size, on an existing stream provisioned without a limit too', async () => {
+    const jsm = await nc.jetstreamManager();
+    const limits = loadConfig(callEventsStreamEnv, { env: {} });
+    const unlimited = {
+      name: `${identity.name}_SIZE`,
+      subjects: [`asbsize.${process.pid}.${Date.now()}.>`],
+    };
+    const subject = unlimited.subjects[0].replace('>', 'x');
+    try {
+      const { max_msg_size: _none, ...older } = callEventsStreamConfig(limits, unlimited);
+      await jsm.streams.add(older);
+      expect(await provisionCallEventsStream(jsm, limits, unlimited)).toBe('updated');
+      const { config } = await jsm.streams.info(unlimited.name);
+      expect(config.max_msg_size).toBe(CALL_EVENT_STREAM_MAX_MSG_SIZE);
+      expect(CALL_EVENT_STREAM_MAX_MSG_SIZE).toBeGreaterThan(CALL_EVENT_MAX_BYTES);
+      expect(CALL_EVENT_STREAM_MAX_MSG_SIZE).toBeLessThanOrEqual(2 * CALL_EVENT_MAX_BYTES);
+
+      const js = nc.jetstream();
+      await js.publish(subject, new Uint8Array(CALL_EVENT_MAX_BYTES), { msgID: 'largest' });
+      await expect(js.publish(subject, new Uint8Array(900 * 1024))).rejects.toThrow(
+        /message size exceeds maximum/i,
+      );
+    } finally {
+      await jsm.streams.delete(unlimited.name).catch(() => undefined);
+    }
   });
 
   it('survives several replicas provisioning at the same moment', async () => {

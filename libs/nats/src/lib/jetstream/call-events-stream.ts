@@ -6,7 +6,7 @@ import {
   StreamConfig,
   nanos,
 } from 'nats';
-import { CALL_EVENTS_STREAM, CALL_EVENTS_WILDCARD } from '@asb/contracts';
+import { CALL_EVENT_MAX_BYTES, CALL_EVENTS_STREAM, CALL_EVENTS_WILDCARD } from '@asb/contracts';
 import type { CallEventsStreamEnv } from '@asb/config';
 
 export type ProvisionOutcome = 'created' | 'updated' | 'unchanged';
@@ -15,6 +15,13 @@ export interface StreamIdentity {
   name: string;
   subjects: string[];
 }
+
+/**
+ * Largest message the stream stores (headers included). Above the contract's body limit, so a
+ * body a little too large is still stored and then dead-lettered where it can be seen, but far
+ * below the server's 1 MB default, so nothing can fill the stream with huge messages.
+ */
+export const CALL_EVENT_STREAM_MAX_MSG_SIZE = CALL_EVENT_MAX_BYTES + 4 * 1024;
 
 const CALL_EVENTS: StreamIdentity = { name: CALL_EVENTS_STREAM, subjects: [CALL_EVENTS_WILDCARD] };
 
@@ -32,6 +39,7 @@ export function callEventsStreamConfig(
     max_age: nanos(limits.CALL_EVENTS_MAX_AGE_HOURS * 3600 * 1000),
     max_bytes: limits.CALL_EVENTS_MAX_BYTES,
     max_msgs: limits.CALL_EVENTS_MAX_MSGS,
+    max_msg_size: CALL_EVENT_STREAM_MAX_MSG_SIZE,
     num_replicas: limits.CALL_EVENTS_REPLICAS,
     duplicate_window: nanos(limits.CALL_EVENTS_DUPLICATE_WINDOW_SECONDS * 1000),
   };
@@ -45,6 +53,7 @@ const COMPARED_FIELDS = [
   'max_age',
   'max_bytes',
   'max_msgs',
+  'max_msg_size',
   'num_replicas',
   'duplicate_window',
 ] as const;
