@@ -1,4 +1,4 @@
-import { TimelineMixer } from './timeline-mixer';
+import { CLOCK_TOLERANCE_MS, TimelineMixer } from './timeline-mixer';
 
 const RATE = 8000;
 const FRAME = 160;
@@ -85,6 +85,42 @@ describe('TimelineMixer', () => {
     const out = channel(0);
     expect(out).toHaveLength(6 * FRAME);
     expect(out.slice(5 * FRAME).every((s) => s === 4)).toBe(true);
+  });
+
+  it('writes no more silence than the wall clock allows, however far the timestamps jump', () => {
+    const { mixer, channel } = collect(1);
+    // A sequence jump of 2,999 between packets that arrive 20 ms apart: 60 s of timestamps each.
+    for (let i = 0; i < 26; i += 1) {
+      expect(mixer.push('caller', i * 2999 * FRAME, frame(1), i * 20)).toBe('written');
+    }
+    mixer.end();
+    expect(channel(0)).toHaveLength(26 * FRAME);
+    expect(channel(0).every((s) => s === 1)).toBe(true);
+  });
+
+  it('keeps the timeline within the wall clock for wild timestamps, and real gaps as silence', () => {
+    const { mixer } = collect(2);
+    let seed = 7;
+    const upTo59s = () => (seed = (seed * 1103515245 + 12345) % 0x80000000) % (59 * RATE);
+    const last = { caller: 0, agent: 0 };
+    for (let i = 0; i < 500; i += 1) {
+      for (const track of ['caller', 'agent'] as const) {
+        last[track] += FRAME + upTo59s();
+        mixer.push(track, last[track], frame(1), i * 20);
+      }
+    }
+    // 10 s of packets: the file may lag the clock, never run ahead of it by more than the
+    // tolerance for arrival jitter (and the frame that reached it).
+    expect(mixer.durationSamples).toBeLessThanOrEqual(
+      ((10_000 + CLOCK_TOLERANCE_MS) * RATE) / 1000 + FRAME,
+    );
+    // A real gap (the packets of 3 s never came, and 3 s passed) still becomes silence.
+    const before = mixer.durationSamples;
+    mixer.stopTrack('agent');
+    mixer.push('caller', last.caller + FRAME, frame(3), 10_000);
+    mixer.push('caller', last.caller + 2 * FRAME + 3 * RATE, frame(3), 13_020);
+    expect(mixer.report()[0].gapSamples).toBeGreaterThanOrEqual(3 * RATE);
+    expect(mixer.durationSamples).toBeGreaterThanOrEqual(before + 3 * RATE);
   });
 
   it('keeps a mono file to one track and a stereo file to caller and agent', () => {

@@ -27,16 +27,28 @@ export interface TimelineMixerOptions {
   flushMs?: number;
 }
 
-/** A jump this far ahead, or back, of a track's own timeline is a restarted stream, not a gap. */
+/** A jump this far back of a track's own timeline is a restarted stream, not a reordered frame. */
 const RESTART_JUMP_SECONDS = 60;
+
+/**
+ * How far a track may run ahead of the wall clock: the arrival jitter of the frame that anchored
+ * it. A frame placed further ahead would be silence that never happened.
+ */
+export const CLOCK_TOLERANCE_MS = 250;
 
 /**
  * Lays the tracks of one call on one timeline and hands interleaved PCM16LE to a sink as soon
  * as every live track has reached a point. A track's place on the timeline is its
- * Audio-Timestamp plus an anchor fixed by the arrival time of its first frame, so gaps in its
- * timestamps become silence and the file lasts as long as the call. Tracks may arrive in any
- * order and at different times; at most `capacity` samples are held, after which a lagging track
- * is given up on for that stretch (silence) and its frames that come later are dropped as late.
+ * Audio-Timestamp plus an anchor fixed by the wall-clock time of its first frame, so gaps in its
+ * timestamps become silence and the file lasts as long as the call. A gap is believed only as far
+ * as the wall clock moved: timestamps that jump further (an RTP sequence jump, a sender gone
+ * wrong) re-anchor the track at the frame's clock time, so silence is never invented and the
+ * file never runs ahead of the call. Tracks may arrive in any order and at different times; at
+ * most `capacity` samples are held, after which a lagging track is given up on for that stretch
+ * (silence) and its frames that come later are dropped as late.
+ *
+ * The clock of a frame is its arrival time today; a frame that carries its capture time can be
+ * given that instead, which takes the network and queueing jitter out of the placement.
  */
 export class TimelineMixer {
   private readonly tracks = new Map<AudioTrack, TrackState>();
@@ -90,12 +102,14 @@ export class TimelineMixer {
     return undefined;
   }
 
-  push(track: AudioTrack, timestamp: number, samples: Int16Array, arrivalMs: number): PushResult {
-    const state = this.trackFor(track, timestamp, arrivalMs);
+  /** `clockMs`: the wall-clock time of the frame's first sample (epoch ms). */
+  push(track: AudioTrack, timestamp: number, samples: Int16Array, clockMs: number): PushResult {
+    const state = this.trackFor(track, timestamp, clockMs);
     if (!state) return 'refused';
     let position = state.anchor + timestamp;
-    if (this.isRestart(state, position, samples.length)) {
-      state.anchor = this.positionAt(arrivalMs) - timestamp;
+    const clockPosition = this.positionAt(clockMs);
+    if (this.isAheadOfClock(state, position, clockPosition) || this.isRestart(state, position)) {
+      state.anchor = Math.max(state.end, clockPosition) - timestamp;
       position = state.anchor + timestamp;
     }
     if (state.frames > 0 && position > state.end) state.gapSamples += position - state.end;
@@ -128,17 +142,13 @@ export class TimelineMixer {
     this.flushTo(this.durationSamples);
   }
 
-  private trackFor(
-    track: AudioTrack,
-    timestamp: number,
-    arrivalMs: number,
-  ): TrackState | undefined {
+  private trackFor(track: AudioTrack, timestamp: number, clockMs: number): TrackState | undefined {
     const known = this.tracks.get(track);
     if (known) return known;
     const channel = this.channelOf(track);
     if (channel === undefined) return undefined;
-    this.startedAtMs ??= arrivalMs;
-    const start = Math.max(this.written, this.positionAt(arrivalMs));
+    this.startedAtMs ??= clockMs;
+    const start = Math.max(this.written, this.positionAt(clockMs));
     const state: TrackState = {
       track,
       channel,
@@ -155,15 +165,18 @@ export class TimelineMixer {
     return state;
   }
 
-  private positionAt(arrivalMs: number): number {
-    return Math.round(((arrivalMs - (this.startedAtMs ?? arrivalMs)) * this.sampleRate) / 1000);
+  private positionAt(clockMs: number): number {
+    return Math.round(((clockMs - (this.startedAtMs ?? clockMs)) * this.sampleRate) / 1000);
   }
 
-  private isRestart(state: TrackState, position: number, length: number): boolean {
-    const jump = RESTART_JUMP_SECONDS * this.sampleRate;
-    return (
-      position - Math.max(state.end, this.written) > jump || position + length < state.end - jump
-    );
+  /** A gap wider than the time that passed (beyond the tolerance for jitter). */
+  private isAheadOfClock(state: TrackState, position: number, clockPosition: number): boolean {
+    const tolerance = (CLOCK_TOLERANCE_MS * this.sampleRate) / 1000;
+    return position > Math.max(state.end, clockPosition + tolerance);
+  }
+
+  private isRestart(state: TrackState, position: number): boolean {
+    return position < state.end - RESTART_JUMP_SECONDS * this.sampleRate;
   }
 
   /** The point every live track has reached. */
