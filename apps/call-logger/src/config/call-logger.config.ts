@@ -33,6 +33,13 @@ export const callLoggerEnv = {
   CALL_LOGGER_BATCH_SIZE: envInteger({ min: 1, max: 5000 }).default(500),
   /** One stats sample per stream is kept per interval (plus every change of the stalled flag). */
   STATS_SAMPLE_INTERVAL_MS: envInteger({ min: 0, max: 3_600_000 }).default(5000),
+  /**
+   * A running stream (tapped, call not ended) that sent no sample for this long is marked
+   * stalled here: its gateway, which would say so itself, may be dead. Stream rows learn of
+   * samples up to 5 s late (they are rewritten at most that often), so the mark comes that much
+   * later in the worst case.
+   */
+  STATS_STALL_AFTER_MS: envInteger({ min: 500, max: 600_000 }).default(3000),
   RECORDINGS_ENABLED: envBoolean().default(true),
   /** Where WAV files are written (one per call, under yyyy/mm/dd/); relative to the working directory. */
   RECORDINGS_DIR: envString().default('recordings'),

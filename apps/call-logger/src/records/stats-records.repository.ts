@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { StreamStats } from '@asb/contracts';
+import type { AudioTrack, StreamStats } from '@asb/contracts';
 
 /** What one flush knows of a stream: its latest sample and what happened since the last flush. */
 export interface StreamHealthUpdate {
@@ -88,6 +88,21 @@ const UPSERT_STREAMS_SQL = `
     last_sample_at = EXCLUDED.last_sample_at, updated_at = EXCLUDED.updated_at
   WHERE streams.last_sample_at IS NULL OR streams.last_sample_at <= EXCLUDED.last_sample_at`;
 
+// A stream silent for too long whose gateway cannot say so (it died): marked stalled once, by
+// whichever replica gets there first; rows being written meanwhile are skipped, they are live.
+// Driven by the calls in progress (calls_state_started_at_idx), so it reads no history.
+const MARK_SILENT_STALLED_SQL = `
+  WITH silent AS (
+    SELECT s.call_id, s.track FROM calls c JOIN streams s ON s.call_id = c.call_id
+    WHERE c.state IN ('started', 'answered')
+      AND s.state = 'tapped' AND NOT s.stalled AND s.tap_started_at IS NOT NULL
+      AND greatest(s.last_sample_at, s.tap_started_at) < now() - make_interval(secs => $1 / 1000.0)
+    ORDER BY s.call_id, s.track
+    FOR UPDATE OF s SKIP LOCKED)
+  UPDATE streams s SET stalled = true, stall_count = s.stall_count + 1, updated_at = now()
+  FROM silent WHERE s.call_id = silent.call_id AND s.track = silent.track
+  RETURNING s.call_id AS "callId", s.track`;
+
 /** Writes stream health: the kept (downsampled) samples and each stream's latest state. */
 @Injectable()
 export class StatsRecordsRepository {
@@ -110,5 +125,15 @@ export class StatsRecordsRepository {
       }));
       await this.dataSource.query(UPSERT_STREAMS_SQL, [JSON.stringify(rows)]);
     }
+  }
+
+  /** Marks stalled the running streams whose last sample (or tap start) is older than `silentMs`. */
+  async markSilentStalled(silentMs: number): Promise<Array<{ callId: string; track: AudioTrack }>> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [marked] = (await this.dataSource.query(MARK_SILENT_STALLED_SQL, [silentMs])) as [
+      Array<{ callId: string; track: AudioTrack }>,
+      number,
+    ];
+    return marked;
   }
 }

@@ -13,24 +13,36 @@ import { DatabaseWriteHealth } from '../health/database-write-health';
 import { isTransientDatabaseError } from './is-transient-database-error.util';
 import { retryBackoffMs } from './retry-backoff.util';
 import { StatsRecordsRepository } from './stats-records.repository';
-import { StreamHealthAccumulator } from './stream-health-accumulator';
+import { STREAM_ROW_REFRESH_MS, StreamHealthAccumulator } from './stream-health-accumulator';
 
 /** Stats reach the database within this (plus the write itself), well under the 1 s lag target. */
 const FLUSH_INTERVAL_MS = 200;
 /** A stream that sent no sample for this long has ended; its downsampling memory is freed. */
 const STREAM_IDLE_MS = 5 * 60_000;
+/** How often running streams are checked for samples that stopped coming. */
+const STALL_SWEEP_INTERVAL_MS = 1000;
 
 /**
  * Writes stream health: collects stats samples and writes them every FLUSH_INTERVAL_MS in one
  * transaction. While the database fails, samples wait (bounded) and the write is retried with
  * backoff.
+ *
+ * Only a live gateway reports a stream as stalled; when a gateway dies its streams just fall
+ * silent. So every STALL_SWEEP_INTERVAL_MS the running streams whose samples stopped for
+ * STATS_STALL_AFTER_MS are marked stalled in the database, where every replica's samples meet
+ * (replicas share the samples of a stream, so none of them alone knows it went silent). A row
+ * holds its last sample time up to STREAM_ROW_REFRESH_MS (plus a flush) late, so that much
+ * silence is not counted.
  */
 @Injectable()
 export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(StatsWriter.name);
   private readonly accumulator: StreamHealthAccumulator;
   private timer?: NodeJS.Timeout;
+  private stallTimer?: NodeJS.Timeout;
   private writing?: Promise<void>;
+  private sweeping?: Promise<void>;
+  private readonly silentMs: number;
   private failedAttempts = 0;
   private nextWriteAt = 0;
   private reportedDropped = 0;
@@ -46,6 +58,7 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
     metrics: MetricsRegistry,
   ) {
     this.accumulator = new StreamHealthAccumulator(config.STATS_SAMPLE_INTERVAL_MS);
+    this.silentMs = config.STATS_STALL_AFTER_MS + STREAM_ROW_REFRESH_MS + FLUSH_INTERVAL_MS;
     this.received = metrics.counter({
       name: 'call_logger_stats_samples_received_total',
       help: 'Valid stats.v1 samples received',
@@ -67,6 +80,9 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
+    this.stallTimer = setInterval(() => {
+      this.sweeping ??= this.markSilentStalled().finally(() => (this.sweeping = undefined));
+    }, STALL_SWEEP_INTERVAL_MS);
   }
 
   add(sample: StreamStats): void {
@@ -81,7 +97,8 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.writing;
+    clearInterval(this.stallTimer);
+    await Promise.all([this.writing, this.sweeping]);
     await this.flush(true);
   }
 
@@ -126,6 +143,24 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
       }
     } finally {
       this.reportDropped();
+    }
+  }
+
+  private async markSilentStalled(): Promise<void> {
+    try {
+      const marked = await this.repository.markSilentStalled(this.silentMs);
+      for (const { callId, track } of marked) this.accumulator.markedStalled(callId, track);
+      if (marked.length > 0) {
+        this.logger.warn(
+          `${marked.length} running streams sent no stats for ${this.silentMs} ms, marked stalled: ${marked
+            .slice(0, 10)
+            .map(({ callId, track }) => `${callId}/${track}`)
+            .join(', ')}`,
+        );
+      }
+    } catch (error) {
+      // The stats write reports the database's health; the next sweep tries again.
+      this.logger.debug(`marking silent streams stalled failed: ${(error as Error).message}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { AUDIO_TRACKS, StreamStats } from '@asb/contracts';
+import { AUDIO_TRACKS, AudioTrack, StreamStats } from '@asb/contracts';
 import type { StreamHealthUpdate } from './stats-records.repository';
 
 /** Kept samples waiting for the database, at most (about a minute of 2,000 calls at 1 Hz). */
@@ -121,6 +121,15 @@ export class StreamHealthAccumulator {
       const memory = this.streams.get(`${callId}/${track}`);
       if (memory) memory.rowTakenAtMs = undefined;
     }
+  }
+
+  /**
+   * The stream's row was marked stalled for want of samples: the next sample that says otherwise
+   * rewrites it at once.
+   */
+  markedStalled(callId: string, track: AudioTrack): void {
+    const memory = this.streams.get(`${callId}/${track}`);
+    if (memory) memory.rowStalled = true;
   }
 
   /** Forgets streams that sent nothing for `idleMs` (they ended). */

@@ -147,6 +147,10 @@ export class SyntheticCall {
     };
   }
 
+  tapStopped(track: 'caller' | 'agent', at = new Date()): CallEvent {
+    return { ...this.base(at), event: 'tap_stopped', track, reason: 'call_ended' };
+  }
+
   ended(at = new Date()): CallEvent {
     return { ...this.base(at), event: 'ended', cause: 16, causeText: 'Normal Clearing' };
   }

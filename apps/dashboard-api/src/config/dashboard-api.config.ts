@@ -56,6 +56,11 @@ export const dashboardApiEnv = {
   /** Interarrival jitter at or above which a stream counts as degraded. */
   DASHBOARD_DEGRADED_JITTER_MS: envInteger({ min: 1, max: 10_000 }).default(40),
   /**
+   * A tapped stream of a live call that sent no sample for this long shows as stalled: its
+   * gateway, which would say so itself, may be dead. The next sample clears it.
+   */
+  DASHBOARD_STALL_AFTER_MS: envInteger({ min: 500, max: 600_000 }).default(3000),
+  /**
    * call-logger's RECORDINGS_DIR as mounted here, when it is mounted elsewhere than where
    * call-logger wrote it; unset, each recording is read from the path call-logger stored.
    */

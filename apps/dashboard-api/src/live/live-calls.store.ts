@@ -26,6 +26,8 @@ export type CallChangeKind = 'started' | 'answered' | 'updated';
 export interface LiveStoreOptions extends HealthThresholds {
   /** A call with no event and no sample for this long is presumed gone (its end was never seen). */
   idleMs: number;
+  /** A tapped stream with no sample for this long is stalled (its gateway may be dead). */
+  stallAfterMs: number;
 }
 
 /** Events that arrive after a call's end (late samples, egress stops) must not bring it back. */
@@ -34,6 +36,8 @@ const ENDED_MEMORY_MS = 15 * 60_000;
 interface Entry {
   call: LiveCall;
   lastSeenMs: number;
+  /** When each tapped track last showed life: its tap start, then its latest sample. */
+  trackSeenMs: Partial<Record<AudioTrack, number>>;
 }
 
 type Parties = {
@@ -130,6 +134,7 @@ export class LiveCallsStore {
         this.mergeParties(call, event);
         break;
       case 'tap_started':
+        entry.trackSeenMs[event.track] = nowMs;
         call.tracks[event.track] = {
           ...emptyTrack(event.track, 'tapped'),
           codec: event.codec,
@@ -152,6 +157,7 @@ export class LiveCallsStore {
     // Samples of calls we do not know (already ended, or older than the replay) are not news.
     if (!entry) return;
     entry.lastSeenMs = nowMs;
+    entry.trackSeenMs[stats.track] = nowMs;
     const previous = entry.call.tracks[stats.track];
     const lossPercent = intervalLossPercent(previous, stats);
     const track: LiveTrack = {
@@ -167,9 +173,33 @@ export class LiveCallsStore {
       sampledAt: stats.sampledAt,
     };
     entry.call.tracks[stats.track] = track;
+    this.announce(stats.callId, track);
+  }
+
+  /**
+   * Marks stalled the tapped streams whose samples stopped for longer than `stallAfterMs`: only
+   * a live gateway says a stream stalled, a dead one falls silent. Returns how many it marked.
+   */
+  markSilentStalled(nowMs = Date.now()): number {
+    let marked = 0;
+    for (const { call, trackSeenMs } of this.calls.values()) {
+      for (const track of Object.values(call.tracks)) {
+        if (track.tap !== 'tapped' || track.health === 'stalled') continue;
+        const seenMs = trackSeenMs[track.track];
+        if (seenMs === undefined || nowMs - seenMs <= this.options.stallAfterMs) continue;
+        const stalled: LiveTrack = { ...track, health: 'stalled' };
+        call.tracks[track.track] = stalled;
+        marked += 1;
+        this.announce(call.callId, stalled);
+      }
+    }
+    return marked;
+  }
+
+  private announce(callId: string, track: LiveTrack): void {
     const update: StreamHealthUpdate = {
-      callId: stats.callId,
-      track: stats.track,
+      callId,
+      track: track.track,
       health: track.health,
       levelDbfs: track.levelDbfs,
       lossPercent: track.lossPercent,
@@ -221,6 +251,7 @@ export class LiveCallsStore {
   private create(event: Exclude<CallEvent, { event: 'ended' }>, nowMs: number): Entry {
     const entry: Entry = {
       lastSeenMs: nowMs,
+      trackSeenMs: {},
       call: {
         callId: event.callId,
         server: event.server,

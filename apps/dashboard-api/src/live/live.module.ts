@@ -18,6 +18,7 @@ import { StreamStatsFeed } from './stream-stats-feed.service';
           degradedLossPercent: config.DASHBOARD_DEGRADED_LOSS_PERCENT,
           degradedJitterMs: config.DASHBOARD_DEGRADED_JITTER_MS,
           idleMs: config.DASHBOARD_LIVE_IDLE_MINUTES * 60_000,
+          stallAfterMs: config.DASHBOARD_STALL_AFTER_MS,
         }),
     },
     CallEventFeed,

@@ -6,7 +6,7 @@ import { CallChangeKind, LiveCallsStore } from '../live-calls.store';
 const THRESHOLDS = { degradedLossPercent: 2, degradedJitterMs: 40 };
 
 function storeWithLog() {
-  const store = new LiveCallsStore({ ...THRESHOLDS, idleMs: 60_000 });
+  const store = new LiveCallsStore({ ...THRESHOLDS, idleMs: 60_000, stallAfterMs: 3000 });
   const log: string[] = [];
   store.subscribe({
     callChanged: (kind: CallChangeKind, call) => log.push(`${kind} ${call.callId}`),
@@ -87,6 +87,40 @@ describe('LiveCallsStore', () => {
       startedAt: '2025-01-01T10:00:00.000Z',
       callerNumber: '5551234567',
     });
+  });
+
+  it('shows a tapped stream whose samples stopped as stalled, until they come again', () => {
+    const { store, log } = storeWithLog();
+    const call = new SyntheticCall('c5');
+    store.applyEvent(call.answered(), 0);
+    store.applyEvent(call.tapStarted('caller'), 0);
+    store.applyEvent(call.tapStarted('agent'), 0);
+    store.applyStats(call.stats('caller'), 1000);
+    store.applyStats(call.stats('agent'), 1000);
+    store.applyEvent(call.tapStopped('agent'), 1500);
+    expect(store.markSilentStalled(4000)).toBe(0);
+    // Only the stream still tapped: the agent's tap stopped, its silence is expected.
+    expect(store.markSilentStalled(4001)).toBe(1);
+    expect(store.get('c5')?.tracks.caller?.health).toBe('stalled');
+    expect(store.get('c5')?.tracks.agent?.health).toBe('healthy');
+    expect(store.counts().streams).toEqual({ waiting: 0, healthy: 0, degraded: 0, stalled: 1 });
+    expect(log.at(-1)).toBe('health caller stalled');
+    // Said once, not at every check.
+    expect(store.markSilentStalled(9000)).toBe(0);
+    store.applyStats(call.stats('caller'), 9500);
+    expect(store.get('c5')?.tracks.caller?.health).toBe('healthy');
+    expect(log.at(-1)).toBe('health caller healthy');
+  });
+
+  it('counts a tap that never sent a sample as stalled once the wait is over', () => {
+    const { store } = storeWithLog();
+    const call = new SyntheticCall('c6');
+    store.applyEvent(call.answered(), 0);
+    store.applyEvent(call.tapStarted('caller'), 0);
+    expect(store.markSilentStalled(2000)).toBe(0);
+    expect(store.get('c6')?.tracks.caller?.health).toBe('waiting');
+    expect(store.markSilentStalled(3500)).toBe(1);
+    expect(store.get('c6')?.tracks.caller?.health).toBe('stalled');
   });
 
   it('drops calls that went silent longer than the idle limit', () => {

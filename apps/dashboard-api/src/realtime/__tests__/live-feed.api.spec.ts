@@ -130,6 +130,43 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
     expect(((await after.json()) as { calls: LiveCallView[] }).calls).toEqual([]);
   });
 
+  it('shows a tapped stream whose samples stop as stalled, and healthy when they come again', async () => {
+    const dashboard = await Recorder.connect(api, viewer);
+    const call = new SyntheticCall();
+    await nats.publishEvent(call.started());
+    await nats.publishEvent(call.answered());
+    await nats.publishEvent(call.tapStarted('caller'));
+    nats.publishStats(call.stats('caller'));
+    await eventually(
+      () => healthOf(dashboard, call.callId).some((s) => s.health === 'healthy'),
+      3000,
+      'a healthy stream',
+    );
+    const lastSampleSeen = Date.now();
+    // The sample was its last: its gateway died, and nobody else says so.
+    await eventually(
+      () => healthOf(dashboard, call.callId).some((s) => s.health === 'stalled'),
+      8000,
+      'the silent stream shown stalled',
+    );
+    const stalled = healthOf(dashboard, call.callId).find((s) => s.health === 'stalled');
+    expect((stalled?.at ?? 0) - lastSampleSeen).toBeGreaterThan(2000);
+    const live = (await (
+      await api.request('GET', '/api/v1/live/calls', { token: viewer })
+    ).json()) as { calls: LiveCallView[] };
+    expect(live.calls.find((c) => c.callId === call.callId)?.tracks.caller.health).toBe('stalled');
+
+    const stalledAt = stalled?.at ?? 0;
+    nats.publishStats(call.stats('caller', { packets: 500 }));
+    await eventually(
+      () =>
+        healthOf(dashboard, call.callId).some((s) => s.health === 'healthy' && s.at > stalledAt),
+      3000,
+      'the stream healthy again',
+    );
+    await nats.publishEvent(call.ended());
+  });
+
   it('sends stream health at most once per stream per second, always the latest', async () => {
     const dashboard = await Recorder.connect(api, viewer);
     const call = new SyntheticCall();
