@@ -31,6 +31,11 @@ export const callLoggerEnv = {
   CALL_LOGGER_MAX_ACK_PENDING: envInteger({ min: 10, max: 100_000 }).default(5000),
   /** Events written in one transaction, at most. */
   CALL_LOGGER_BATCH_SIZE: envInteger({ min: 1, max: 5000 }).default(500),
+  /**
+   * A write that has not succeeded for this long (retries included) fails liveness, so the
+   * orchestrator restarts a logger that is stuck; nothing is lost, the events wait in JetStream.
+   */
+  CALL_LOGGER_STUCK_WRITE_MS: envInteger({ min: 1000, max: 3_600_000 }).default(60_000),
   /** One stats sample per stream is kept per interval (plus every change of the stalled flag). */
   STATS_SAMPLE_INTERVAL_MS: envInteger({ min: 0, max: 3_600_000 }).default(5000),
   /**

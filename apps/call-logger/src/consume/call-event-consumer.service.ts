@@ -10,6 +10,7 @@ import { APP_CONFIG } from '@asb/config';
 import { CALL_EVENTS_STREAM, ContractViolation, decodeCallEvent } from '@asb/contracts';
 import { DatabaseConnector } from '@asb/database';
 import { CallEventsStreamProvisioner, NatsClient } from '@asb/nats';
+import { MetricsRegistry } from '@asb/observability';
 import type { CallLoggerConfig } from '../config/call-logger.config';
 import { DeadLetterService } from '../dead-letters/dead-letter.service';
 import { hasNulCharacter } from '../dead-letters/has-nul-character.util';
@@ -20,7 +21,7 @@ import { RecordingService } from '../recordings/recording.service';
 import { ensureDurableConsumer } from './durable-consumer';
 
 const ACK_WAIT_MS = 30_000;
-/** While a write is retried, pending messages are kept from redelivery this often. */
+/** While a write takes longer than this, held messages are kept from redelivery this often. */
 const KEEP_ALIVE_INTERVAL_MS = ACK_WAIT_MS / 3;
 /** How long a stopping logger goes on writing what it already read before leaving it unacked. */
 const STOP_DRAIN_MS = 2000;
@@ -39,20 +40,29 @@ interface QueuedMessage {
  * writes each event at once. A message is acknowledged only after its transaction committed, or
  * terminated after it was parked as a dead letter.
  *
+ * Messages are held by stream sequence: a redelivery of one already held (its write outlasted
+ * the ack wait) only replaces the delivery that will be acknowledged, so what is held stays
+ * bounded by the consumer's max_ack_pending however long the database is away.
+ *
  * Not consumeCallEvents of @asb/nats: it handles one message at a time, a transaction each, which
  * tops out near a thousand events a second here; batching is what reaches the load target.
  */
 @Injectable()
 export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallEventConsumer.name);
-  private readonly queue: QueuedMessage[] = [];
+  /** Received and not yet taken into a batch, by stream sequence, in arrival order. */
+  private readonly waiting = new Map<number, QueuedMessage>();
+  /** The batch being written, by stream sequence. */
+  private readonly inBatch = new Map<number, QueuedMessage>();
   private readonly stop = new AbortController();
   private readonly giveUp = new AbortController();
   private wakeWriter?: () => void;
   private messages?: ConsumerMessages;
   private reading?: Promise<void>;
   private writing?: Promise<void>;
-  private lastKeepAliveAt = 0;
+  private keepAliveTimer?: NodeJS.Timeout;
+  private batchStartedAt?: number;
+  private readonly redeliveries;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: CallLoggerConfig,
@@ -62,14 +72,23 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
     private readonly writer: CallEventWriter,
     private readonly recordings: RecordingService,
     private readonly deadLetters: DeadLetterService,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    this.redeliveries = metrics.counter<'outcome'>({
+      name: 'call_logger_redeliveries_total',
+      help: 'Deliveries of a message already held (merged into it), or over the bound of held messages (deferred: left to JetStream)',
+      labelNames: ['outcome'],
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.reading = this.readForever();
     this.writing = this.writeForever();
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), KEEP_ALIVE_INTERVAL_MS);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.keepAliveTimer);
     this.stop.abort();
     // Closing a pull consumer can wait on the server's pending pulls; what is not acked by then
     // is simply redelivered to the next logger, so the stop never waits for more than a moment.
@@ -121,6 +140,18 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private receive(message: JsMsg): void {
+    const held = this.waiting.get(message.seq) ?? this.inBatch.get(message.seq);
+    if (held) {
+      // The newest delivery is the one JetStream waits an acknowledgement for.
+      held.message = message;
+      this.redeliveries.inc({ outcome: 'merged' });
+      return;
+    }
+    if (this.waiting.size + this.inBatch.size >= this.config.CALL_LOGGER_MAX_ACK_PENDING) {
+      // Only if the consumer's limit was lowered under us: JetStream delivers it again later.
+      this.redeliveries.inc({ outcome: 'deferred' });
+      return;
+    }
     let item: IncomingCallEvent;
     try {
       const event = decodeCallEvent(message.subject, message.data);
@@ -147,7 +178,7 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
         },
       };
     }
-    this.queue.push({ message, item });
+    this.waiting.set(message.seq, { message, item });
     this.wake();
   }
 
@@ -158,31 +189,44 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   private async writeForever(): Promise<void> {
     for (;;) {
-      if (this.queue.length === 0) {
+      if (this.waiting.size === 0) {
         if (this.stop.signal.aborted) return;
         await new Promise<void>((resolve) => (this.wakeWriter = resolve));
         continue;
       }
-      const batch = this.queue.splice(0, this.config.CALL_LOGGER_BATCH_SIZE);
+      const batch = this.takeBatch();
+      this.batchStartedAt = Date.now();
       const outcomes = await this.writer.write(
         batch.map((queued) => queued.item),
-        { signal: this.giveUp.signal, onRetry: () => this.keepAlive(batch) },
+        { signal: this.giveUp.signal },
       );
+      this.batchStartedAt = undefined;
       if (!outcomes) return;
       outcomes.forEach((outcome, index) => {
         if (outcome === 'stored') batch[index].message.ack();
         else batch[index].message.term();
       });
+      this.inBatch.clear();
     }
   }
 
-  /** Keeps what waits on a retried write from being redelivered (to us again) in the meantime. */
-  private keepAlive(batch: QueuedMessage[]): void {
-    const now = Date.now();
-    if (now - this.lastKeepAliveAt < KEEP_ALIVE_INTERVAL_MS) return;
-    this.lastKeepAliveAt = now;
-    for (const queued of batch) queued.message.working();
-    for (const queued of this.queue) queued.message.working();
+  private takeBatch(): QueuedMessage[] {
+    const batch: QueuedMessage[] = [];
+    for (const [sequence, queued] of this.waiting) {
+      if (batch.length === this.config.CALL_LOGGER_BATCH_SIZE) break;
+      this.waiting.delete(sequence);
+      this.inBatch.set(sequence, queued);
+      batch.push(queued);
+    }
+    return batch;
+  }
+
+  /** Keeps what waits on a slow write from being redelivered (to us again) in the meantime. */
+  private keepAlive(): void {
+    if (this.batchStartedAt === undefined) return;
+    if (Date.now() - this.batchStartedAt < KEEP_ALIVE_INTERVAL_MS) return;
+    for (const queued of this.inBatch.values()) queued.message.working();
+    for (const queued of this.waiting.values()) queued.message.working();
   }
 }
 

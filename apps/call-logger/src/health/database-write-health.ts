@@ -1,6 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '@asb/config';
 import { DatabaseConnector } from '@asb/database';
-import { ReadinessRegistry, ReadinessResult } from '@asb/observability';
+import { LivenessRegistry, ReadinessRegistry, ReadinessResult } from '@asb/observability';
+import type { CallLoggerConfig } from '../config/call-logger.config';
 
 /** A write that has not finished after this long makes the service not ready: the database is slow. */
 export const SLOW_WRITE_MS = 5000;
@@ -19,7 +21,9 @@ export class DatabaseWriteHealth implements OnModuleInit {
   private migrated = false;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: CallLoggerConfig,
     private readonly readiness: ReadinessRegistry,
+    private readonly liveness: LivenessRegistry,
     database: DatabaseConnector,
   ) {
     void database.ready.then(() => (this.migrated = true));
@@ -32,6 +36,14 @@ export class DatabaseWriteHealth implements OnModuleInit {
       const problem = this.problem();
       if (problem) return { up: false, detail: problem };
       return connection ? connection() : { up: true };
+    });
+    this.liveness.register('database_writes', () => {
+      const pending = this.longestPending();
+      if (!pending || pending.ms <= this.config.CALL_LOGGER_STUCK_WRITE_MS) return { up: true };
+      return {
+        up: false,
+        detail: { message: `${pending.writer} write stuck for ${pending.ms} ms` },
+      };
     });
   }
 
@@ -60,12 +72,20 @@ export class DatabaseWriteHealth implements OnModuleInit {
   private problem(): Record<string, unknown> | undefined {
     const [writer, message] = [...this.failing][0] ?? [];
     if (writer) return { message: `${writer} writes failing: ${message}` };
-    const now = Date.now();
-    for (const [slowWriter, since] of this.writingSince) {
-      if (now - since > SLOW_WRITE_MS) {
-        return { message: `${slowWriter} write pending for ${now - since} ms` };
-      }
+    const pending = this.longestPending();
+    if (pending && pending.ms > SLOW_WRITE_MS) {
+      return { message: `${pending.writer} write pending for ${pending.ms} ms` };
     }
     return undefined;
+  }
+
+  /** The writer whose write has waited longest to succeed, and for how long. */
+  private longestPending(): { writer: DatabaseWriter; ms: number } | undefined {
+    const now = Date.now();
+    let longest: { writer: DatabaseWriter; ms: number } | undefined;
+    for (const [writer, since] of this.writingSince) {
+      if (!longest || now - since > longest.ms) longest = { writer, ms: now - since };
+    }
+    return longest;
   }
 }

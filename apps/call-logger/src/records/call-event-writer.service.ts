@@ -26,11 +26,11 @@ export type WriteOutcome = 'stored' | 'parked' | 'dropped';
 export interface WriteOptions {
   /** Aborting gives up: nothing was written and the messages must stay unacknowledged. */
   signal: AbortSignal;
-  /** Called while retrying, so the caller can keep its messages from being redelivered meanwhile. */
-  onRetry?: () => void;
 }
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
+/** Longest pause between two attempts: once the database is back, the events follow within it. */
+const RETRY_MAX_MS = 5000;
 
 /**
  * Writes consumed call events to the database, retrying with backoff while the database fails
@@ -163,8 +163,7 @@ export class CallEventWriter {
         this.failures.inc({ writer: 'call_events', kind: 'transient' });
         this.health.failed('call_events', error);
         this.logFailure(error, attempt);
-        options.onRetry?.();
-        await sleep(retryBackoffMs(attempt), options.signal);
+        await sleep(retryBackoffMs(attempt, 250, RETRY_MAX_MS), options.signal);
       }
     }
     return undefined;

@@ -1,6 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
+import { guardConnectionLeases } from './connection-lease-guard';
 
 /**
  * Arbitrary, fixed key of the PostgreSQL advisory lock held while migrations run, so replicas
@@ -8,9 +11,14 @@ import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
  */
 export const MIGRATION_LOCK_KEY = 7_202_611_24;
 
+/** How long past the statement timeout a lent connection may still wait for its answer. */
+export const LEASE_GRACE_MS = 2000;
+
 export interface DatabaseConnectorOptions {
   runMigrations: boolean;
   retryBaseMs?: number;
+  /** The statement timeout; a connection lent out this long plus LEASE_GRACE_MS is closed. */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -53,6 +61,7 @@ export class DatabaseConnector implements OnModuleInit, OnApplicationShutdown {
       try {
         if (!this.dataSource.isInitialized) await this.dataSource.initialize();
         if (this.options.runMigrations) await this.migrateUnderLock();
+        this.guardLeases();
         this.logger.log('database ready');
         this.resolveReady();
         return;
@@ -68,6 +77,25 @@ export class DatabaseConnector implements OnModuleInit, OnApplicationShutdown {
         );
       }
     }
+  }
+
+  /**
+   * From now on, not before: the migration lock is held on a connection that waits, on purpose,
+   * for as long as the migrations take.
+   */
+  private guardLeases(): void {
+    if (this.options.queryTimeoutMs === undefined) return;
+    const closed = this.metrics?.counter({
+      name: 'database_connections_unanswered_total',
+      help: 'Connections closed because they had no answer past the statement timeout',
+    });
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    guardConnectionLeases(pool, this.options.queryTimeoutMs + LEASE_GRACE_MS, () => {
+      closed?.inc();
+      this.logger.warn(
+        `a database connection had no answer for ${this.options.queryTimeoutMs} ms + ${LEASE_GRACE_MS} ms; closed it`,
+      );
+    });
   }
 
   private async migrateUnderLock(): Promise<void> {

@@ -5,6 +5,9 @@ import type { DatabaseEnv } from '@asb/config';
 import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
 import { DatabaseConnector } from './database-connector';
 
+/** Idle time before TCP keepalive probes start, so a dead idle connection is found in time. */
+const TCP_KEEPALIVE_IDLE_MS = 10_000;
+
 export interface DatabaseModuleOptions {
   env: DatabaseEnv;
   /** Listed explicitly: bundled apps cannot load entities or migrations by glob. */
@@ -40,7 +43,16 @@ export class DatabaseModule {
           migrationsRun: false,
           manualInitialization: true,
           applicationName: options.applicationName,
-          extra: { max: options.env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+          extra: {
+            max: options.env.DATABASE_POOL_SIZE,
+            connectionTimeoutMillis: 5000,
+            statement_timeout: options.env.DATABASE_QUERY_TIMEOUT_MS,
+            // A backend whose client vanished mid-transaction would hold its row locks until the
+            // server's own TCP keepalive notices, hours later.
+            idle_in_transaction_session_timeout: 2 * options.env.DATABASE_QUERY_TIMEOUT_MS,
+            keepAlive: true,
+            keepAliveInitialDelayMillis: TCP_KEEPALIVE_IDLE_MS,
+          },
         }),
       ],
       providers: [
@@ -58,7 +70,10 @@ export class DatabaseModule {
           ) =>
             new DatabaseConnector(
               dataSource,
-              { runMigrations: options.runMigrations },
+              {
+                runMigrations: options.runMigrations,
+                queryTimeoutMs: options.env.DATABASE_QUERY_TIMEOUT_MS,
+              },
               readiness,
               metrics,
             ),

@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health/health.controller';
-import { ReadinessRegistry } from './health/readiness-registry';
+import { LivenessRegistry, ReadinessRegistry } from './health/readiness-registry';
 import { LoggingOptions, pinoParams } from './logging/pino-options';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics.registry';
@@ -23,9 +23,10 @@ export class ObservabilityModule {
       controllers: [HealthController, MetricsController],
       providers: [
         ReadinessRegistry,
+        LivenessRegistry,
         { provide: MetricsRegistry, useFactory: () => new MetricsRegistry(options.serviceName) },
       ],
-      exports: [ReadinessRegistry, MetricsRegistry],
+      exports: [ReadinessRegistry, LivenessRegistry, MetricsRegistry],
     };
   }
 }

@@ -22,6 +22,11 @@ export const databaseEnv = {
   ),
   DATABASE_POOL_SIZE: envInteger({ min: 1, max: 200 }).default(10),
   DATABASE_SSL: envBoolean().default(false),
+  /**
+   * Longest a statement may run (PostgreSQL's statement_timeout). A connection that has no answer
+   * 2 s after it is closed, so a query behind a partition fails instead of hanging.
+   */
+  DATABASE_QUERY_TIMEOUT_MS: envInteger({ min: 100, max: 600_000 }).default(10_000),
 };
 
 export type ServiceEnv = EnvOf<ReturnType<typeof serviceEnv>>;

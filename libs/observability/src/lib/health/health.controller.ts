@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { ReadinessRegistry } from './readiness-registry';
+import { HealthCheckRegistry, LivenessRegistry, ReadinessRegistry } from './readiness-registry';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -26,14 +26,19 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly readiness: ReadinessRegistry,
+    private readonly liveness: LivenessRegistry,
   ) {}
 
-  /** The process is alive and its event loop turns; dependencies do not matter here. */
+  /**
+   * The process is alive, its event loop turns and nothing registered as needing a restart is
+   * down; dependencies do not matter here.
+   */
   @Get('live')
   @HealthCheck()
   live() {
     return this.health.check([
       () => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) }),
+      ...this.indicatorsOf(this.liveness),
     ]);
   }
 
@@ -41,16 +46,18 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check(
-      this.readiness.entries().map(([name, check]) => async () => {
-        const session = this.indicators.check(name);
-        try {
-          const result = await withTimeout(Promise.resolve(check()), CHECK_TIMEOUT_MS, name);
-          return result.up ? session.up(result.detail ?? {}) : session.down(result.detail ?? {});
-        } catch (error) {
-          return session.down({ message: (error as Error).message });
-        }
-      }),
-    );
+    return this.health.check(this.indicatorsOf(this.readiness));
+  }
+
+  private indicatorsOf(registry: HealthCheckRegistry) {
+    return registry.entries().map(([name, check]) => async () => {
+      const session = this.indicators.check(name);
+      try {
+        const result = await withTimeout(Promise.resolve(check()), CHECK_TIMEOUT_MS, name);
+        return result.up ? session.up(result.detail ?? {}) : session.down(result.detail ?? {});
+      } catch (error) {
+        return session.down({ message: (error as Error).message });
+      }
+    });
   }
 }
