@@ -138,6 +138,45 @@ describe('taps that survive restarts, bursts and overload', () => {
     if (survivor !== stack.gateway) stack.gateway = survivor;
   }, 120_000);
 
+  it('taps every track again as soon as its only media-gateway is back from a restart', async () => {
+    const from = recorders.events.length;
+    const id = await scenario({
+      totalCalls: 4,
+      concurrency: 4,
+      arrivalRate: 20,
+      answerRatio: 1,
+      ringMs: { min: 100, max: 300 },
+      talkMs: { min: 16_000, max: 17_000 },
+      mix: { outbound: 1 },
+      seed: 39,
+    });
+    await recorders.waitFor(
+      () => tapsStarted(recorders.events.slice(from)).length >= 8,
+      20_000,
+      '8 taps',
+    );
+    const killedAt = Date.now();
+    stack.gateway.kill();
+    await stack.gateway.exit();
+    const restarted = stack.gateway.restarted();
+    stack.processes.set('media-gateway', restarted);
+    stack.gateway = restarted;
+    await restarted.waitFor('/health/ready');
+    const backAt = Date.now();
+    const calls = await finish(id);
+    await endedAll(calls);
+    // Audio comes back within moments of the gateway, not after a backoff or never.
+    const allowedMs = backAt - killedAt + 1500;
+    const gaps = calls.flatMap((call) =>
+      ['caller', 'agent'].map((track) => ({
+        tap: `${callIdOf(call)}/${track}`,
+        gapMs: longestGapMs(call, track),
+      })),
+    );
+    expect(gaps.filter((g) => g.gapMs > allowedMs)).toEqual([]);
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+  }, 120_000);
+
   it('never ends a live call during a burst of new calls, and taps each track once', async () => {
     // A slow channel list widens the window in which new calls are missing from it.
     await stack.control('PUT', '/sim/faults', { ari: { restDelayMs: 60 } });

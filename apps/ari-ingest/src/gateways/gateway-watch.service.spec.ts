@@ -130,6 +130,15 @@ describe('GatewayWatch', () => {
     expect(watch.isLost('gw-stopping', beat.bootId)).toBe(true);
   });
 
+  it('tells when a gateway process starts beating, and again when it comes back rebooted', async () => {
+    let joined = 0;
+    watch.onJoined(() => (joined += 1));
+    const beat = await beating('gw-joining');
+    expect(joined).toBe(1);
+    beat.bootId = randomUUID();
+    await eventually(() => joined === 2, 5000, 'the rebooted gateway');
+  });
+
   it('blames nobody while NATS itself is frozen, nor right after it thaws', async () => {
     const beat = await beating('gw-through-freeze');
     server.pause();

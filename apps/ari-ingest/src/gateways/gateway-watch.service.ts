@@ -51,6 +51,7 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(GatewayWatch.name);
   private readonly gateways = new Map<string, GatewayState>();
   private readonly listeners = new Set<GatewayLossListener>();
+  private readonly joinListeners = new Set<() => void>();
   private subscription?: Subscription;
   private timer?: NodeJS.Timeout;
   private lastCheckAt = performance.now();
@@ -94,6 +95,11 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     this.listeners.add(listener);
   }
 
+  /** Hears every gateway process that starts beating: a new one, or one back under a new boot. */
+  onJoined(listener: () => void): void {
+    this.joinListeners.add(listener);
+  }
+
   /** Whether an allocation of this gateway process is known to be gone. */
   isLost(gatewayId: string, bootId: string): boolean {
     const state = this.gateways.get(gatewayId);
@@ -127,6 +133,7 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     if (known && known.bootId !== beat.bootId && !known.lost) {
       this.declareLost(beat.gatewayId, known.bootId, 'restarted');
     }
+    const joined = known?.bootId !== beat.bootId && !beat.draining;
     const wasLost = known?.bootId === beat.bootId && known.lost;
     // A gateway found silent that beats again was only slow; one that is stopping stays lost.
     this.gateways.set(beat.gatewayId, { bootId: beat.bootId, heardAt: now, lost: beat.draining });
@@ -134,6 +141,8 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     if (!beat.draining && wasLost) {
       this.logger.log(`gateway ${beat.gatewayId} (${beat.bootId}) is heard again`);
     }
+    if (joined || (!beat.draining && wasLost))
+      for (const listener of this.joinListeners) listener();
   }
 
   private async check(): Promise<void> {

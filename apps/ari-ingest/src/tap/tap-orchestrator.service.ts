@@ -68,6 +68,8 @@ export class TapOrchestrator {
   private readonly logger = new Logger(TapOrchestrator.name);
   private readonly events = new CallEventFactory();
   private readonly metrics;
+  /** Wake-ups of taps waiting to retry an allocation that found no gateway. */
+  private readonly awaitingGateway = new Set<() => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
@@ -99,6 +101,9 @@ export class TapOrchestrator {
         labelNames: ['reason'],
       }),
     };
+    gateways.onJoined(() => {
+      for (const wakeUp of [...this.awaitingGateway]) wakeUp();
+    });
   }
 
   newIds(callId: string, track: AudioTrack): TapIds {
@@ -146,6 +151,25 @@ export class TapOrchestrator {
     };
   }
 
+  /**
+   * Waits before the next attempt. A tap that found no gateway to allocate from also goes as soon
+   * as a gateway process starts beating: when the only gateway restarts, its tracks must not wait
+   * out a long backoff once it is back.
+   */
+  private async pause(ms: number, handle: TapHandle, waitForGateway: boolean): Promise<void> {
+    const wake = new AbortController();
+    const signal = AbortSignal.any([handle.cancel.signal, wake.signal]);
+    const wakeUp = () => wake.abort();
+    if (waitForGateway) this.awaitingGateway.add(wakeUp);
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      // Cancelled (the caller sees it) or woken by a gateway.
+    } finally {
+      this.awaitingGateway.delete(wakeUp);
+    }
+  }
+
   private retryDelayMs(attempt: number): number {
     const ceiling = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 2), this.config.TAP_RETRY_MAX_MS);
     return ceiling / 2 + (Math.random() * ceiling) / 2;
@@ -153,15 +177,12 @@ export class TapOrchestrator {
 
   private async setUp(session: AriSession, call: TrackedCall, handle: TapHandle): Promise<boolean> {
     const startedAt = performance.now();
+    let waitForGateway = false;
     for (let attempt = 1; !this.cancelled(call, handle); attempt += 1) {
       if (attempt > 1) {
         handle.ids = this.newIds(call.callId, handle.track);
         this.metrics.retried.inc({ reason: 'attempt' });
-        try {
-          await sleep(this.retryDelayMs(attempt), undefined, { signal: handle.cancel.signal });
-        } catch {
-          return false;
-        }
+        await this.pause(this.retryDelayMs(attempt), handle, waitForGateway);
         if (this.cancelled(call, handle)) return false;
       }
       try {
@@ -171,6 +192,7 @@ export class TapOrchestrator {
         if (error instanceof TapCancelled) return false;
         const failure =
           error instanceof TapSetupFailed ? error : new TapSetupFailed('bridge', error);
+        waitForGateway = failure.stage === 'allocate';
         this.metrics.failed.inc({ stage: failure.stage });
         if (attempt === 1 || attempt === REPORT_AFTER_ATTEMPTS || attempt % 20 === 0) {
           this.logger.warn(
