@@ -50,6 +50,8 @@ export class RtpReceiver implements StatsSource {
   private sourcePort = 0;
   private ssrc: number | undefined;
   private lastPacketAt: number | undefined;
+  /** Wall-clock time of the first packet counted, for the stats. */
+  private firstPacketAt: string | undefined;
   private framesQueued = 0;
   private levelSumOfSquares = 0;
   private levelSamples = 0;
@@ -124,6 +126,7 @@ export class RtpReceiver implements StatsSource {
       codec: this.spec.codec,
       sampleRate: this.decoder.sampleRate,
       ssrc: this.ssrc,
+      firstPacketAt: this.firstPacketAt,
       packets: counters.packets,
       bytes: counters.bytes,
       lost: counters.lost,
@@ -173,6 +176,7 @@ export class RtpReceiver implements StatsSource {
       return;
     }
     const now = performance.now();
+    this.firstPacketAt ??= new Date().toISOString();
     counters.packets += 1;
     counters.bytes += packet.length;
     this.lastPacketAt = now;

@@ -44,6 +44,7 @@ describe('StatsPublisher', () => {
     const reply = await nats.allocate({ callId, track: 'agent', codec: 'ulaw', server: 'pbx1' });
     if (!reply.ok) throw new Error(reply.error);
     sender = await RtpTestSender.open(reply.port, 'ulaw');
+    const firstSentAt = Date.now();
 
     // 30 packets with uneven spacing; 12 lost, 20 sent twice, 16 and 15 swapped, one bad.
     const order = [...Array(30).keys()]
@@ -76,6 +77,11 @@ describe('StatsPublisher', () => {
       stalled: false,
     });
     expect(latest.jitterMs).toBeGreaterThan(0);
+    // One run per allocation, and the time its first packet came (not the first sample's).
+    expect(latest.runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(samples.map((stats) => stats.runId)).size).toBe(1);
+    expect(Date.parse(latest.firstPacketAt ?? '')).toBeGreaterThanOrEqual(firstSentAt);
+    expect(Date.parse(latest.firstPacketAt ?? '')).toBeLessThan(firstSentAt + 100);
     expect(latest.levelDbfs).toBeGreaterThan(-30);
     expect(latest.levelDbfs).toBeLessThan(0);
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -27,7 +28,8 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 @Injectable()
 export class StatsPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(StatsPublisher.name);
-  private readonly sources = new Set<StatsSource>();
+  /** Each source with its run id: one allocation's stream, whose counters start from zero. */
+  private readonly sources = new Map<StatsSource, string>();
   private timer?: NodeJS.Timeout;
   private closed = false;
   private lastFailureLogAt = -Infinity;
@@ -42,12 +44,14 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
   }
 
   add(source: StatsSource): void {
-    this.sources.add(source);
+    this.sources.set(source, randomUUID());
   }
 
   remove(source: StatsSource): void {
-    if (!this.sources.delete(source)) return;
-    this.publish(source, performance.now(), new Date().toISOString());
+    const runId = this.sources.get(source);
+    if (runId === undefined) return;
+    this.sources.delete(source);
+    this.publish(source, runId, performance.now(), new Date().toISOString());
   }
 
   beforeApplicationShutdown(): void {
@@ -58,10 +62,10 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
   private publishAll(): void {
     const now = performance.now();
     const sampledAt = new Date().toISOString();
-    for (const source of this.sources) this.publish(source, now, sampledAt);
+    for (const [source, runId] of this.sources) this.publish(source, runId, now, sampledAt);
   }
 
-  private publish(source: StatsSource, nowMs: number, sampledAt: string): void {
+  private publish(source: StatsSource, runId: string, nowMs: number, sampledAt: string): void {
     const sample = source.sampleStats(nowMs);
     if (this.closed || !this.nats.isConnected) return;
     try {
@@ -72,6 +76,7 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
         {
           schemaVersion: SCHEMA_VERSION,
           gatewayId: this.config.GATEWAY_ID,
+          runId,
           sampledAt,
           ...sample,
         },

@@ -1,7 +1,10 @@
 import type { StreamStats } from '@asb/contracts';
 
 /** What a stream reports about itself; the publisher adds who and when. */
-export type StreamStatsSample = Omit<StreamStats, 'schemaVersion' | 'gatewayId' | 'sampledAt'>;
+export type StreamStatsSample = Omit<
+  StreamStats,
+  'schemaVersion' | 'gatewayId' | 'runId' | 'sampledAt'
+>;
 
 export interface StatsSource {
   /** Totals so far, and the level since the previous sample (so this starts a new interval). */

@@ -19,10 +19,18 @@ export const streamStatsSchema = z.object({
   callId: callIdSchema,
   track: trackSchema,
   gatewayId: z.string().min(1).max(64),
+  /**
+   * This run of the stream: one allocation on one gateway. A re-tap, a retried tap setup or a
+   * failover to another gateway starts a new run, whose counters start again from zero, so a
+   * consumer sums the runs' latest counters for the stream's totals. Absent from older gateways.
+   */
+  runId: z.string().min(1).max(64).optional(),
   codec: sourceCodecSchema,
   sampleRate: sampleRateSchema,
   ssrc: uint32Schema.optional(),
   sampledAt: isoTimestampSchema,
+  /** When the run's first packet arrived; absent until one has (and from older gateways). */
+  firstPacketAt: isoTimestampSchema.optional(),
   packets: counterSchema,
   bytes: counterSchema,
   /** Packets never received (gaps in the sequence after the reorder window closed). */
