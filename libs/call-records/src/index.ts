@@ -1,6 +1,7 @@
 export * from './lib/entities/call-record.entity';
 export * from './lib/entities/call-event-record.entity';
 export * from './lib/entities/stream-record.entity';
+export * from './lib/entities/stream-run-record.entity';
 export * from './lib/entities/stream-health-sample.entity';
 export * from './lib/entities/recording-record.entity';
 export * from './lib/entities/egress-stream-record.entity';

@@ -13,6 +13,7 @@ import { DatabaseWriteHealth } from '../health/database-write-health';
 import { isTransientDatabaseError } from './is-transient-database-error.util';
 import { retryBackoffMs } from './retry-backoff.util';
 import { StatsRecordsRepository } from './stats-records.repository';
+import { StreamRunSamples } from './stream-run-samples';
 import { STREAM_ROW_REFRESH_MS, StreamHealthAccumulator } from './stream-health-accumulator';
 
 /** Stats reach the database within this (plus the write itself), well under the 1 s lag target. */
@@ -38,6 +39,7 @@ const STALL_SWEEP_INTERVAL_MS = 1000;
 export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(StatsWriter.name);
   private readonly accumulator: StreamHealthAccumulator;
+  private readonly runs = new StreamRunSamples();
   private timer?: NodeJS.Timeout;
   private stallTimer?: NodeJS.Timeout;
   private writing?: Promise<void>;
@@ -88,6 +90,7 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
   add(sample: StreamStats): void {
     this.received.inc();
     this.accumulator.add(sample);
+    this.runs.add(sample);
   }
 
   /** The call ended: its streams' final totals are written at the next flush, not in 5 s. */
@@ -112,9 +115,10 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
   async flush(everything = false): Promise<void> {
     const taken = this.accumulator.take(Date.now(), everything);
     if (taken.updates.length === 0 && taken.samples.length === 0) return;
+    const runs = this.runs.take(taken.updates.map((update) => update.latest));
     this.health.started('stats');
     try {
-      await this.repository.write(taken.updates, taken.samples);
+      await this.repository.write(taken.updates, taken.samples, runs);
       this.health.succeeded('stats');
       this.failedAttempts = 0;
       this.nextWriteAt = 0;
@@ -133,6 +137,7 @@ export class StatsWriter implements OnApplicationBootstrap, BeforeApplicationShu
         return;
       }
       this.accumulator.restore(taken);
+      this.runs.restore(runs);
       this.health.failed('stats', error);
       this.failedAttempts += 1;
       this.nextWriteAt = Date.now() + retryBackoffMs(this.failedAttempts);

@@ -46,10 +46,12 @@ describe('call records schema (real PostgreSQL)', () => {
   });
 
   it('migrates down and up again', async () => {
-    await dataSource.undoLastMigration();
-    expect(await dataSource.query(`SELECT to_regclass('calls') IS NULL AS gone`)).toEqual([
-      { gone: true },
-    ]);
+    for (const _migration of CALL_RECORD_MIGRATIONS) await dataSource.undoLastMigration();
+    expect(
+      await dataSource.query(
+        `SELECT to_regclass('calls') IS NULL AND to_regclass('stream_runs') IS NULL AS gone`,
+      ),
+    ).toEqual([{ gone: true }]);
     await dataSource.runMigrations();
     expect(await dataSource.query(`SELECT count(*)::int AS n FROM calls`)).toEqual([{ n: 0 }]);
   });

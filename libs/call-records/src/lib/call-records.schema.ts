@@ -5,13 +5,16 @@ import { EgressStreamRecord } from './entities/egress-stream-record.entity';
 import { RecordingRecord } from './entities/recording-record.entity';
 import { StreamHealthSample } from './entities/stream-health-sample.entity';
 import { StreamRecord } from './entities/stream-record.entity';
+import { StreamRunRecord } from './entities/stream-run-record.entity';
 import { CreateCallRecords1732600000000 } from './migrations/1732600000000-create-call-records.migration';
+import { CreateStreamRuns1764770000000 } from './migrations/1764770000000-create-stream-runs.migration';
 
 /** Every entity of the schema, for DatabaseModule.forRoot (bundled apps cannot glob them). */
 export const CALL_RECORD_ENTITIES = [
   CallRecord,
   CallEventRecord,
   StreamRecord,
+  StreamRunRecord,
   StreamHealthSample,
   RecordingRecord,
   EgressStreamRecord,
@@ -19,7 +22,10 @@ export const CALL_RECORD_ENTITIES = [
 ];
 
 /** Run by call-logger only, which owns the schema; readers list the entities alone. */
-export const CALL_RECORD_MIGRATIONS = [CreateCallRecords1732600000000];
+export const CALL_RECORD_MIGRATIONS = [
+  CreateCallRecords1732600000000,
+  CreateStreamRuns1764770000000,
+];
 
 /** Where call-logger's TypeORM records the migrations of this schema. */
 export const CALL_RECORDS_MIGRATIONS_TABLE = 'call_records_migrations';

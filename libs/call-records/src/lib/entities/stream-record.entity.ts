@@ -64,7 +64,7 @@ export class StreamRecord {
   @Column({ name: 'failure_error', type: 'varchar', length: 1024, nullable: true })
   failureError!: string | null;
 
-  /** Time of the last packet of the first stats sample that saw one (within one stats period). */
+  /** When the first packet of the track's first run arrived (see stream_runs). */
   @Column({ name: 'first_packet_at', type: 'timestamptz', nullable: true })
   firstPacketAt!: Date | null;
 
