@@ -19,6 +19,7 @@ import { CallEventWriter, IncomingCallEvent } from '../records/call-event-writer
 import { retryBackoffMs, sleep } from '../records/retry-backoff.util';
 import { RecordingService } from '../recordings/recording.service';
 import { ensureDurableConsumer } from './durable-consumer';
+import { HeldDeliveries } from './held-deliveries';
 
 const ACK_WAIT_MS = 30_000;
 /** While a write takes longer than this, held messages are kept from redelivery this often. */
@@ -27,11 +28,6 @@ const KEEP_ALIVE_INTERVAL_MS = ACK_WAIT_MS / 3;
 const STOP_DRAIN_MS = 2000;
 /** Longest wait for the consumer to close before writing what was already read. */
 const STOP_CLOSE_MS = 1000;
-
-interface QueuedMessage {
-  message: JsMsg;
-  item: IncomingCallEvent;
-}
 
 /**
  * Reads call.v1.> from call-logger's durable JetStream consumer (once NATS, the stream and the
@@ -50,10 +46,7 @@ interface QueuedMessage {
 @Injectable()
 export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallEventConsumer.name);
-  /** Received and not yet taken into a batch, by stream sequence, in arrival order. */
-  private readonly waiting = new Map<number, QueuedMessage>();
-  /** The batch being written, by stream sequence. */
-  private readonly inBatch = new Map<number, QueuedMessage>();
+  private readonly held: HeldDeliveries<IncomingCallEvent>;
   private readonly stop = new AbortController();
   private readonly giveUp = new AbortController();
   private wakeWriter?: () => void;
@@ -74,9 +67,10 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
     private readonly deadLetters: DeadLetterService,
     metrics: MetricsRegistry,
   ) {
+    this.held = new HeldDeliveries(config.CALL_LOGGER_MAX_ACK_PENDING);
     this.redeliveries = metrics.counter<'outcome'>({
       name: 'call_logger_redeliveries_total',
-      help: 'Deliveries of a message already held (merged into it), or over the bound of held messages (deferred: left to JetStream)',
+      help: 'Deliveries of a message already held (merged into it), or beyond the bound of held messages (full: left to JetStream to deliver again)',
       labelNames: ['outcome'],
     });
   }
@@ -140,24 +134,18 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private receive(message: JsMsg): void {
-    const held = this.waiting.get(message.seq) ?? this.inBatch.get(message.seq);
-    if (held) {
-      // The newest delivery is the one JetStream waits an acknowledgement for.
-      held.message = message;
-      this.redeliveries.inc({ outcome: 'merged' });
-      return;
-    }
-    if (this.waiting.size + this.inBatch.size >= this.config.CALL_LOGGER_MAX_ACK_PENDING) {
-      // Only if the consumer's limit was lowered under us: JetStream delivers it again later.
-      this.redeliveries.inc({ outcome: 'deferred' });
-      return;
-    }
-    let item: IncomingCallEvent;
+    const receipt = this.held.receive(message, () => this.decode(message));
+    if (receipt === 'held') this.wake();
+    // 'full' only if the consumer's limit was lowered under us: JetStream delivers it again.
+    else this.redeliveries.inc({ outcome: receipt });
+  }
+
+  private decode(message: JsMsg): IncomingCallEvent {
     try {
       const event = decodeCallEvent(message.subject, message.data);
       if (hasNulCharacter(event)) throw new UnstorableText();
-      item = { kind: 'event', event, streamSequence: message.seq };
       this.recordings.observe(event);
+      return { kind: 'event', event, streamSequence: message.seq };
     } catch (error) {
       const reason =
         error instanceof ContractViolation || error instanceof UnstorableText
@@ -165,7 +153,7 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
           : 'undecodable';
       const detail = (error as Error).message;
       this.deadLetters.refuse('call_event', message.subject, reason, detail);
-      item = {
+      return {
         kind: 'invalid',
         deadLetter: {
           source: 'call_event',
@@ -178,8 +166,6 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
         },
       };
     }
-    this.waiting.set(message.seq, { message, item });
-    this.wake();
   }
 
   private wake(): void {
@@ -189,12 +175,12 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   private async writeForever(): Promise<void> {
     for (;;) {
-      if (this.waiting.size === 0) {
+      if (this.held.waitingCount === 0) {
         if (this.stop.signal.aborted) return;
         await new Promise<void>((resolve) => (this.wakeWriter = resolve));
         continue;
       }
-      const batch = this.takeBatch();
+      const batch = this.held.takeBatch(this.config.CALL_LOGGER_BATCH_SIZE);
       this.batchStartedAt = Date.now();
       const outcomes = await this.writer.write(
         batch.map((queued) => queued.item),
@@ -206,27 +192,15 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
         if (outcome === 'stored') batch[index].message.ack();
         else batch[index].message.term();
       });
-      this.inBatch.clear();
+      this.held.settleBatch();
     }
-  }
-
-  private takeBatch(): QueuedMessage[] {
-    const batch: QueuedMessage[] = [];
-    for (const [sequence, queued] of this.waiting) {
-      if (batch.length === this.config.CALL_LOGGER_BATCH_SIZE) break;
-      this.waiting.delete(sequence);
-      this.inBatch.set(sequence, queued);
-      batch.push(queued);
-    }
-    return batch;
   }
 
   /** Keeps what waits on a slow write from being redelivered (to us again) in the meantime. */
   private keepAlive(): void {
     if (this.batchStartedAt === undefined) return;
     if (Date.now() - this.batchStartedAt < KEEP_ALIVE_INTERVAL_MS) return;
-    for (const queued of this.inBatch.values()) queued.message.working();
-    for (const queued of this.waiting.values()) queued.message.working();
+    for (const { message } of this.held.all()) message.working();
   }
 }
 
