@@ -2,7 +2,8 @@
  * The bridge under production faults, one after the other, while calls run: the whole bridge as
  * separate built processes (asterisk-sim, ari-ingest, media-gateway, call-logger, stream-egress,
  * dashboard-api) on a private nats-server with JetStream and a private PostgreSQL database, the
- * call-logger reaching PostgreSQL through a BlackholeProxy.
+ * call-logger reaching PostgreSQL through a BlackholeProxy. Two media-gateways and an active and
+ * a standby ari-ingest run, as deploy/k8s deploys them.
  *
  * Each phase places its calls (all answered, talk times long enough to span the fault and the
  * recovery window after it), waits until they are tapped, applies one fault, lets the calls run
@@ -641,6 +642,10 @@ async function main(): Promise<void> {
       proxy.resume();
     });
     await stack.start();
+    // As deployed (deploy/k8s: two replicas of each): a second media-gateway in the queue group
+    // and a standby ari-ingest. The kills hit the first of each, the active ari-ingest.
+    await stack.startGateway('gw2');
+    await (await stack.startIngest()).waitFor('/health/ready');
     const recorder = await new FaultRecorder().start(nats.url);
     cleanups.push(() => recorder.stop());
     const bench: Bench = { stack, nats, proxy, recorder, databaseUrl };
