@@ -11,8 +11,6 @@ export interface StreamHealthUpdate {
   /** Times the stream went stalled since the last flush. */
   stalls: number;
   maxJitterMs: number;
-  /** Last-packet time of the earliest sample since the last flush that had seen a packet. */
-  firstPacketAt?: string;
 }
 
 // Typed arrays rather than JSON: this is the hottest insert, thousands of rows a second.

@@ -30,7 +30,6 @@ describe('StreamHealthAccumulator', () => {
         samples: 3,
         stalls: 1,
         maxJitterMs: 8,
-        firstPacketAt: new Date(T0 + 700).toISOString(),
       },
     ]);
   });

@@ -64,14 +64,11 @@ export class StreamHealthAccumulator {
     memory.lastSeenAtMs = nowMs;
     this.streams.set(key, memory);
 
-    const firstPacketAt =
-      sample.packets > 0 ? new Date(sampledAtMs - sample.lastPacketAgeMs).toISOString() : undefined;
     this.merge(key, {
       latest: sample,
       samples: 1,
       stalls: wentStalled ? 1 : 0,
       maxJitterMs: sample.jitterMs,
-      firstPacketAt,
     });
   }
 
@@ -150,12 +147,6 @@ export class StreamHealthAccumulator {
     current.samples += update.samples;
     current.stalls += update.stalls;
     current.maxJitterMs = Math.max(current.maxJitterMs, update.maxJitterMs);
-    if (
-      update.firstPacketAt &&
-      (!current.firstPacketAt || update.firstPacketAt < current.firstPacketAt)
-    ) {
-      current.firstPacketAt = update.firstPacketAt;
-    }
   }
 
   private pushPending(samples: StreamStats[]): void {
