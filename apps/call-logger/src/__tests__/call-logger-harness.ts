@@ -14,7 +14,15 @@ import {
   StreamStats,
 } from '@asb/contracts';
 import { ReadinessRegistry } from '@asb/observability';
-import { dropDatabase, eventually, freshDatabase, sleep, uniqueCallId } from '@asb/testing';
+import {
+  dropDatabase,
+  eventually,
+  freePort,
+  freshDatabase,
+  NatsTestServer,
+  sleep,
+  uniqueCallId,
+} from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadCallLoggerConfig } from '../config/call-logger.config';
 
@@ -272,4 +280,46 @@ export async function databaseClient(url: string): Promise<Client> {
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/**
+ * call-logger on a private nats-server and a fresh database, ready, with a publisher of the
+ * bridge's traffic and a client on the database; `stop` removes all of it.
+ */
+export class LoggerTestBed {
+  private constructor(
+    readonly nats: NatsTestServer,
+    readonly app: INestApplication,
+    readonly bridge: BridgeTraffic,
+    readonly db: Client,
+    private readonly database: string,
+  ) {}
+
+  static async start(database: string, env: Record<string, string> = {}): Promise<LoggerTestBed> {
+    const nats = new NatsTestServer(await freePort());
+    await nats.start();
+    const databaseUrl = await freshDatabase(database);
+    const app = await startLogger({ natsUrl: nats.url, databaseUrl, env });
+    const bed = new LoggerTestBed(
+      nats,
+      app,
+      await BridgeTraffic.connect(nats.url),
+      await databaseClient(databaseUrl),
+      database,
+    );
+    await eventually(
+      async () => Object.values(await readiness(app)).every(Boolean),
+      20_000,
+      'readiness',
+    );
+    return bed;
+  }
+
+  async stop(): Promise<void> {
+    await this.bridge.close();
+    await this.app.close();
+    await this.db.end();
+    await this.nats.dispose();
+    await dropDatabase(this.database);
+  }
 }

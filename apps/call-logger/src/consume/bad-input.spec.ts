@@ -2,16 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import type { Client } from 'pg';
 import { encodeCallEvent } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
-import { freePort, NatsTestServer } from '@asb/testing';
 import {
+  LoggerTestBed,
   BridgeTraffic,
   CallScript,
-  databaseClient,
-  dropDatabase,
   eventually,
-  freshDatabase,
-  readiness,
-  startLogger,
 } from '../__tests__/call-logger-harness';
 
 const DATABASE = `asb_test_logger_bad_input_${process.pid}`;
@@ -19,7 +14,7 @@ const GOOD_CALLS = 40;
 const BAD_EACH = 10;
 
 describe('call-logger given bad call events among good ones', () => {
-  let nats: NatsTestServer;
+  let bed: LoggerTestBed;
   let app: INestApplication;
   let bridge: BridgeTraffic;
   let db: Client;
@@ -28,29 +23,12 @@ describe('call-logger given bad call events among good ones', () => {
     Number((await db.query(sql, params)).rows[0].count);
 
   beforeAll(async () => {
-    nats = new NatsTestServer(await freePort());
-    await nats.start();
-    const databaseUrl = await freshDatabase(DATABASE);
-    app = await startLogger({
-      natsUrl: nats.url,
-      databaseUrl,
-      env: { RECORDINGS_ENABLED: 'false' },
-    });
-    bridge = await BridgeTraffic.connect(nats.url);
-    db = await databaseClient(databaseUrl);
-    await eventually(
-      async () => Object.values(await readiness(app)).every(Boolean),
-      20_000,
-      'readiness',
-    );
+    bed = await LoggerTestBed.start(DATABASE, { RECORDINGS_ENABLED: 'false' });
+    ({ app, bridge, db } = bed);
   }, 60_000);
 
   afterAll(async () => {
-    await bridge?.close();
-    await app?.close();
-    await db?.end();
-    await nats?.dispose();
-    await dropDatabase(DATABASE);
+    await bed?.stop();
   });
 
   async function permanentWriteFailures(): Promise<number> {

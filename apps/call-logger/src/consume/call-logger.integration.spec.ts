@@ -13,17 +13,13 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Client } from 'pg';
 import { CALL_EVENTS_STREAM } from '@asb/contracts';
-import { freePort, NatsTestServer } from '@asb/testing';
 import {
+  LoggerTestBed,
   BridgeTraffic,
   CallScript,
-  databaseClient,
-  dropDatabase,
   eventually,
-  freshDatabase,
   readiness,
   sleep,
-  startLogger,
   statsSample,
 } from '../__tests__/call-logger-harness';
 import { RetentionSweep } from '../recordings/retention-sweep.service';
@@ -50,7 +46,7 @@ function readWav(path: string) {
 
 describe('call-logger against real NATS and PostgreSQL', () => {
   const recordingsDir = mkdtempSync(join(tmpdir(), 'asb-recordings-'));
-  let nats: NatsTestServer;
+  let bed: LoggerTestBed;
   let app: INestApplication;
   let bridge: BridgeTraffic;
   let db: Client;
@@ -60,29 +56,15 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     Number((await db.query(sql, params)).rows[0].count);
 
   beforeAll(async () => {
-    nats = new NatsTestServer(await freePort());
-    await nats.start();
-    const databaseUrl = await freshDatabase(DATABASE);
-    app = await startLogger({
-      natsUrl: nats.url,
-      databaseUrl,
-      env: { RECORDINGS_DIR: recordingsDir, STATS_SAMPLE_INTERVAL_MS: '5000' },
+    bed = await LoggerTestBed.start(DATABASE, {
+      RECORDINGS_DIR: recordingsDir,
+      STATS_SAMPLE_INTERVAL_MS: '5000',
     });
-    bridge = await BridgeTraffic.connect(nats.url);
-    db = await databaseClient(databaseUrl);
-    await eventually(
-      async () => Object.values(await readiness(app)).every(Boolean),
-      20_000,
-      'readiness',
-    );
+    ({ app, bridge, db } = bed);
   }, 60_000);
 
   afterAll(async () => {
-    await bridge?.close();
-    await app?.close();
-    await db?.end();
-    await nats?.dispose();
-    await dropDatabase(DATABASE);
+    await bed?.stop();
     rmSync(recordingsDir, { recursive: true, force: true });
   });
 

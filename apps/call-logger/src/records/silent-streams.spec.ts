@@ -1,23 +1,16 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Client } from 'pg';
-import { freePort, NatsTestServer } from '@asb/testing';
 import {
+  LoggerTestBed,
   BridgeTraffic,
   CallScript,
-  databaseClient,
-  dropDatabase,
   eventually,
-  freshDatabase,
-  readiness,
-  startLogger,
   statsSample,
 } from '../__tests__/call-logger-harness';
 
 const DATABASE = `asb_test_logger_silent_${process.pid}`;
 
 describe('call-logger: streams whose samples stop', () => {
-  let nats: NatsTestServer;
-  let app: INestApplication;
+  let bed: LoggerTestBed;
   let bridge: BridgeTraffic;
   let db: Client;
 
@@ -26,29 +19,12 @@ describe('call-logger: streams whose samples stop', () => {
       .rows[0] as { stalled: boolean; stall_count: number } | undefined;
 
   beforeAll(async () => {
-    nats = new NatsTestServer(await freePort());
-    await nats.start();
-    const databaseUrl = await freshDatabase(DATABASE);
-    app = await startLogger({
-      natsUrl: nats.url,
-      databaseUrl,
-      env: { STATS_STALL_AFTER_MS: '500' },
-    });
-    bridge = await BridgeTraffic.connect(nats.url);
-    db = await databaseClient(databaseUrl);
-    await eventually(
-      async () => Object.values(await readiness(app)).every(Boolean),
-      20_000,
-      'readiness',
-    );
+    bed = await LoggerTestBed.start(DATABASE, { STATS_STALL_AFTER_MS: '500' });
+    ({ bridge, db } = bed);
   }, 60_000);
 
   afterAll(async () => {
-    await bridge?.close();
-    await app?.close();
-    await db?.end();
-    await nats?.dispose();
-    await dropDatabase(DATABASE);
+    await bed?.stop();
   });
 
   it('marks a running stream stalled once its samples stop (its gateway died), and clears it when they return', async () => {

@@ -1,50 +1,26 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Client } from 'pg';
-import { freePort, NatsTestServer } from '@asb/testing';
 import {
+  LoggerTestBed,
   BridgeTraffic,
   CallScript,
-  databaseClient,
-  dropDatabase,
   eventually,
-  freshDatabase,
-  readiness,
-  startLogger,
   statsSample,
 } from '../__tests__/call-logger-harness';
 
 const DATABASE = `asb_test_logger_runs_${process.pid}`;
 
 describe('call-logger: a stream tapped more than once', () => {
-  let nats: NatsTestServer;
-  let app: INestApplication;
+  let bed: LoggerTestBed;
   let bridge: BridgeTraffic;
   let db: Client;
 
   beforeAll(async () => {
-    nats = new NatsTestServer(await freePort());
-    await nats.start();
-    const databaseUrl = await freshDatabase(DATABASE);
-    app = await startLogger({
-      natsUrl: nats.url,
-      databaseUrl,
-      env: { RECORDINGS_ENABLED: 'false' },
-    });
-    bridge = await BridgeTraffic.connect(nats.url);
-    db = await databaseClient(databaseUrl);
-    await eventually(
-      async () => Object.values(await readiness(app)).every(Boolean),
-      20_000,
-      'readiness',
-    );
+    bed = await LoggerTestBed.start(DATABASE, { RECORDINGS_ENABLED: 'false' });
+    ({ bridge, db } = bed);
   }, 60_000);
 
   afterAll(async () => {
-    await bridge?.close();
-    await app?.close();
-    await db?.end();
-    await nats?.dispose();
-    await dropDatabase(DATABASE);
+    await bed?.stop();
   });
 
   it("keeps each tap's counters and sums them into the stream, first packet time included", async () => {
