@@ -20,7 +20,7 @@
  * - recovery: from the fault's end to the end of the last outage of any track since the fault's
  *   start ("never" when one ran into a hangup).
  *
- *   npm run bench:faults [-- --calls 200 --burst 100 --only kill-media-gateway,freeze-nats]
+ *   npm run bench:faults [-- --calls 200 --burst 100 --only kill-media-gateway,freeze-nats --logs DIR]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,8 @@ const { values: options } = parseArgs({
     calls: { type: 'string', default: '200' },
     burst: { type: 'string', default: '100' },
     only: { type: 'string' },
+    /** A folder to keep every service's log in, to see why a row failed. */
+    logs: { type: 'string' },
   },
 });
 const CALLS = Number(options.calls);
@@ -452,6 +454,7 @@ async function runPhase(bench: Bench, fault: Fault, seed: number): Promise<Row> 
 
   const row = judge(fault, window, answered, events, records, recorder);
   recorder.forget(callIds);
+  notes.push(...wronglyEndedDetails(answered, events));
   return { ...row, leftOnPbx: left, notes };
 }
 
@@ -515,6 +518,28 @@ function judge(
     recordsLost,
     recoverySeconds: recoveryMs === null ? null : round(recoveryMs / 1000),
   };
+}
+
+/** What a reader needs to chase a call ended before its hangup: which, how early, and how. */
+function wronglyEndedDetails(answered: ScenarioCall[], events: StoredEvent[]): string[] {
+  const details: string[] = [];
+  for (const call of answered) {
+    const stored = events.find(
+      (e) => e.event.event === 'ended' && e.event.callId === callIdOf(call),
+    );
+    if (!stored || (call.endedAt !== undefined && stored.storedAtMs >= call.endedAt)) continue;
+    const ended = stored.event;
+    const how =
+      ended.event === 'ended'
+        ? `cause ${ended.cause}${ended.reconciled ? ', reconciled' : ''}`
+        : '';
+    const early =
+      call.endedAt === undefined
+        ? 'while still up'
+        : `${Math.round(call.endedAt - stored.storedAtMs)} ms before its hangup`;
+    details.push(`${callIdOf(call)} ended ${early} (${how})`);
+  }
+  return details;
 }
 
 /** Each cell against its target, for the table. */
@@ -635,6 +660,11 @@ async function main(): Promise<void> {
     cleanups.push(async () => {
       await within(stack.stop(), 30_000, 'graceful stop').catch(() => undefined);
       stack.kill();
+      if (options.logs) {
+        mkdirSync(options.logs, { recursive: true });
+        for (const [name, service] of stack.processes)
+          writeFileSync(join(options.logs, `${name}.log`), service.logs());
+      }
     });
     // Runs first: a run stopped mid-fault lets its services drain before they are stopped.
     cleanups.push(() => {

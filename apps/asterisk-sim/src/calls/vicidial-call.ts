@@ -76,15 +76,18 @@ export class VicidialCall {
     await sleep(this.plan.ringMs);
     if (!this.alive()) return this.finish(this.trunk.destroyed ? 0 : this.plan.cause);
     if (!this.plan.answered) {
+      const hungUpAt = Date.now();
       this.hangupAll(this.plan.cause);
-      return this.finish(this.plan.cause);
+      return this.finish(this.plan.cause, hungUpAt);
     }
     this.answer();
     if (this.plan.type === 'inbound') await this.setInboundCallCode();
     await sleep(this.plan.talkMs);
     if (!this.alive()) return this.finish(0);
+    // The call ends at the hangup: its events may reach a listener before they all are emitted.
+    const hungUpAt = Date.now();
     this.hangupAll(this.plan.hangupBy === 'customer' ? this.plan.cause : 16);
-    return this.finish(this.plan.hangupBy === 'customer' ? this.plan.cause : 16);
+    return this.finish(this.plan.hangupBy === 'customer' ? this.plan.cause : 16, hungUpAt);
   }
 
   private alive(): boolean {
@@ -182,8 +185,8 @@ export class VicidialCall {
       if (!channel.destroyed) this.pbx.hangup(channel.id, channel === this.trunk ? cause : 16);
   }
 
-  private finish(cause: number): CallOutcome {
-    this.outcome.endedAt = Date.now();
+  private finish(cause: number, endedAt = Date.now()): CallOutcome {
+    this.outcome.endedAt = endedAt;
     this.outcome.cause = cause;
     return this.outcome;
   }
