@@ -350,9 +350,11 @@ export class CallTracker {
     call.taps.delete(track);
     this.metrics.retapped.inc({ server: session.server, reason });
     this.logger.warn(`tapping ${track} of ${call.callId} again: ${reason}`);
-    void this.taps.stop(session, call, handle, reason);
     this.occupy(session.server, -1);
     this.tapAll(session, call);
+    // The old tap comes down once its replacement runs (or gave up): a gateway lost with
+    // hundreds of taps must not make their new setups queue behind their teardowns.
+    void this.taps.stop(session, call, handle, reason, call.taps.get(track)?.ready);
     void this.registry.remember(call);
   }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { connect, NatsConnection } from 'nats';
+import { connect, NatsConnection, Subscription } from 'nats';
 import {
   encodeJson,
   GatewayHeartbeat,
   gatewayHeartbeatSchema,
+  gatewayProbeSubject,
   MEDIA_CONTROL_MAX_BYTES,
   MEDIA_HEARTBEAT_SUBJECT,
 } from '@asb/contracts';
@@ -16,16 +17,26 @@ import { GatewayLossReason, GatewayWatch } from './gateway-watch.service';
 const INTERVAL_MS = 100;
 const LOST_AFTER_MS = 600;
 
-/** A gateway's heartbeat, sent from its own connection as the real one does. */
+/** A gateway's heartbeat (and probe subject), from its own connection as the real one does. */
 class FakeGatewayBeat {
   bootId = randomUUID();
   draining = false;
   private timer?: NodeJS.Timeout;
+  private probe?: Subscription;
 
   constructor(
     private readonly nc: NatsConnection,
     readonly gatewayId: string,
   ) {}
+
+  /** Subscribes to the probe subject: `answer` as a busy gateway does, `ignore` as a hung one. */
+  probed(how: 'answer' | 'ignore'): void {
+    this.probe = this.nc.subscribe(gatewayProbeSubject(this.bootId), {
+      callback: (_error, message) => {
+        if (how === 'answer') message.respond();
+      },
+    });
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -48,6 +59,12 @@ class FakeGatewayBeat {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Gone altogether: no beats, and nobody on its probe subject. */
+  die(): void {
+    this.stop();
+    this.probe?.unsubscribe();
   }
 }
 
@@ -78,7 +95,7 @@ describe('GatewayWatch', () => {
 
   afterEach(() => {
     server.resume();
-    beats.splice(0).forEach((beat) => beat.stop());
+    beats.splice(0).forEach((beat) => beat.die());
   });
 
   afterAll(async () => {
@@ -102,15 +119,33 @@ describe('GatewayWatch', () => {
 
   const lossesOf = (gatewayId: string) => losses.filter(([id]) => id === gatewayId);
 
-  it('declares a gateway that stops beating lost, once, with the boot it had', async () => {
-    const beat = await beating('gw-silent');
+  it('declares a gateway process that is gone lost at once, with the boot it had', async () => {
+    const beat = await beating('gw-gone');
+    beat.probed('answer');
     const alive = await beating('gw-alive');
-    beat.stop();
-    await eventually(() => lossesOf('gw-silent').length === 1, 5000, 'the loss');
+    alive.probed('answer');
+    const goneAt = performance.now();
+    beat.die();
+    await eventually(() => lossesOf('gw-gone').length === 1, 5000, 'the loss');
+    // Two missed beats and a probe that finds no responders: well before GATEWAY_LOST_AFTER_MS.
+    expect(performance.now() - goneAt).toBeLessThan(LOST_AFTER_MS);
     await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 2));
-    expect(lossesOf('gw-silent')).toEqual([['gw-silent', beat.bootId, 'silent']]);
-    expect(watch.isLost('gw-silent', beat.bootId)).toBe(true);
+    expect(lossesOf('gw-gone')).toEqual([['gw-gone', beat.bootId, 'gone']]);
+    expect(watch.isLost('gw-gone', beat.bootId)).toBe(true);
     expect(watch.isLost('gw-alive', alive.bootId)).toBe(false);
+  });
+
+  it('keeps a gateway that misses beats but answers its probe, and gives up on one that answers nothing', async () => {
+    const busy = await beating('gw-busy');
+    busy.probed('answer');
+    const hung = await beating('gw-hung');
+    hung.probed('ignore');
+    busy.stop();
+    hung.stop();
+    await eventually(() => lossesOf('gw-hung').length === 1, 5000, 'the hung one lost');
+    expect(lossesOf('gw-hung')).toEqual([['gw-hung', hung.bootId, 'silent']]);
+    await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 2));
+    expect(lossesOf('gw-busy')).toEqual([]);
   });
 
   it('declares the old boot lost as soon as a gateway comes back under a new one', async () => {
@@ -141,6 +176,7 @@ describe('GatewayWatch', () => {
 
   it('blames nobody while NATS itself is frozen, nor right after it thaws', async () => {
     const beat = await beating('gw-through-freeze');
+    beat.probed('answer');
     server.pause();
     await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 4));
     server.resume();

@@ -11,6 +11,7 @@ import { APP_CONFIG } from '@asb/config';
 import {
   GatewayHeartbeat,
   gatewayHeartbeatSchema,
+  gatewayProbeSubject,
   MEDIA_CONTROL_MAX_BYTES,
   MEDIA_HEARTBEAT_SUBJECT,
 } from '@asb/contracts';
@@ -18,7 +19,7 @@ import { NatsClient, subscribeJson } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 
-export type GatewayLossReason = 'restarted' | 'silent' | 'draining';
+export type GatewayLossReason = 'restarted' | 'gone' | 'silent' | 'draining';
 
 /** A gateway process is gone, and with it every allocation it held. */
 export type GatewayLossListener = (
@@ -29,22 +30,30 @@ export type GatewayLossListener = (
 
 interface GatewayState {
   bootId: string;
-  /** performance.now() of its latest beat. */
+  /** performance.now() of its latest beat (or probe answer). */
   heardAt: number;
+  /** Its beat: two missed beats and it is probed. */
+  intervalMs: number;
   lost: boolean;
 }
 
 const CHECK_INTERVAL_MS = 100;
+/** A gateway is probed after two missed beats, but never sooner than this. */
+const MIN_PROBE_AFTER_MS = 300;
+/** nats.js's code for a request that no subscription could receive. */
+const NO_RESPONDERS = '503';
 /** A lost gateway is forgotten after this long (pods come and go under new names). */
 const FORGET_AFTER_MS = 10 * 60_000;
 
 /**
  * Listens to the media-gateways' heartbeats and tells when a gateway process is gone: a new
  * bootId under the same gatewayId (it restarted: its allocations died with the old process), a
- * beat that says it is draining (stopping), or no beat for GATEWAY_LOST_AFTER_MS. Silence is only believed when NATS itself answers us: a
- * frozen NATS server silences every gateway at once, and re-tapping then would cost audio for
- * nothing. After such a stall, and after our own event loop was held up, gateways get a grace
- * period to be heard again.
+ * beat that says it is draining (stopping), or two missed beats and then a probe that NATS
+ * answers with "no responders" (the process is gone). A gateway that is only busy answers the
+ * probe; one that answers nothing is believed gone after GATEWAY_LOST_AFTER_MS, and only while
+ * NATS itself answers us: a frozen NATS server silences every gateway at once, and re-tapping
+ * then would cost audio for nothing. After such a stall, and after our own event loop was held
+ * up, gateways get a grace period to be heard again.
  */
 @Injectable()
 export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
@@ -56,7 +65,8 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private lastCheckAt = performance.now();
   private graceUntil = 0;
-  private probing = false;
+  /** Gateways being probed now. */
+  private readonly probing = new Set<string>();
   private readonly lostCounter;
   private readonly invalid;
 
@@ -119,7 +129,7 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
         },
       });
     });
-    this.timer = setInterval(() => void this.check(), CHECK_INTERVAL_MS);
+    this.timer = setInterval(() => this.check(), CHECK_INTERVAL_MS);
   }
 
   onModuleDestroy(): void {
@@ -136,7 +146,12 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     const joined = known?.bootId !== beat.bootId && !beat.draining;
     const wasLost = known?.bootId === beat.bootId && known.lost;
     // A gateway found silent that beats again was only slow; one that is stopping stays lost.
-    this.gateways.set(beat.gatewayId, { bootId: beat.bootId, heardAt: now, lost: beat.draining });
+    this.gateways.set(beat.gatewayId, {
+      bootId: beat.bootId,
+      heardAt: now,
+      intervalMs: beat.intervalMs,
+      lost: beat.draining,
+    });
     if (beat.draining && !wasLost) this.declareLost(beat.gatewayId, beat.bootId, 'draining');
     if (!beat.draining && wasLost) {
       this.logger.log(`gateway ${beat.gatewayId} (${beat.bootId}) is heard again`);
@@ -145,35 +160,54 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
       for (const listener of this.joinListeners) listener();
   }
 
-  private async check(): Promise<void> {
+  private check(): void {
     const now = performance.now();
-    const lostAfter = this.config.GATEWAY_LOST_AFTER_MS;
     // Held up ourselves: the beats may be sitting unread in our socket.
-    if (now - this.lastCheckAt > CHECK_INTERVAL_MS * 5) this.graceUntil = now + lostAfter;
+    if (now - this.lastCheckAt > CHECK_INTERVAL_MS * 5) {
+      this.graceUntil = now + this.config.GATEWAY_LOST_AFTER_MS;
+    }
     this.lastCheckAt = now;
     for (const [id, state] of this.gateways) {
       if (state.lost && now - state.heardAt > FORGET_AFTER_MS) this.gateways.delete(id);
     }
-    if (this.probing || now < this.graceUntil) return;
-    if (!this.silent(now).length) return;
-    this.probing = true;
+    if (now < this.graceUntil) return;
+    for (const [id, state] of this.gateways) {
+      const probeAfter = Math.max(2 * state.intervalMs, MIN_PROBE_AFTER_MS);
+      if (state.lost || this.probing.has(id) || now - state.heardAt < probeAfter) continue;
+      void this.probe(id, state);
+    }
+  }
+
+  /**
+   * Asks a gateway that missed beats whether it is there. "No responders" comes at once when the
+   * process is gone (its subscription went with its connection); an answer means it is only
+   * busy; no answer at all is believed after GATEWAY_LOST_AFTER_MS of silence, if NATS itself
+   * answers us.
+   */
+  private async probe(gatewayId: string, state: GatewayState): Promise<void> {
+    this.probing.add(gatewayId);
+    const lostAfter = this.config.GATEWAY_LOST_AFTER_MS;
     try {
+      await this.nats.connection.request(gatewayProbeSubject(state.bootId), undefined, {
+        timeout: lostAfter,
+      });
+      if (this.gateways.get(gatewayId) === state) state.heardAt = performance.now();
+    } catch (error) {
+      if (this.gateways.get(gatewayId) !== state || state.lost) return;
+      if ((error as { code?: string }).code === NO_RESPONDERS) {
+        return this.declareLost(gatewayId, state.bootId, 'gone');
+      }
       if (!(await this.natsAnswers(lostAfter))) {
         this.graceUntil = performance.now() + lostAfter;
         return;
       }
-      const after = performance.now();
-      if (after < this.graceUntil) return;
-      for (const [id, state] of this.silent(after)) this.declareLost(id, state.bootId, 'silent');
+      const now = performance.now();
+      if (now >= this.graceUntil && now - state.heardAt > lostAfter && !state.lost) {
+        this.declareLost(gatewayId, state.bootId, 'silent');
+      }
     } finally {
-      this.probing = false;
+      this.probing.delete(gatewayId);
     }
-  }
-
-  private silent(now: number): Array<[string, GatewayState]> {
-    return [...this.gateways].filter(
-      ([, state]) => !state.lost && now - state.heardAt > this.config.GATEWAY_LOST_AFTER_MS,
-    );
   }
 
   private async natsAnswers(timeoutMs: number): Promise<boolean> {
@@ -196,7 +230,7 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     if (state && state.bootId === bootId) state.lost = true;
     this.lostCounter.inc({ reason });
     this.logger.warn(
-      `media-gateway ${gatewayId} (boot ${bootId}) is gone (${reason}); tapping its tracks again`,
+      `media-gateway ${gatewayId} (boot ${bootId}) is gone (${reason}), and its allocations with it`,
     );
     for (const listener of this.listeners) listener(gatewayId, bootId, reason);
   }

@@ -335,13 +335,15 @@ export class TapOrchestrator {
   /**
    * Stops a track's tap: it stops counting as running at once, and its tap_stopped is queued
    * before anything else the caller publishes for the call (an `ended` must never wait for
-   * Asterisk). The returned promise settles when the tap's channels and bridge are deleted.
+   * Asterisk). Its channels and bridge are deleted once `teardownAfter` settles (a replacement
+   * tap should not queue behind that teardown); the returned promise settles when they are.
    */
   stop(
     session: AriSession,
     call: TrackedCall,
     handle: TapHandle,
     reason: TapStopped['reason'],
+    teardownAfter: Promise<unknown> = handle.ready,
   ): Promise<void> {
     handle.stopped = true;
     handle.cancel.abort();
@@ -351,7 +353,9 @@ export class TapOrchestrator {
       void this.sink.emit(this.events.tapStopped(call, handle.track, handle.ids.snoop, reason));
     }
     // A setup that was cancelled takes itself down; one that had finished is taken down here.
-    return handle.ready.then((ran) => (ran ? this.dismantle(session, handle) : undefined));
+    return Promise.all([handle.ready, teardownAfter]).then(([ran]) =>
+      ran ? this.dismantle(session, handle) : undefined,
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import {
   decodeJson,
   GatewayHeartbeat,
   gatewayHeartbeatSchema,
+  gatewayProbeSubject,
   MEDIA_CONTROL_MAX_BYTES,
   MEDIA_HEARTBEAT_SUBJECT,
 } from '@asb/contracts';
@@ -50,6 +51,19 @@ describe('HeartbeatPublisher', () => {
     gateways.push(started);
     return started;
   }
+
+  it('answers on its probe subject while it runs, and nobody does once it is gone', async () => {
+    const gw = await gateway({ GATEWAY_HEARTBEAT_INTERVAL_MS: '100' });
+    const beats = collectBeats(nats, gw.gatewayId);
+    await eventually(() => beats.length >= 1, 3000, 'a beat');
+    const subject = gatewayProbeSubject(beats[0].bootId);
+    await expect(nats.nc.request(subject, undefined, { timeout: 2000 })).resolves.toBeDefined();
+    await gw.close();
+    gateways = gateways.filter((g) => g !== gw);
+    await expect(nats.nc.request(subject, undefined, { timeout: 2000 })).rejects.toMatchObject({
+      code: '503',
+    });
+  });
 
   it('announces the gateway at its interval with the boot id of its allocations and its load', async () => {
     const gw = await gateway({ GATEWAY_HEARTBEAT_INTERVAL_MS: '100' }, 5);

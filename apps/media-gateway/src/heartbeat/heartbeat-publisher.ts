@@ -6,8 +6,10 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
+import type { Subscription } from 'nats';
 import {
   gatewayHeartbeatSchema,
+  gatewayProbeSubject,
   MEDIA_CONTROL_MAX_BYTES,
   MEDIA_HEARTBEAT_SUBJECT,
 } from '@asb/contracts';
@@ -32,6 +34,9 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
  *
  * Beats are not sent while NATS is away: nats.js would queue them and deliver stale ones on
  * reconnect, when a listener should see the gap.
+ *
+ * It also answers on the process's probe subject: a listener that misses beats asks there, and
+ * NATS's "no responders" then tells a dead gateway from one that is only busy.
  */
 @Injectable()
 export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -42,6 +47,7 @@ export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestr
   private dueAt = 0;
   private stopped = false;
   private lastFailureLogAt = -Infinity;
+  private probe?: Subscription;
 
   constructor(
     @Inject(APP_CONFIG) config: Pick<MediaGatewayConfig, 'GATEWAY_HEARTBEAT_INTERVAL_MS'>,
@@ -56,6 +62,12 @@ export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestr
   onApplicationBootstrap(): void {
     this.dueAt = performance.now();
     this.schedule();
+    void this.nats.connected.then((nc) => {
+      if (this.stopped) return;
+      this.probe = nc.subscribe(gatewayProbeSubject(this.identity.bootId), {
+        callback: (_error, message) => message.respond(),
+      });
+    });
   }
 
   /**
@@ -67,6 +79,7 @@ export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestr
   onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.probe?.unsubscribe();
     this.beat(true);
   }
 

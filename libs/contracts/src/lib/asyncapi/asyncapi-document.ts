@@ -8,6 +8,7 @@ import {
   MEDIA_ALLOCATE_SUBJECT,
   MEDIA_GATEWAY_QUEUE,
   MEDIA_HEARTBEAT_SUBJECT,
+  MEDIA_PROBE_PREFIX,
   MEDIA_RELEASE_SUBJECT,
 } from '../subjects/subject-names';
 import { streamStatsSchema, STREAM_STATS_MAX_BYTES } from '../payloads/stream-stats.schema';
@@ -230,6 +231,27 @@ export function buildAsyncApiDocument(): JsonObject {
     action: 'send',
     summary: 'Published by media-gateway.',
     channel: { $ref: '#/channels/mediaHeartbeat' },
+  };
+
+  messages['gatewayProbe'] = {
+    name: 'gatewayProbe',
+    title: 'gateway probe',
+    summary: 'An empty request, answered with an empty reply.',
+    payload: { type: 'string', maxLength: 0 },
+  };
+  channels['mediaProbe'] = {
+    address: `${MEDIA_PROBE_PREFIX}.{bootId}`,
+    description:
+      'Core NATS request/reply: each media-gateway process answers on its own boot id. A request that finds no responders proves the process gone (its subscription went with its connection); one that times out only says it is slow.',
+    parameters: {
+      bootId: { description: 'The bootId of the gateway heartbeat.' },
+    },
+    messages: { gatewayProbe: { $ref: '#/components/messages/gatewayProbe' } },
+  };
+  operations['answerMediaProbe'] = {
+    action: 'receive',
+    summary: 'Answered by every media-gateway process on its own subject.',
+    channel: { $ref: '#/channels/mediaProbe' },
   };
 
   return {

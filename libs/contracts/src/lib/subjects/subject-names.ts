@@ -31,6 +31,8 @@ export const MEDIA_ALLOCATE_SUBJECT = `media.${CONTRACTS_VERSION}.allocate`;
 export const MEDIA_RELEASE_SUBJECT = `media.${CONTRACTS_VERSION}.release`;
 /** Every media-gateway instance announces itself here at a steady beat (core NATS). */
 export const MEDIA_HEARTBEAT_SUBJECT = `media.${CONTRACTS_VERSION}.heartbeat`;
+/** Prefix of each gateway process's probe subject, `<prefix>.<bootId>` (request/reply). */
+export const MEDIA_PROBE_PREFIX = `media.${CONTRACTS_VERSION}.probe`;
 /** Queue group every media-gateway instance joins for allocations. */
 export const MEDIA_GATEWAY_QUEUE = 'media-gateway';
 
@@ -45,6 +47,7 @@ export const SUBJECT_TEMPLATES: readonly string[] = [
   MEDIA_ALLOCATE_SUBJECT,
   MEDIA_RELEASE_SUBJECT,
   MEDIA_HEARTBEAT_SUBJECT,
+  `${MEDIA_PROBE_PREFIX}.{bootId}`,
 ];
 
 /** Name of the JetStream stream that stores `call.v1.>`. */

@@ -7,6 +7,7 @@ import {
   CALL_EVENT_TYPES,
   CALL_EVENTS_PREFIX,
   CallEventType,
+  MEDIA_PROBE_PREFIX,
   STATS_PREFIX,
 } from './subject-names';
 
@@ -80,4 +81,18 @@ export function statsSubject(callId: string, track: AudioTrack): string {
 export function parseStatsSubject(subject: string): TrackSubject {
   const [callId, track] = splitCallSubject(subject, STATS_PREFIX);
   return { callId, track: assertMember(track, AUDIO_TRACKS, 'track') };
+}
+
+/**
+ * The subject one gateway process answers on: NATS says "no responders" at once when that
+ * process is gone, where a silent heartbeat alone cannot tell a dead gateway from a busy one.
+ */
+export function gatewayProbeSubject(bootId: string): string {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(bootId)) {
+    throw new ContractViolation(
+      'invalid_subject',
+      `invalid gateway boot id ${JSON.stringify(bootId)}`,
+    );
+  }
+  return `${MEDIA_PROBE_PREFIX}.${bootId}`;
 }
