@@ -65,6 +65,8 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private lastCheckAt = performance.now();
   private graceUntil = 0;
+  /** Boot ids of gateway processes found gone, with performance.now() of when. */
+  private readonly lostBoots = new Map<string, number>();
   /** Gateways being probed now. */
   private readonly probing = new Set<string>();
   private readonly lostCounter;
@@ -110,10 +112,12 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     this.joinListeners.add(listener);
   }
 
-  /** Whether an allocation of this gateway process is known to be gone. */
-  isLost(gatewayId: string, bootId: string): boolean {
-    const state = this.gateways.get(gatewayId);
-    return state !== undefined && (state.bootId !== bootId || state.lost);
+  /**
+   * Whether the gateway process of an allocation is known to be gone. A boot id not heard of yet
+   * is not: a restarted gateway answers allocations before its first beat reaches us.
+   */
+  isLost(bootId: string): boolean {
+    return this.lostBoots.has(bootId);
   }
 
   onApplicationBootstrap(): void {
@@ -153,6 +157,7 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
       lost: beat.draining,
     });
     if (beat.draining && !wasLost) this.declareLost(beat.gatewayId, beat.bootId, 'draining');
+    if (!beat.draining) this.lostBoots.delete(beat.bootId);
     if (!beat.draining && wasLost) {
       this.logger.log(`gateway ${beat.gatewayId} (${beat.bootId}) is heard again`);
     }
@@ -169,6 +174,9 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
     this.lastCheckAt = now;
     for (const [id, state] of this.gateways) {
       if (state.lost && now - state.heardAt > FORGET_AFTER_MS) this.gateways.delete(id);
+    }
+    for (const [bootId, lostAt] of this.lostBoots) {
+      if (now - lostAt > FORGET_AFTER_MS) this.lostBoots.delete(bootId);
     }
     if (now < this.graceUntil) return;
     for (const [id, state] of this.gateways) {
@@ -228,6 +236,7 @@ export class GatewayWatch implements OnApplicationBootstrap, OnModuleDestroy {
   private declareLost(gatewayId: string, bootId: string, reason: GatewayLossReason): void {
     const state = this.gateways.get(gatewayId);
     if (state && state.bootId === bootId) state.lost = true;
+    this.lostBoots.set(bootId, performance.now());
     this.lostCounter.inc({ reason });
     this.logger.warn(
       `media-gateway ${gatewayId} (boot ${bootId}) is gone (${reason}), and its allocations with it`,

@@ -121,14 +121,24 @@ export class LeaderLease {
 
   private renewed(until: number): void {
     this.leaseUntil = until;
+    this.watchExpiry();
+  }
+
+  /**
+   * Stands by once the lease has expired with every renewal since failed or still in flight.
+   * A timer may fire a little before the wall clock says the time has come: it then waits on.
+   */
+  private watchExpiry(): void {
     clearTimeout(this.expiry);
-    this.expiry = setTimeout(() => {
-      // Every renewal since failed or is still in flight: the lease is no longer ours to hold.
-      if (this.leading && Date.now() >= this.leaseUntil) {
+    this.expiry = setTimeout(
+      () => {
+        if (!this.leading) return;
+        if (Date.now() < this.leaseUntil) return this.watchExpiry();
         this.logger.error('the lease expired before it could be renewed; standing by');
         this.change(false);
-      }
-    }, until - Date.now());
+      },
+      Math.max(0, this.leaseUntil - Date.now()) + 1,
+    );
   }
 
   private heldByUs(value: Uint8Array): boolean {

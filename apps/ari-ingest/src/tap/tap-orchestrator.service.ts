@@ -70,6 +70,8 @@ export class TapOrchestrator {
   private readonly metrics;
   /** Wake-ups of taps waiting to retry an allocation that found no gateway. */
   private readonly awaitingGateway = new Set<() => void>();
+  /** Gateway processes heard starting so far: one that came during an attempt ends the wait. */
+  private gatewaysJoined = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
@@ -102,6 +104,7 @@ export class TapOrchestrator {
       }),
     };
     gateways.onJoined(() => {
+      this.gatewaysJoined += 1;
       for (const wakeUp of [...this.awaitingGateway]) wakeUp();
     });
   }
@@ -136,7 +139,7 @@ export class TapOrchestrator {
    * Undefined when the gateway holding its allocation is gone: such a tap must be set up again.
    */
   adopt(tap: RememberedTap): TapHandle | undefined {
-    if (this.gateways.isLost(tap.allocation.gatewayId, tap.allocation.bootId)) return undefined;
+    if (this.gateways.isLost(tap.allocation.bootId)) return undefined;
     this.metrics.active.inc();
     this.metrics.adopted.inc();
     return {
@@ -178,13 +181,16 @@ export class TapOrchestrator {
   private async setUp(session: AriSession, call: TrackedCall, handle: TapHandle): Promise<boolean> {
     const startedAt = performance.now();
     let waitForGateway = false;
+    let joinedBefore = this.gatewaysJoined;
     for (let attempt = 1; !this.cancelled(call, handle); attempt += 1) {
       if (attempt > 1) {
         handle.ids = this.newIds(call.callId, handle.track);
         this.metrics.retried.inc({ reason: 'attempt' });
-        await this.pause(this.retryDelayMs(attempt), handle, waitForGateway);
+        const gatewayCame = waitForGateway && this.gatewaysJoined !== joinedBefore;
+        if (!gatewayCame) await this.pause(this.retryDelayMs(attempt), handle, waitForGateway);
         if (this.cancelled(call, handle)) return false;
       }
+      joinedBefore = this.gatewaysJoined;
       try {
         await this.attempt(session, call, handle);
       } catch (error) {
@@ -272,7 +278,7 @@ export class TapOrchestrator {
       }),
     );
     const { host, port, gatewayId, bootId } = handle.allocation;
-    if (this.gateways.isLost(gatewayId, bootId)) {
+    if (this.gateways.isLost(bootId)) {
       throw new TapSetupFailed('allocate', new Error(`gateway ${gatewayId} is gone`));
     }
     const bothInStasis = session.arrivals.waitFor(

@@ -67,6 +67,9 @@ export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestr
       this.probe = nc.subscribe(gatewayProbeSubject(this.identity.bootId), {
         callback: (_error, message) => message.respond(),
       });
+      // The first beat at once: a restarted gateway is taking allocations already, and taps
+      // waiting for a gateway go when they hear it.
+      this.beat(false);
     });
   }
 
