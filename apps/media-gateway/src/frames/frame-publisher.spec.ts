@@ -174,7 +174,7 @@ describe('FramePublisher: batches', () => {
   });
 
   it('publishes within the event-loop turn once a batch is full, the rest at its end', async () => {
-    const stream = audioFrameStream(uniqueCallId(), 'caller', 'ulaw', 8000, 20);
+    const stream = audioFrameStream(uniqueCallId(), 'caller', 'ulaw', 8000, 20, 'run-1');
     const received = new FrameCollector(nats, stream.subject);
     await nats.nc.flush();
     const published = () => client.connection.stats().outMsgs;
@@ -182,7 +182,13 @@ describe('FramePublisher: batches', () => {
     const frames = MAX_BATCH_FRAMES + 10;
     for (let i = 0; i < frames; i += 1) {
       const offset = publisher.slab.reserve(160);
-      publisher.enqueue(stream, publisher.slab.payload(offset, 160), i, i * 160);
+      publisher.enqueue(
+        stream,
+        publisher.slab.payload(offset, 160),
+        i,
+        i * 160,
+        1_000_000 + i * 20,
+      );
     }
     // A turn that reads many datagrams does not hold their frames back until it ends.
     expect(published() - before).toBe(MAX_BATCH_FRAMES);
@@ -191,5 +197,6 @@ describe('FramePublisher: batches', () => {
     expect(received.frames().map((frame) => frame.sequence)).toEqual(
       Array.from({ length: frames }, (_unused, i) => i),
     );
+    expect(received.frames()[3]).toMatchObject({ capturedAt: 1_000_060, runId: 'run-1' });
   });
 });

@@ -14,6 +14,7 @@ export interface AudioFrameStream {
   readonly sampleRate: string;
   readonly codec: SourceCodec;
   readonly frameMs: string;
+  readonly runId: string;
 }
 
 export function audioFrameStream(
@@ -22,12 +23,14 @@ export function audioFrameStream(
   codec: SourceCodec,
   sampleRate: number,
   frameMs: number,
+  runId: string,
 ): AudioFrameStream {
   return {
     subject: audioSubject(callId, track),
     sampleRate: String(sampleRate),
     codec,
     frameMs: String(frameMs),
+    runId,
   };
 }
 
@@ -81,6 +84,7 @@ export class FramePublisher implements BeforeApplicationShutdown {
   private readonly payloads: Buffer[] = [];
   private readonly sequences: number[] = [];
   private readonly timestamps: number[] = [];
+  private readonly capturedAts: number[] = [];
   private queued = 0;
   private flushScheduled = false;
   private closed = false;
@@ -137,14 +141,24 @@ export class FramePublisher implements BeforeApplicationShutdown {
     this.lagProbe.unref();
   }
 
-  /** Queues a frame; `payload` belongs to the publisher from here on and must not change. */
-  enqueue(stream: AudioFrameStream, payload: Buffer, sequence: number, timestamp: number): void {
+  /**
+   * Queues a frame; `payload` belongs to the publisher from here on and must not change.
+   * `capturedAt`: epoch ms of the frame's first sample.
+   */
+  enqueue(
+    stream: AudioFrameStream,
+    payload: Buffer,
+    sequence: number,
+    timestamp: number,
+    capturedAt: number,
+  ): void {
     if (this.closed) return;
     const index = this.queued;
     this.streams[index] = stream;
     this.payloads[index] = payload;
     this.sequences[index] = sequence;
     this.timestamps[index] = timestamp;
+    this.capturedAts[index] = capturedAt;
     this.queued = index + 1;
     if (this.queued >= MAX_BATCH_FRAMES) {
       this.flush();
@@ -210,6 +224,8 @@ export class FramePublisher implements BeforeApplicationShutdown {
         [AUDIO_HEADERS.sampleRate]: [stream.sampleRate],
         [AUDIO_HEADERS.codec]: [stream.codec],
         [AUDIO_HEADERS.frameMs]: [stream.frameMs],
+        [AUDIO_HEADERS.capturedAt]: [String(Math.round(this.capturedAts[i]))],
+        [AUDIO_HEADERS.runId]: [stream.runId],
       });
       try {
         nc.publish(stream.subject, this.payloads[i], this.publishOptions);

@@ -4,13 +4,14 @@ import { RtpStreamCounters } from './rtp-stream-counters';
 /** A window whose packets are one-byte buffers holding their sequence number (mod 256). */
 function windowOf(capacity: number) {
   const counters = new RtpStreamCounters();
-  const released: Array<{ sequence: number; place: number }> = [];
-  const window = new ReorderWindow(capacity, counters, (packet, payloadOffset, place) =>
-    released.push({ sequence: packet[payloadOffset], place }),
+  const released: Array<{ sequence: number; place: number; capturedAt: number }> = [];
+  const window = new ReorderWindow(capacity, counters, (packet, payloadOffset, place, capturedAt) =>
+    released.push({ sequence: packet[payloadOffset], place, capturedAt }),
   );
+  /** Each packet is pushed with a capture time of 1000 + its sequence number. */
   const push = (sequences: number[], nowMs = 0) => {
     for (const sequence of sequences) {
-      window.push(sequence, Buffer.from([0, sequence & 0xff]), 1, nowMs);
+      window.push(sequence, Buffer.from([0, sequence & 0xff]), 1, nowMs, 1000 + sequence);
     }
   };
   return { window, counters, released, push };
@@ -20,7 +21,7 @@ describe('ReorderWindow', () => {
   it('releases an in-order stream at once, place by place', () => {
     const { released, push, counters } = windowOf(3);
     push([10, 11, 12]);
-    expect(released).toEqual([
+    expect(released).toMatchObject([
       { sequence: 10, place: 0 },
       { sequence: 11, place: 1 },
       { sequence: 12, place: 2 },
@@ -35,6 +36,7 @@ describe('ReorderWindow', () => {
     push([1]);
     expect(released.map((r) => r.sequence)).toEqual([0, 1, 2, 3]);
     expect(released.map((r) => r.place)).toEqual([0, 1, 2, 3]);
+    expect(released.map((r) => r.capturedAt)).toEqual([1000, 1001, 1002, 1003]);
     expect(counters).toMatchObject({ lost: 0, reordered: 1, late: 0 });
   });
 
@@ -43,7 +45,7 @@ describe('ReorderWindow', () => {
     push([0, 2, 3, 4]);
     expect(released.map((r) => r.sequence)).toEqual([0]);
     push([5]);
-    expect(released).toEqual([0, 2, 3, 4, 5].map((sequence) => ({ sequence, place: sequence })));
+    expect(released).toMatchObject([0, 2, 3, 4, 5].map((sequence) => ({ sequence, place: sequence })));
     push([1]);
     expect(counters).toMatchObject({ lost: 1, late: 1, reordered: 0 });
     expect(released).toHaveLength(5);

@@ -2,9 +2,15 @@ import type { RtpStreamCounters } from './rtp-stream-counters';
 
 /**
  * Receives each packet in sequence order. `place` counts the places of the stream since it
- * started, given-up ones included, so `place * samplesPerFrame` is the frame's sample index.
+ * started, given-up ones included, so `place * samplesPerFrame` is the frame's sample index;
+ * `capturedAt` is what the packet was pushed with.
  */
-export type ReleasePacket = (packet: Buffer, payloadOffset: number, place: number) => void;
+export type ReleasePacket = (
+  packet: Buffer,
+  payloadOffset: number,
+  place: number,
+  capturedAt: number,
+) => void;
 
 /**
  * Puts an RTP stream back in sequence order before it becomes frames, holding back at most
@@ -25,6 +31,7 @@ export class ReorderWindow {
   private readonly size: number;
   private readonly packets: Array<Buffer | undefined>;
   private readonly payloadOffsets: Int32Array;
+  private readonly capturedAts: Float64Array;
   private held = 0;
   /** Distance from nextSequence of the furthest held packet; 0 when nothing is held. */
   private furthest = 0;
@@ -38,9 +45,16 @@ export class ReorderWindow {
     this.size = capacity + 1;
     this.packets = new Array<Buffer | undefined>(this.size).fill(undefined);
     this.payloadOffsets = new Int32Array(this.size);
+    this.capturedAts = new Float64Array(this.size);
   }
 
-  push(sequence: number, packet: Buffer, payloadOffset: number, nowMs: number): void {
+  push(
+    sequence: number,
+    packet: Buffer,
+    payloadOffset: number,
+    nowMs: number,
+    capturedAt: number,
+  ): void {
     if (!this.started) {
       this.started = true;
       this.nextSequence = sequence;
@@ -57,7 +71,7 @@ export class ReorderWindow {
       distance = this.capacity;
     }
     if (distance === 0) {
-      this.emit(packet, payloadOffset);
+      this.emit(packet, payloadOffset, capturedAt);
     } else {
       const index = (this.nextPlace + distance) % this.size;
       // Counting a refilled place twice would make flush() loop forever.
@@ -67,6 +81,7 @@ export class ReorderWindow {
       }
       this.packets[index] = packet;
       this.payloadOffsets[index] = payloadOffset;
+      this.capturedAts[index] = capturedAt;
       if (distance > this.furthest) this.furthest = distance;
     }
     this.drain();
@@ -117,11 +132,11 @@ export class ReorderWindow {
     }
     this.packets[index] = undefined;
     this.held -= 1;
-    this.emit(packet, this.payloadOffsets[index]);
+    this.emit(packet, this.payloadOffsets[index], this.capturedAts[index]);
   }
 
-  private emit(packet: Buffer, payloadOffset: number): void {
-    this.release(packet, payloadOffset, this.nextPlace);
+  private emit(packet: Buffer, payloadOffset: number, capturedAt: number): void {
+    this.release(packet, payloadOffset, this.nextPlace, capturedAt);
     this.advance(1);
   }
 

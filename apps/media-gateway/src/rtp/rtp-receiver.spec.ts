@@ -215,6 +215,44 @@ describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
     expect((await gateway.metric('media_gateway_rtp_packets_lost_total')) - before).toBe(2);
   });
 
+  it('stamps frames with their capture time, which a sequence jump does not move, and their run', async () => {
+    const { frames, sender, callId } = await openStream('ulaw');
+    const sentFrom = Date.now();
+    // Asterisk's RTP time follows its clock while the sequence number jumps by 2,999.
+    for (const [seq, index] of [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3001, 3],
+      [3002, 4],
+    ]) {
+      await sender.sendFrame(seq, index, { timestamp: 1000 + index * 160 });
+    }
+    await frames.waitFor(5);
+    const sentTo = Date.now();
+    const received = frames.frames();
+    expect(received[3].timestamp - received[2].timestamp).toBe(2999 * 160);
+    for (const frame of received) {
+      expect(frame.capturedAt).toBeGreaterThanOrEqual(sentFrom - 100);
+      expect(frame.capturedAt).toBeLessThanOrEqual(sentTo);
+    }
+    expect(received.map((f) => f.runId)).toEqual(received.map(() => received[0].runId));
+
+    const again = await nats.allocate({
+      callId,
+      track: 'caller',
+      codec: 'ulaw',
+      server: 'pbx1',
+      resampleTo16k: false,
+    });
+    if (!again.ok) throw new Error(again.error);
+    const next = await RtpTestSender.open(again.port, 'ulaw');
+    senders.push(next);
+    await next.sendFrame(0);
+    await frames.waitFor(6);
+    expect(frames.frames()[5].runId).not.toBe(received[0].runId);
+  });
+
   it('counts duplicates and publishes each packet once', async () => {
     const { frames, sender } = await openStream('ulaw');
     const before = await gateway.metric('media_gateway_rtp_packets_duplicate_total');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { Logger } from '@nestjs/common';
 import type { AudioTrack, SourceCodec } from '@asb/contracts';
@@ -12,6 +13,7 @@ import {
 import type { FrameDecoder } from '../codecs/frame-decoder';
 import { AudioFrameStream, audioFrameStream, FramePublisher } from '../frames/frame-publisher';
 import type { StatsSource, StreamStatsSample } from '../stats/stats-source';
+import { CaptureClock } from './capture-clock';
 import { ReorderWindow } from './reorder-window';
 import { RtpStreamCounters } from './rtp-stream-counters';
 
@@ -35,10 +37,13 @@ const FULL_SCALE_SQUARED = 32768 * 32768;
  */
 export class RtpReceiver implements StatsSource {
   readonly counters = new RtpStreamCounters();
+  /** This allocation's run: on its frames (Audio-Run-Id) and its stats (runId). */
+  readonly runId = randomUUID();
   private readonly logger = new Logger(RtpReceiver.name);
   private readonly view = createRtpPacketView();
   private readonly sequence = new SequenceTracker();
   private readonly jitter: InterarrivalJitter;
+  private readonly captureClock: CaptureClock;
   private readonly window: ReorderWindow;
   private readonly payloadType: number;
   private readonly payloadBytes: number;
@@ -69,6 +74,7 @@ export class RtpReceiver implements StatsSource {
     this.payloadType = format.payloadType;
     this.payloadBytes = format.payloadBytes;
     this.jitter = new InterarrivalJitter(format.sampleRate);
+    this.captureClock = new CaptureClock(format.sampleRate);
     const frameMs = (format.samplesPerPacket * 1000) / format.sampleRate;
     this.frameStream = audioFrameStream(
       spec.callId,
@@ -76,6 +82,7 @@ export class RtpReceiver implements StatsSource {
       spec.codec,
       decoder.sampleRate,
       frameMs,
+      this.runId,
     );
     this.maxHoldMs = (reorderWindow + 2) * frameMs;
     this.window = new ReorderWindow(reorderWindow, this.counters, this.queueFrame);
@@ -188,13 +195,20 @@ export class RtpReceiver implements StatsSource {
     if (verdict === 'restart') {
       this.window.restart();
       this.jitter.reset();
+      this.captureClock.reset();
     }
     this.jitter.update(view.timestamp, now);
-    this.window.push(view.sequence, packet, view.payloadOffset, now);
+    const capturedAt = this.captureClock.stamp(view.timestamp, Date.now());
+    this.window.push(view.sequence, packet, view.payloadOffset, now, capturedAt);
   }
 
   /** Called by the reorder window in sequence order; `place` counts given-up places too. */
-  private readonly queueFrame = (packet: Buffer, payloadOffset: number, place: number): void => {
+  private readonly queueFrame = (
+    packet: Buffer,
+    payloadOffset: number,
+    place: number,
+    capturedAt: number,
+  ): void => {
     const { slab } = this.frames;
     const count = this.decoder.samplesPerFrame;
     const offset = slab.reserve(count);
@@ -210,6 +224,7 @@ export class RtpReceiver implements StatsSource {
       slab.payload(offset, count),
       this.framesQueued,
       place * count,
+      capturedAt,
     );
     this.framesQueued += 1;
   };

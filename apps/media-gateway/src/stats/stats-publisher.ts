@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -28,8 +27,8 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 @Injectable()
 export class StatsPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(StatsPublisher.name);
-  /** Each source with its run id: one allocation's stream, whose counters start from zero. */
-  private readonly sources = new Map<StatsSource, string>();
+  /** One allocation's stream each, whose counters start from zero. */
+  private readonly sources = new Set<StatsSource>();
   private timer?: NodeJS.Timeout;
   private closed = false;
   private lastFailureLogAt = -Infinity;
@@ -44,14 +43,12 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
   }
 
   add(source: StatsSource): void {
-    this.sources.set(source, randomUUID());
+    this.sources.add(source);
   }
 
   remove(source: StatsSource): void {
-    const runId = this.sources.get(source);
-    if (runId === undefined) return;
-    this.sources.delete(source);
-    this.publish(source, runId, performance.now(), new Date().toISOString());
+    if (!this.sources.delete(source)) return;
+    this.publish(source, performance.now(), new Date().toISOString());
   }
 
   beforeApplicationShutdown(): void {
@@ -62,10 +59,10 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
   private publishAll(): void {
     const now = performance.now();
     const sampledAt = new Date().toISOString();
-    for (const [source, runId] of this.sources) this.publish(source, runId, now, sampledAt);
+    for (const source of this.sources) this.publish(source, now, sampledAt);
   }
 
-  private publish(source: StatsSource, runId: string, nowMs: number, sampledAt: string): void {
+  private publish(source: StatsSource, nowMs: number, sampledAt: string): void {
     const sample = source.sampleStats(nowMs);
     if (this.closed || !this.nats.isConnected) return;
     try {
@@ -76,7 +73,7 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
         {
           schemaVersion: SCHEMA_VERSION,
           gatewayId: this.config.GATEWAY_ID,
-          runId,
+          runId: source.runId,
           sampledAt,
           ...sample,
         },

@@ -7,6 +7,8 @@ export type StreamStatsSample = Omit<
 >;
 
 export interface StatsSource {
+  /** The run the samples belong to; new for every allocation. */
+  readonly runId: string;
   /** Totals so far, and the level since the previous sample (so this starts a new interval). */
   sampleStats(nowMs: number): StreamStatsSample;
 }

@@ -120,7 +120,8 @@ export function buildAsyncApiDocument(): JsonObject {
         },
         [AUDIO_HEADERS.timestamp]: {
           type: 'string',
-          description: 'Index of the first sample since the stream started; jumps over lost audio.',
+          description:
+            'Index of the first sample since the tap run started; jumps over lost audio. Starts at 0 again when a call is re-tapped (a new Audio-Run-Id).',
         },
         [AUDIO_HEADERS.sampleRate]: { type: 'string', enum: ['8000', '16000'] },
         [AUDIO_HEADERS.codec]: {
@@ -131,6 +132,18 @@ export function buildAsyncApiDocument(): JsonObject {
         [AUDIO_HEADERS.frameMs]: {
           type: 'string',
           description: 'Frame duration in milliseconds (20 for RTP from Asterisk).',
+        },
+        [AUDIO_HEADERS.capturedAt]: {
+          type: 'string',
+          pattern: '^[0-9]{1,15}$',
+          description:
+            "Wall-clock time of the frame's first sample, Unix epoch milliseconds, as the gateway estimates it from the packets' arrival and RTP timestamps (the fastest packet of the last seconds fixes the mapping, so queueing delay does not move it). The one clock shared by frames of every tap, gateway and track: place frames on a common timeline with it, not with Audio-Timestamp.",
+        },
+        [AUDIO_HEADERS.runId]: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9_-]{1,64}$',
+          description:
+            "The tap run: one id per gateway allocation, new on every re-tap of the call's track; the same id as the stream stats' runId. Audio-Sequence and Audio-Timestamp count within a run.",
         },
       },
     },

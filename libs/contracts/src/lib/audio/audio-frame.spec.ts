@@ -12,7 +12,10 @@ const meta: AudioFrameMeta = {
   sampleRate: 8000,
   codec: 'ulaw',
   frameMs: 20,
+  capturedAt: 1_796_300_000_123,
+  runId: '5b0f3c1e-2a44-4f0e-9d1e-0c6f1a2b3c4d',
 };
+const OPTIONAL_HEADERS: string[] = [AUDIO_HEADERS.capturedAt, AUDIO_HEADERS.runId];
 
 function reader(entries: Array<[string, string]>) {
   const map = new Map(entries);
@@ -34,14 +37,32 @@ describe('audio frames', () => {
     ).toBe(16000);
   });
 
-  it.each(Object.values(AUDIO_HEADERS))('rejects a frame without the %s header', (name) => {
-    const entries = audioFrameHeaderEntries(meta).filter(([key]) => key !== name);
-    expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
-      /invalid_audio_frame/,
+  it.each(Object.values(AUDIO_HEADERS).filter((name) => !OPTIONAL_HEADERS.includes(name)))(
+    'rejects a frame without the %s header',
+    (name) => {
+      const entries = audioFrameHeaderEntries(meta).filter(([key]) => key !== name);
+      expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
+        /invalid_audio_frame/,
+      );
+    },
+  );
+
+  it('reads a frame of a producer older than the capture time and run headers', () => {
+    const entries = audioFrameHeaderEntries(meta).filter(
+      ([key]) => !OPTIONAL_HEADERS.includes(key),
     );
+    const frame = parseAudioFrame(reader(entries), new Uint8Array(320));
+    expect(frame.capturedAt).toBeUndefined();
+    expect(frame.runId).toBeUndefined();
   });
 
   it.each([
+    [AUDIO_HEADERS.capturedAt, '1796300000123.5'],
+    [AUDIO_HEADERS.capturedAt, 'now'],
+    [AUDIO_HEADERS.capturedAt, ''],
+    [AUDIO_HEADERS.runId, 'a/b'],
+    [AUDIO_HEADERS.runId, 'x'.repeat(65)],
+    [AUDIO_HEADERS.runId, ''],
     [AUDIO_HEADERS.sampleRate, '44100'],
     [AUDIO_HEADERS.sampleRate, 'fast'],
     [AUDIO_HEADERS.codec, 'opus'],

@@ -14,6 +14,18 @@ export const AUDIO_HEADERS = {
   /** Codec the gateway received and decoded (`ulaw`, `alaw`, `slin`, `slin16`). */
   codec: 'Audio-Codec',
   frameMs: 'Audio-Frame-Ms',
+  /**
+   * Wall-clock time (Unix epoch milliseconds, an integer) at which the frame's first sample was
+   * captured, as the gateway estimates it from when the stream's packets arrived: the one clock
+   * frames of different taps, gateways and tracks share. Audio-Timestamp restarts at 0 with
+   * every tap of a call; this does not.
+   */
+  capturedAt: 'Audio-Captured-At',
+  /**
+   * The tap run the frame belongs to: one id per allocation on a gateway, new when a call is
+   * re-tapped. The stats' `runId` is the same id.
+   */
+  runId: 'Audio-Run-Id',
 } as const;
 
 export const AUDIO_CONTENT_TYPE = 'audio/L16; rate={sampleRate}; channels=1; endianness=little';
@@ -28,6 +40,9 @@ export interface AudioFrameMeta {
   sampleRate: 8000 | 16000;
   codec: SourceCodec;
   frameMs: number;
+  /** Epoch ms of the first sample; absent only on frames of producers older than the header. */
+  capturedAt?: number;
+  runId?: string;
 }
 
 export interface AudioFrame extends AudioFrameMeta {
@@ -42,7 +57,22 @@ export function audioFrameHeaderEntries(meta: AudioFrameMeta): Array<[string, st
     [AUDIO_HEADERS.sampleRate, String(meta.sampleRate)],
     [AUDIO_HEADERS.codec, meta.codec],
     [AUDIO_HEADERS.frameMs, String(meta.frameMs)],
+    ...(meta.capturedAt === undefined
+      ? []
+      : [[AUDIO_HEADERS.capturedAt, String(Math.round(meta.capturedAt))] as [string, string]]),
+    ...(meta.runId === undefined ? [] : [[AUDIO_HEADERS.runId, meta.runId] as [string, string]]),
   ];
+}
+
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function readRunId(read: (name: string) => string | undefined): string | undefined {
+  const raw = read(AUDIO_HEADERS.runId);
+  if (raw === undefined || RUN_ID.test(raw)) return raw;
+  throw new ContractViolation(
+    'invalid_audio_frame',
+    `header ${AUDIO_HEADERS.runId} must be 1-64 letters, digits, '-' or '_', got ${JSON.stringify(raw)}`,
+  );
 }
 
 function readInteger(read: (name: string) => string | undefined, name: string): number {
@@ -98,6 +128,11 @@ export function parseAudioFrame(
     sampleRate,
     codec: codec as SourceCodec,
     frameMs,
+    capturedAt:
+      read(AUDIO_HEADERS.capturedAt) === undefined
+        ? undefined
+        : readInteger(read, AUDIO_HEADERS.capturedAt),
+    runId: readRunId(read),
     pcm: payload,
   };
 }
