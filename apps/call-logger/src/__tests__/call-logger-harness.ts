@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { connect, headers, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import {
+  AudioFrameMeta,
   audioFrameHeaderEntries,
   audioSubject,
   AudioTrack,
@@ -241,6 +242,7 @@ export class BridgeTraffic {
     sequence: number,
     timestamp: number,
     samples: Int16Array,
+    run: Pick<AudioFrameMeta, 'capturedAt' | 'runId'> = {},
   ): void {
     const h = headers();
     for (const [name, value] of audioFrameHeaderEntries({
@@ -249,6 +251,7 @@ export class BridgeTraffic {
       sampleRate: 8000,
       codec: 'ulaw',
       frameMs: (samples.length * 1000) / 8000,
+      ...run,
     })) {
       h.set(name, value);
     }

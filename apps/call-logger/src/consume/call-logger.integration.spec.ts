@@ -54,6 +54,19 @@ describe('call-logger against real NATS and PostgreSQL', () => {
   const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows;
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await db.query(sql, params)).rows[0].count);
+  /** The call's recording row, once the file is complete. */
+  const completedRecording = async (callId: string) => {
+    await eventually(
+      async () =>
+        (await count(`SELECT count(*) FROM recordings WHERE call_id = $1 AND state = 'complete'`, [
+          callId,
+        ])) === 1,
+      10_000,
+      'the recording to complete',
+    );
+    const [recording] = await rows(`SELECT * FROM recordings WHERE call_id = $1`, [callId]);
+    return recording;
+  };
 
   beforeAll(async () => {
     bed = await LoggerTestBed.start(DATABASE, {
@@ -223,15 +236,7 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     }
     await bridge.flush();
     await bridge.event(call.ended(Date.now()));
-    await eventually(
-      async () =>
-        (await count(`SELECT count(*) FROM recordings WHERE call_id = $1 AND state = 'complete'`, [
-          call.callId,
-        ])) === 1,
-      10_000,
-      'the recording to complete',
-    );
-    const [recording] = await rows(`SELECT * FROM recordings WHERE call_id = $1`, [call.callId]);
+    const recording = await completedRecording(call.callId);
     const wav = readWav(recording.path);
     expect(recording).toMatchObject({ channels: 2, sample_rate: 8000, format: 'audio/wav' });
     expect(recording.path).toBe(join(recordingsDir, recording.file_name));
@@ -261,6 +266,39 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     expect(recording.duration_ms).toBe(Math.round((wav.channel(0).length * 1000) / 8000));
   });
 
+  it('keeps recording across a re-tap: the new run goes on at its capture time, as long as the call', async () => {
+    const call = new CallScript();
+    const start = Date.now() - 6000;
+    await bridge.event(call.tapStarted('caller', start));
+    await sleep(200);
+    // Run A for 2 s; then a re-tap (run B, timestamps from 0 again) from 1.9 s to 4.9 s.
+    const a = noise(4, 100 * FRAME);
+    const b = noise(5, 150 * FRAME);
+    for (let i = 0; i < 100; i += 1) {
+      bridge.frame(call.callId, 'caller', i, i * FRAME, a.subarray(i * FRAME, (i + 1) * FRAME), {
+        capturedAt: start + i * 20,
+        runId: 'run-a',
+      });
+    }
+    await bridge.event(call.tapStarted('caller', start + 1900));
+    for (let i = 0; i < 150; i += 1) {
+      bridge.frame(call.callId, 'caller', i, i * FRAME, b.subarray(i * FRAME, (i + 1) * FRAME), {
+        capturedAt: start + 1900 + i * 20,
+        runId: 'run-b',
+      });
+    }
+    await bridge.flush();
+    await sleep(100);
+    await bridge.event(call.ended(Date.now()));
+    const recording = await completedRecording(call.callId);
+    expect(recording.duration_ms).toBe(4900);
+    expect(recording.tracks[0]).toMatchObject({ runs: 2, frames: 250 });
+    const samples = readWav(recording.path).channel(0);
+    expect(samples.slice(0, 95 * FRAME)).toEqual(a.slice(0, 95 * FRAME));
+    // What run A had written already (1.9-2.0 s) stays; run B carries on from there.
+    expect(samples.slice(100 * FRAME)).toEqual(b.slice(5 * FRAME));
+  });
+
   it('records a call with one track as mono', async () => {
     const call = new CallScript();
     await bridge.event(call.tapStarted('caller', Date.now()));
@@ -277,15 +315,7 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     await bridge.flush();
     await sleep(100);
     await bridge.event(call.ended(Date.now()));
-    await eventually(
-      async () =>
-        (await count(`SELECT count(*) FROM recordings WHERE call_id = $1 AND state = 'complete'`, [
-          call.callId,
-        ])) === 1,
-      10_000,
-      'the recording to complete',
-    );
-    const [recording] = await rows(`SELECT * FROM recordings WHERE call_id = $1`, [call.callId]);
+    const recording = await completedRecording(call.callId);
     const wav = readWav(recording.path);
     expect(recording.channels).toBe(1);
     expect(wav.channels).toBe(1);

@@ -61,11 +61,21 @@ export class CallRecording {
     this.mixer?.stopTrack(track);
   }
 
+  /**
+   * Places the frame at its capture time; a frame can not have been captured after it arrived,
+   * so a gateway whose clock runs ahead never makes the file run ahead of the call.
+   */
   push(track: AudioTrack, frame: AudioFrame, nowMs: number): PushResult {
     this.lastActivityMs = nowMs;
-    const mixer = this.mixer ?? this.open(track, frame.sampleRate, nowMs);
+    const clockMs = Math.min(frame.capturedAt ?? nowMs, nowMs);
+    const mixer = this.mixer ?? this.open(track, frame.sampleRate, clockMs);
     if (frame.sampleRate !== mixer.sampleRate) return 'refused';
-    return mixer.push(track, frame.timestamp, samplesOf(frame.pcm), nowMs);
+    return mixer.push(track, {
+      timestamp: frame.timestamp,
+      samples: samplesOf(frame.pcm),
+      clockMs,
+      runId: frame.runId,
+    });
   }
 
   /** Completes the file; undefined when no audio ever came. */
@@ -97,9 +107,9 @@ export class CallRecording {
     }
   }
 
-  private open(track: AudioTrack, sampleRate: number, nowMs: number): TimelineMixer {
+  private open(track: AudioTrack, sampleRate: number, clockMs: number): TimelineMixer {
     const channels = track === 'mixed' ? 1 : 2;
-    this.startedAt = new Date(nowMs);
+    this.startedAt = new Date(clockMs);
     this.location = this.storage.locate(this.callId, this.startedAt);
     const writer = this.storage.createWriter(this.location.path, sampleRate, channels);
     this.writer = writer;

@@ -7,7 +7,21 @@ export interface MixerTrackReport {
   firstTimestamp: number;
   frames: number;
   gapSamples: number;
+  /** Frames that came too late to be written, or from a tap run a newer one replaced. */
   lateFrames: number;
+  /** Tap runs that fed the track: more than one after a re-tap. */
+  runs: number;
+}
+
+/** One frame of a track, as the mixer places it. */
+export interface MixerFrame {
+  /** Audio-Timestamp: the frame's first sample, counted within its tap run. */
+  timestamp: number;
+  samples: Int16Array;
+  /** Wall-clock time of the frame's first sample (epoch ms). */
+  clockMs: number;
+  /** Audio-Run-Id; frames without one are taken as one run. */
+  runId?: string;
 }
 
 interface TrackState extends MixerTrackReport {
@@ -16,6 +30,9 @@ interface TrackState extends MixerTrackReport {
   /** Timeline position just after the track's latest sample. */
   end: number;
   stopped: boolean;
+  runId?: string;
+  /** Runs a newer one replaced: their frames still on the way are dropped. */
+  replacedRuns: Set<string>;
 }
 
 export type PushResult = 'written' | 'late' | 'refused';
@@ -47,8 +64,10 @@ export const CLOCK_TOLERANCE_MS = 250;
  * most `capacity` samples are held, after which a lagging track is given up on for that stretch
  * (silence) and its frames that come later are dropped as late.
  *
- * The clock of a frame is its arrival time today; a frame that carries its capture time can be
- * given that instead, which takes the network and queueing jitter out of the placement.
+ * A frame's clock is its capture time (Audio-Captured-At) where it has one, else its arrival.
+ * A re-tap is a new run whose timestamps start at 0 again: it is anchored anew at its own clock,
+ * where it takes over the track (audio both runs delivered is written once), and frames of the
+ * run it replaced that are still on their way are dropped.
  */
 export class TimelineMixer {
   private readonly tracks = new Map<AudioTrack, TrackState>();
@@ -79,15 +98,14 @@ export class TimelineMixer {
 
   report(): MixerTrackReport[] {
     return [...this.tracks.values()].map(
-      ({ track, channel, offsetSamples, firstTimestamp, frames, gapSamples, lateFrames }) => ({
-        track,
-        channel,
-        offsetSamples,
-        firstTimestamp,
-        frames,
-        gapSamples,
-        lateFrames,
-      }),
+      ({
+        anchor: _anchor,
+        end: _end,
+        stopped: _stopped,
+        runId: _runId,
+        replacedRuns: _replaced,
+        ...report
+      }) => report,
     );
   }
 
@@ -102,12 +120,22 @@ export class TimelineMixer {
     return undefined;
   }
 
-  /** `clockMs`: the wall-clock time of the frame's first sample (epoch ms). */
-  push(track: AudioTrack, timestamp: number, samples: Int16Array, clockMs: number): PushResult {
-    const state = this.trackFor(track, timestamp, clockMs);
+  push(track: AudioTrack, frame: MixerFrame): PushResult {
+    const { timestamp, samples, clockMs, runId } = frame;
+    const state = this.trackFor(track, frame);
     if (!state) return 'refused';
-    let position = state.anchor + timestamp;
     const clockPosition = this.positionAt(clockMs);
+    if (runId !== state.runId) {
+      if (runId !== undefined && state.replacedRuns.has(runId)) {
+        state.lateFrames += 1;
+        return 'late';
+      }
+      if (state.runId !== undefined) state.replacedRuns.add(state.runId);
+      state.runId = runId;
+      state.runs += 1;
+      state.anchor = clockPosition - timestamp;
+    }
+    let position = state.anchor + timestamp;
     if (this.isAheadOfClock(state, position, clockPosition) || this.isRestart(state, position)) {
       state.anchor = Math.max(state.end, clockPosition) - timestamp;
       position = state.anchor + timestamp;
@@ -142,11 +170,12 @@ export class TimelineMixer {
     this.flushTo(this.durationSamples);
   }
 
-  private trackFor(track: AudioTrack, timestamp: number, clockMs: number): TrackState | undefined {
+  private trackFor(track: AudioTrack, frame: MixerFrame): TrackState | undefined {
     const known = this.tracks.get(track);
     if (known) return known;
     const channel = this.channelOf(track);
     if (channel === undefined) return undefined;
+    const { timestamp, clockMs, runId } = frame;
     this.startedAtMs ??= clockMs;
     const start = Math.max(this.written, this.positionAt(clockMs));
     const state: TrackState = {
@@ -159,7 +188,10 @@ export class TimelineMixer {
       frames: 0,
       gapSamples: 0,
       lateFrames: 0,
+      runs: 1,
       stopped: false,
+      runId,
+      replacedRuns: new Set(),
     };
     this.tracks.set(track, state);
     return state;

@@ -17,10 +17,15 @@ export interface RecordingTrack {
    */
   firstTimestamp: number;
   frames: number;
-  /** Samples of silence written where the track's Audio-Timestamp jumped. */
+  /** Samples of silence written where the track's audio had a gap. */
   gapSamples: number;
-  /** Frames that came too late to be written (their place in the file was already on disk). */
+  /**
+   * Frames that came too late to be written (their place in the file was already on disk), or
+   * from a tap run a re-tap had replaced.
+   */
   lateFrames: number;
+  /** Tap runs (Audio-Run-Id) that fed the track: more than one after a re-tap. */
+  runs?: number;
 }
 
 /**
