@@ -29,6 +29,9 @@ interface TrackState extends MixerTrackReport {
   anchor: number;
   /** Timeline position just after the track's latest sample. */
   end: number;
+  /** Clock position of the track's latest frame, and that frame's length. */
+  lastClockPosition: number;
+  lastLength: number;
   stopped: boolean;
   runId?: string;
   /** Runs a newer one replaced: their frames still on the way are dropped. */
@@ -48,19 +51,26 @@ export interface TimelineMixerOptions {
 const RESTART_JUMP_SECONDS = 60;
 
 /**
- * How far a track may run ahead of the wall clock: the arrival jitter of the frame that anchored
- * it. A frame placed further ahead would be silence that never happened.
+ * How much wider a gap in a track's timestamps may be than the time its frames' clock says passed
+ * over it: the jitter of that clock (arrival times jitter; capture times hardly do).
  */
 export const CLOCK_TOLERANCE_MS = 250;
+/**
+ * How far a track may run ahead of its frames' clock. It is not 0 because a run is anchored at
+ * its first frame, whose capture time is the least certain (the gateway's estimate sharpens as
+ * packets come); gaps are checked against the clock frame by frame, this bounds what many gaps
+ * within tolerance could add up to.
+ */
+export const MAX_CLOCK_LEAD_MS = 1000;
 
 /**
  * Lays the tracks of one call on one timeline and hands interleaved PCM16LE to a sink as soon
  * as every live track has reached a point. A track's place on the timeline is its
  * Audio-Timestamp plus an anchor fixed by the wall-clock time of its first frame, so gaps in its
  * timestamps become silence and the file lasts as long as the call. A gap is believed only as far
- * as the wall clock moved: timestamps that jump further (an RTP sequence jump, a sender gone
- * wrong) re-anchor the track at the frame's clock time, so silence is never invented and the
- * file never runs ahead of the call. Tracks may arrive in any order and at different times; at
+ * as the clock moved since the track's previous frame: timestamps that jump further (an RTP
+ * sequence jump, a sender gone wrong) are closed up to what the clock allows, so silence is never
+ * invented and the file never runs ahead of the call by more than MAX_CLOCK_LEAD_MS. Tracks may arrive in any order and at different times; at
  * most `capacity` samples are held, after which a lagging track is given up on for that stretch
  * (silence) and its frames that come later are dropped as late.
  *
@@ -73,6 +83,8 @@ export class TimelineMixer {
   private readonly tracks = new Map<AudioTrack, TrackState>();
   private readonly capacity: number;
   private readonly flushSamples: number;
+  private readonly tolerance: number;
+  private readonly maxLead: number;
   private readonly pending: Int16Array;
   /** Timeline samples handed to the sink. */
   private written = 0;
@@ -87,6 +99,8 @@ export class TimelineMixer {
     this.capacity = Math.round(((options.capacityMs ?? 2000) * sampleRate) / 1000);
     this.flushSamples = Math.round(((options.flushMs ?? 250) * sampleRate) / 1000);
     this.pending = new Int16Array(this.capacity * channels);
+    this.tolerance = Math.round((CLOCK_TOLERANCE_MS * sampleRate) / 1000);
+    this.maxLead = Math.round((MAX_CLOCK_LEAD_MS * sampleRate) / 1000);
   }
 
   /** Samples per channel on the timeline so far. */
@@ -104,6 +118,8 @@ export class TimelineMixer {
         stopped: _stopped,
         runId: _runId,
         replacedRuns: _replaced,
+        lastClockPosition: _lastClockPosition,
+        lastLength: _lastLength,
         ...report
       }) => report,
     );
@@ -136,10 +152,16 @@ export class TimelineMixer {
       state.anchor = clockPosition - timestamp;
     }
     let position = state.anchor + timestamp;
-    if (this.isAheadOfClock(state, position, clockPosition) || this.isRestart(state, position)) {
+    if (position > state.end && state.frames > 0) {
+      const gap = this.believedGap(state, position - state.end, clockPosition);
+      state.anchor = state.end + gap - timestamp;
+      position = state.anchor + timestamp;
+    } else if (this.isRestart(state, position)) {
       state.anchor = Math.max(state.end, clockPosition) - timestamp;
       position = state.anchor + timestamp;
     }
+    state.lastClockPosition = clockPosition;
+    state.lastLength = samples.length;
     if (state.frames > 0 && position > state.end) state.gapSamples += position - state.end;
     state.frames += 1;
     const end = position + samples.length;
@@ -185,6 +207,8 @@ export class TimelineMixer {
       firstTimestamp: timestamp,
       anchor: start - timestamp,
       end: start,
+      lastClockPosition: this.positionAt(clockMs),
+      lastLength: 0,
       frames: 0,
       gapSamples: 0,
       lateFrames: 0,
@@ -202,9 +226,17 @@ export class TimelineMixer {
   }
 
   /** A gap wider than the time that passed (beyond the tolerance for jitter). */
-  private isAheadOfClock(state: TrackState, position: number, clockPosition: number): boolean {
-    const tolerance = (CLOCK_TOLERANCE_MS * this.sampleRate) / 1000;
-    return position > Math.max(state.end, clockPosition + tolerance);
+  /**
+   * A gap in the track's timestamps as far as the clock supports it: whole while no wider than
+   * the time that passed since the track's latest frame ended (give or take the tolerance) and not
+   * taking the track more than MAX_CLOCK_LEAD_MS ahead of the clock; else that time, within the
+   * lead.
+   */
+  private believedGap(state: TrackState, gap: number, clockPosition: number): number {
+    const passed = clockPosition - state.lastClockPosition - state.lastLength;
+    const lead = clockPosition + this.maxLead - state.end;
+    if (gap <= Math.min(passed + this.tolerance, lead)) return gap;
+    return Math.max(0, Math.min(passed, lead));
   }
 
   private isRestart(state: TrackState, position: number): boolean {
