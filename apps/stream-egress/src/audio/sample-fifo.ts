@@ -33,6 +33,22 @@ export class SampleFifo {
     }
   }
 
+  /** Appends `count` samples of silence (as push() would, dropping the oldest past capacity). */
+  pushSilence(count: number): void {
+    const capacity = this.ring.length;
+    const fill = Math.min(count, capacity);
+    const excess = this.size + fill - capacity;
+    if (excess > 0) {
+      this.overflowed += excess;
+      this.head = (this.head + excess) % capacity;
+      this.size -= excess;
+    }
+    for (let i = 0; i < fill; i += 1) {
+      this.ring[(this.head + this.size) % capacity] = 0;
+      this.size += 1;
+    }
+  }
+
   /**
    * Moves up to `count` samples out, writing each at out[offset + k * stride] (stride 2 writes
    * one channel of interleaved stereo); the rest of the `count` slots are set to silence.

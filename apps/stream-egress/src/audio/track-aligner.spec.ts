@@ -41,6 +41,21 @@ describe('TrackAligner', () => {
     expect([...samples(out[0])]).toEqual([5, 0, 5, 0, 5, 0, 5, 0]);
   });
 
+  it('pads a side that starts later than its place with silence, and skips audio already out', () => {
+    const aligner = new TrackAligner(4, 5, 'stereo');
+    const { out, emit } = collect();
+    aligner.push(0, filled(1, 12), 12, emit, 1000);
+    // The right side starts 8 samples after the left.
+    aligner.push(1, filled(2, 4), 4, emit, 1008);
+    const right = out.flatMap((pcm) => [...samples(pcm)].filter((_, i) => i % 2 === 1));
+    expect(right).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2]);
+    // A re-tap delivers from place 1004: what is out already (1004-1011) is skipped.
+    aligner.push(1, filled(3, 12), 12, emit, 1004);
+    aligner.push(0, filled(1, 4), 4, emit, 1012);
+    expect(out).toHaveLength(4);
+    expect([...samples(out[3])].filter((_, i) => i % 2 === 1)).toEqual([3, 3, 3, 3]);
+  });
+
   it('mixes both sides into one channel, clamped', () => {
     const aligner = new TrackAligner(2, 3, 'mix');
     const { out, emit } = collect();

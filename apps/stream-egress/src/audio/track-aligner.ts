@@ -9,12 +9,21 @@ export type AlignerSide = 0 | 1;
  * that is not tapped is silence; a side that stalls is waited for at most `holdChunks` chunks,
  * after which the other side goes out alone with silence beside it, so one lost stream never
  * holds the other back by more than that.
+ *
+ * Samples pushed with their place on the stream's timeline (from their capture time) are lined
+ * up by it: a side whose audio starts later, or comes back after an outage or a re-tap, is
+ * padded with silence up to its place, and audio a side already has (both taps of a re-tap
+ * deliver it for a moment) is skipped, so the two sides never drift apart by more than a chunk.
  */
 export class TrackAligner {
   private readonly fifos: [SampleFifo, SampleFifo];
   private readonly active: [boolean, boolean] = [true, true];
   private readonly scratch: Int16Array;
   private readonly mixScratch: Int16Array;
+  /** Samples per side handed out so far. */
+  private emitted = 0;
+  /** Timeline place of output sample 0: the place of the first samples pushed with one. */
+  private origin?: number;
 
   constructor(
     private readonly chunkSamples: number,
@@ -32,9 +41,26 @@ export class TrackAligner {
     this.active[side] = active;
   }
 
-  /** Adds samples of one side and emits every chunk that is complete. */
-  push(side: AlignerSide, samples: Int16Array, count: number, emit: (pcm: Buffer) => void): void {
-    this.fifos[side].push(samples, count);
+  /**
+   * Adds samples of one side and emits every chunk that is complete. `place`: the timeline index
+   * (at the output rate) of the first sample, where known.
+   */
+  push(
+    side: AlignerSide,
+    samples: Int16Array,
+    count: number,
+    emit: (pcm: Buffer) => void,
+    place?: number,
+  ): void {
+    const fifo = this.fifos[side];
+    let from = 0;
+    if (place !== undefined) {
+      this.origin ??= place;
+      const drift = place - this.origin - (this.emitted + fifo.length);
+      if (drift > this.chunkSamples) fifo.pushSilence(drift);
+      else if (drift < -this.chunkSamples) from = Math.min(count, -drift);
+    }
+    fifo.push(from === 0 ? samples : samples.subarray(from), count - from);
     this.drain(emit);
   }
 
@@ -50,6 +76,7 @@ export class TrackAligner {
       const rightAlone = r >= chunk && (!this.active[0] || r >= hold);
       if (!bothReady && !leftAlone && !rightAlone) return;
       emit(this.chunk());
+      this.emitted += chunk;
     }
   }
 

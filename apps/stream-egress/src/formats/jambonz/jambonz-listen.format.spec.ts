@@ -95,6 +95,25 @@ describe("jambonz listen format (checked against jambonz's listen protocol)", ()
     expect(samples.slice(0, 6)).toEqual([100, -200, 100, -200, 100, -200]);
   });
 
+  it('lines the agent up with the customer by capture time, not by arrival', () => {
+    const startedAt = performance.now() - 5000;
+    const format = new JambonzListenFormat('MZabc', 'AC0', 8000, 'stereo', startedAt);
+    format.tapsChanged(new Set(['caller', 'agent']));
+    const out: MediaUnit[] = [];
+    const capturedFrom = Date.now() - 2000;
+    // Both tracks' frames arrive together, but the agent's audio was captured 40 ms later.
+    for (let i = 0; i < 3; i += 1) {
+      const caller = { ...frame(100, i), capturedAt: capturedFrom + i * 20, runId: 'c' };
+      format.accept('caller', caller, performance.now(), (u) => out.push(u));
+    }
+    for (let i = 0; i < 3; i += 1) {
+      const agent = { ...frame(-200, i), capturedAt: capturedFrom + 40 + i * 20, runId: 'a' };
+      format.accept('agent', agent, performance.now(), (u) => out.push(u));
+    }
+    const right = out.flatMap((u) => [...pcm(u)].filter((_, i) => i % 2 === 1));
+    expect(right).toEqual([...new Array(320).fill(0), ...new Array(160).fill(-200)]);
+  });
+
   it('sums both tracks in mixed, or passes a mixed tap through', () => {
     const mixed = new JambonzListenFormat('MZabc', 'AC0', 8000, 'mixed', 0);
     mixed.tapsChanged(new Set(['caller', 'agent']));

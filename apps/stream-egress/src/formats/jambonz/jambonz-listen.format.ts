@@ -131,8 +131,14 @@ export class JambonzListenFormat implements EgressFormat {
       emit({ track: 'inbound', payload, timestampMs, receivedAt });
       return;
     }
-    this.aligner?.push(side, state.scratch, count, (payload) =>
-      emit({ track: 'inbound', payload, timestampMs, receivedAt }),
+    this.aligner?.push(
+      side,
+      state.scratch,
+      count,
+      (payload) => emit({ track: 'inbound', payload, timestampMs, receivedAt }),
+      frame.capturedAt === undefined
+        ? undefined
+        : Math.round((timestampMs * this.sampleRate) / 1000),
     );
   }
 
