@@ -166,6 +166,7 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
             timestamp: frame.timestamp,
             sampleRate: frame.sampleRate,
             frameMs: frame.frameMs,
+            capturedAt: frame.capturedAt,
           };
           this.namespace.to(room).emit(LIVE_SERVER_EVENTS.audio, meta, Buffer.from(frame.pcm));
           this.frames.inc();

@@ -1,4 +1,10 @@
-import { MAX_LEAD_S, pcm16ToFloat, scheduleFrame, TARGET_LEAD_S } from './jitter-schedule';
+import {
+  CallSchedule,
+  MAX_LEAD_S,
+  pcm16ToFloat,
+  scheduleFrame,
+  TARGET_LEAD_S,
+} from './jitter-schedule';
 
 describe('scheduleFrame', () => {
   it('starts a track at the target lead, then plays frames back to back', () => {
@@ -13,6 +19,49 @@ describe('scheduleFrame', () => {
     const burst = scheduleFrame(10 + MAX_LEAD_S + 0.05, 10, 0.02);
     expect(burst.startAt).toBeUndefined();
     expect(burst.nextCursor).toBeCloseTo(10 + MAX_LEAD_S + 0.05);
+  });
+});
+
+describe('CallSchedule', () => {
+  const T = 1_796_300_000_000;
+
+  it('plays caller and agent audio captured together at the same moment, whichever came first', () => {
+    const schedule = new CallSchedule();
+    const caller = schedule.place('caller', T, 10, 0.02) as number;
+    expect(caller).toBeCloseTo(10 + TARGET_LEAD_S);
+    // The agent's frame of the same moment arrives 60 ms later; its next one too.
+    expect(schedule.place('agent', T, 10.06, 0.02)).toBeCloseTo(caller);
+    expect(schedule.place('agent', T + 20, 10.07, 0.02)).toBeCloseTo(caller + 0.02);
+    // The caller's frames go on back to back.
+    expect(schedule.place('caller', T + 20, 10.02, 0.02)).toBeCloseTo(caller + 0.02);
+  });
+
+  it("leaves a re-tap's outage as silence and skips audio both taps delivered", () => {
+    const schedule = new CallSchedule();
+    const first = schedule.place('caller', T, 10, 0.02) as number;
+    schedule.place('caller', T + 20, 10.02, 0.02);
+    // The new tap's first frame repeats the moment of T + 20: already played.
+    expect(schedule.place('caller', T + 20, 10.03, 0.02)).toBeUndefined();
+    // After 100 ms without audio the track goes on at its capture time, not at the cursor.
+    expect(schedule.place('caller', T + 140, 10.05, 0.02)).toBeCloseTo(first + 0.14);
+  });
+
+  it('sets the offset again when a frame would play late or too far ahead', () => {
+    const schedule = new CallSchedule();
+    schedule.place('caller', T, 10, 0.02);
+    // A stall: the next frame arrives a second later than its place.
+    expect(schedule.place('caller', T + 20, 11, 0.02)).toBeCloseTo(11 + TARGET_LEAD_S);
+    // The stream catches up: a frame that would play beyond MAX_LEAD_S resets the offset (it
+    // lands within half a frame of the track's end, so it plays on from there), and audio now
+    // behind the track's cursor is skipped.
+    expect(schedule.place('caller', T + 1500, 11.01, 0.02)).toBeCloseTo(11.02 + TARGET_LEAD_S);
+    expect(schedule.place('caller', T + 1480, 11.02, 0.02)).toBeUndefined();
+  });
+
+  it('falls back to the per-track schedule for frames without a capture time', () => {
+    const schedule = new CallSchedule();
+    expect(schedule.place('caller', undefined, 10, 0.02)).toBeCloseTo(10 + TARGET_LEAD_S);
+    expect(schedule.place('caller', undefined, 10.005, 0.02)).toBeCloseTo(10.02 + TARGET_LEAD_S);
   });
 });
 

@@ -24,6 +24,41 @@ export function scheduleFrame(cursor: number, now: number, durationS: number): S
   return { startAt: cursor, nextCursor: cursor + durationS };
 }
 
+/**
+ * Where to play the frames of one call's tracks, lined up by their capture time: one offset
+ * (audio clock minus capture clock) serves every track, so caller and agent audio captured at
+ * the same moment plays at the same moment, whichever arrived first, and a re-tap's outage is
+ * heard as the silence it was. The offset is set again, for all tracks, when a frame would play
+ * late or further ahead than MAX_LEAD_S; audio a track has played already (a re-tap's overlap, a
+ * catch-up after a burst) is skipped. Frames without a capture time fall back to scheduleFrame.
+ */
+export class CallSchedule {
+  /** Audio-clock seconds minus capture-clock seconds; undefined until the first frame. */
+  private offset?: number;
+  private readonly cursors = new Map<string, number>();
+
+  /** When to start the frame on the audio clock; undefined to drop it. */
+  place(track: string, capturedAtMs: number | undefined, now: number, durationS: number) {
+    const cursor = this.cursors.get(track) ?? 0;
+    if (capturedAtMs === undefined) {
+      const decision = scheduleFrame(cursor, now, durationS);
+      this.cursors.set(track, decision.nextCursor);
+      return decision.startAt;
+    }
+    const captured = capturedAtMs / 1000;
+    let target = this.offset === undefined ? -Infinity : captured + this.offset;
+    if (target < now + 0.01 || target - now > MAX_LEAD_S) {
+      this.offset = now + TARGET_LEAD_S - captured;
+      target = now + TARGET_LEAD_S;
+    }
+    // Within half a frame of where the track's audio ends: play on seamlessly.
+    if (target < cursor - durationS / 2) return undefined;
+    const startAt = Math.max(target, cursor);
+    this.cursors.set(track, startAt + durationS);
+    return startAt;
+  }
+}
+
 /** PCM16 little-endian to the float samples Web Audio plays. */
 export function pcm16ToFloat(pcm: ArrayBuffer): Float32Array<ArrayBuffer> {
   const view = new DataView(pcm);

@@ -1,13 +1,13 @@
 import type { LiveAudioFrameMeta } from '@asb/contracts';
-import { pcm16ToFloat, scheduleFrame } from './jitter-schedule';
+import { CallSchedule, pcm16ToFloat } from './jitter-schedule';
 
 /**
- * Plays a call's relayed frames with Web Audio: each track has its own schedule, and the
- * tracks mix at the destination (caller and agent together, as in the call).
+ * Plays a call's relayed frames with Web Audio, each at its place by capture time (see
+ * CallSchedule); the tracks mix at the destination (caller and agent together, as in the call).
  */
 export class LiveListenPlayer {
   readonly context = new AudioContext({ latencyHint: 'interactive' });
-  private readonly cursors = new Map<string, number>();
+  private readonly schedule = new CallSchedule();
   framesReceived = 0;
   framesPlayed = 0;
 
@@ -16,19 +16,19 @@ export class LiveListenPlayer {
     const samples = pcm16ToFloat(pcm);
     if (samples.length === 0) return;
     const durationS = samples.length / meta.sampleRate;
-    const decision = scheduleFrame(
-      this.cursors.get(meta.track) ?? 0,
+    const startAt = this.schedule.place(
+      meta.track,
+      meta.capturedAt,
       this.context.currentTime,
       durationS,
     );
-    this.cursors.set(meta.track, decision.nextCursor);
-    if (decision.startAt === undefined) return;
+    if (startAt === undefined) return;
     const buffer = this.context.createBuffer(1, samples.length, meta.sampleRate);
     buffer.copyToChannel(samples, 0);
     const source = this.context.createBufferSource();
     source.buffer = buffer;
     source.connect(this.context.destination);
-    source.start(decision.startAt);
+    source.start(startAt);
     this.framesPlayed += 1;
   }
 

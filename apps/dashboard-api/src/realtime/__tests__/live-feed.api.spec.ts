@@ -286,6 +286,8 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
         sampleRate: 8000,
         codec: 'ulaw',
         frameMs: 20,
+        capturedAt: sentAt - 100 + sequence * 20,
+        runId: 'run-1',
       })) {
         h.set(name, value);
       }
@@ -301,6 +303,7 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
       timestamp: 0,
       sampleRate: 8000,
       frameMs: 20,
+      capturedAt: sentAt - 100,
     });
     expect(Buffer.from(frames[0].binary as Buffer).equals(pcm)).toBe(true);
     expect(frames[4].at - sentAt).toBeLessThan(300);

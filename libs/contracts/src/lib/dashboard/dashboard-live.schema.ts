@@ -103,6 +103,8 @@ export interface LiveAudioFrameMeta {
   timestamp: number;
   sampleRate: number;
   frameMs: number;
+  /** Audio-Captured-At: epoch ms of the frame's first sample, for lining the tracks up. */
+  capturedAt?: number;
 }
 
 export const liveListenRequestSchema = z.strictObject({ callId: callIdSchema });
