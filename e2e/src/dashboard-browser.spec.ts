@@ -21,6 +21,10 @@ interface SeenCall {
   callId: string;
   /** When this test saw the call's `started` event on NATS. */
   startedSeenAt: number;
+  /**
+   * The customer's number, from the first event that shows one (a dialled call's `started` has
+   * none yet).
+   */
   number: string;
   answered: boolean;
   ended: boolean;
@@ -67,11 +71,14 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
       seen.set(event.callId, {
         callId: event.callId,
         startedSeenAt: Date.now(),
-        number: event.callerNumber ?? event.calleeNumber ?? '',
+        number: '',
         answered: false,
         ended: false,
       });
     }
+    const call = seen.get(event.callId);
+    if (call && !call.number && 'calleeNumber' in event)
+      call.number = event.callerNumber ?? event.calleeNumber ?? '';
     if (known && event.event === 'answered') known.answered = true;
     if (known && event.event === 'ended') known.ended = true;
   }

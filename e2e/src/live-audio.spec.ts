@@ -108,6 +108,20 @@ describe('live call audio: asterisk-sim -> ari-ingest -> media-gateway -> NATS',
     }
   });
 
+  it('gives every dialled call the number dialled as its callee, without the Local dial prefix', () => {
+    for (const call of calls.filter((c) => c.plan.type !== 'inbound')) {
+      const callId = callIdFromChannel(call.server, call.trunkChannelId);
+      const callees = recorders
+        .eventsOf(callId)
+        .map((e) => ('calleeNumber' in e ? e.calleeNumber : undefined))
+        .filter((number) => number !== undefined);
+      expect({ callId, callees: [...new Set(callees)] }).toEqual({
+        callId,
+        callees: [call.plan.number],
+      });
+    }
+  });
+
   it("delivers both tracks of every answered call, matching the simulator's speech", () => {
     expect(recorders.invalidFrames).toEqual([]);
     for (const call of calls.filter((c) => c.answeredAt)) {

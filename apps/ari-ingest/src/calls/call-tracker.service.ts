@@ -11,6 +11,7 @@ import { parseVicidialCallCode } from '../policy/parse-vicidial-call-code.util';
 import { TapPolicy } from '../policy/tap-policy';
 import { TapOrchestrator } from '../tap/tap-orchestrator.service';
 import { CallRegistry, RememberedCall, RememberedTap } from './call-registry';
+import { readCallNumbers } from './read-call-numbers.util';
 import type { TrackedCall } from './tracked-call';
 
 /** Asterisk's event time (`2026-11-24T15:13:38.921+0000`); undefined when absent or unreadable. */
@@ -198,13 +199,10 @@ export class CallTracker {
   private absorb(call: TrackedCall, channel: AriChannel): boolean {
     call.channelState = channel.state;
     const callerName = channel.caller?.name || undefined;
-    call.callerNumber = channel.caller?.number || call.callerNumber;
     call.callerName = callerName ?? call.callerName;
-    const exten = channel.dialplan?.exten;
-    call.calleeNumber =
-      channel.connected?.number ||
-      call.calleeNumber ||
-      (exten && exten !== 's' ? exten : undefined);
+    const numbers = readCallNumbers(channel, call, this.config.VICIDIAL_DIAL_PREFIXES);
+    call.callerNumber = numbers.callerNumber;
+    call.calleeNumber = numbers.calleeNumber;
     const code = parseVicidialCallCode(callerName, this.config.VICIDIAL_CALL_CODE_LAYOUT);
     if (code) call.vicidial = { ...call.vicidial, ...code };
     const key = [

@@ -41,6 +41,18 @@ describe('ari-ingest configuration', () => {
     ).toEqual([['ARI_PASSWORD', 'must be set: ARI_SERVERS gives no password for pbx1, pbx3']]);
   });
 
+  it("reads VICIdial's dial prefixes, X for none, 9 when unset", () => {
+    const env = { ARI_SERVERS: 'pbx1=http://127.0.0.1:8088', ARI_PASSWORD: 'secret' };
+    expect(loadAriIngestConfig({ env }).VICIDIAL_DIAL_PREFIXES).toEqual(['9']);
+    expect(
+      loadAriIngestConfig({ env: { ...env, VICIDIAL_DIAL_PREFIXES: 'X, 88,8' } })
+        .VICIDIAL_DIAL_PREFIXES,
+    ).toEqual(['', '88', '8']);
+    expect(problems({ ...env, VICIDIAL_DIAL_PREFIXES: '9,nine' })[0][0]).toMatch(
+      /^VICIDIAL_DIAL_PREFIXES/,
+    );
+  });
+
   it('reports a bad single setting before the cross-field check', () => {
     expect(problems({ ARI_SERVERS: 'pbx1=ftp://host' })[0][0]).toMatch(/^ARI_SERVERS/);
   });

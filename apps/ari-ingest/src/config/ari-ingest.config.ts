@@ -151,6 +151,18 @@ export const ariIngestEnv = {
   ),
   /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */
   VICIDIAL_CALL_CODE_LAYOUT: envEnum(['legacy', 'current'] as const).default('legacy'),
+  /**
+   * The dial prefixes of the VICIdial campaigns and lists (their Dial Prefix, Manual Dial Prefix,
+   * 3-Way Call Dial Prefix and list override): VICIdial dials `Local/<prefix><number>@<context>`,
+   * and the trunk channel Asterisk's Dial then creates carries that exten. The longest listed
+   * prefix it starts with is cut off to give the number dialled; `X`, as in VICIdial, for none.
+   */
+  VICIDIAL_DIAL_PREFIXES: envList(
+    z
+      .string()
+      .regex(/^([0-9*#]{1,20}|[Xx])$/, 'must be up to 20 digits, * or #, or X for no prefix')
+      .transform((prefix) => (/^x$/i.test(prefix) ? '' : prefix)),
+  ).default(['9']),
   /** How long the active instance's lease lives without renewal; a standby takes over after it. */
   LEADER_LEASE_TTL_MS: envInteger({ min: 2000, max: 120_000 }).default(10_000),
 };

@@ -11,7 +11,13 @@ const media: MediaPlane = {
 
 type Event = {
   type: string;
-  channel?: { name: string; caller: { name: string }; state: string };
+  channel?: {
+    name: string;
+    caller: { name: string; number: string };
+    connected: { name: string; number: string };
+    state: string;
+    dialplan: { context: string; exten: string; app_name: string; app_data: string };
+  };
   cause?: number;
   cause_txt?: string;
 };
@@ -96,6 +102,33 @@ describe('VicidialCall', () => {
     });
     expect(outcome.answeredAt).toBeGreaterThanOrEqual(outcome.startedAt);
     expect(pbx.channels.size).toBe(0);
+  });
+
+  it("shows the carrier channel as Asterisk's Dial leaves it: the Local's exten, also as its caller number", async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const outcome = await new VicidialCall(pbx, plan({ number: '13125550199' })).run();
+    const carrier = events.filter((e) => e.channel?.name === outcome.trunkChannelName);
+
+    expect(carrier[0]).toMatchObject({
+      type: 'ChannelCreated',
+      channel: {
+        dialplan: { context: 'trunkinbound', exten: 's', app_name: '' },
+        caller: { name: '', number: '' },
+        connected: { name: '', number: '' },
+      },
+    });
+    const dialled = {
+      dialplan: { exten: '913125550199', app_name: 'AppDial', app_data: '(Outgoing Line)' },
+      caller: { number: '913125550199' },
+    };
+    expect(carrier.find((e) => e.type === 'ChannelDialplan')?.channel).toMatchObject(dialled);
+    expect(carrier.find((e) => e.type === 'ChannelCallerId')?.channel).toMatchObject(dialled);
+    const up = carrier.find((e) => e.type === 'ChannelStateChange' && e.channel?.state === 'Up');
+    expect(up?.channel).toMatchObject({
+      ...dialled,
+      caller: { name: outcome.callCode, number: '913125550199' },
+    });
   });
 
   it('ends an unanswered call with its cause and no Up', async () => {

@@ -9,9 +9,18 @@ export type CallType = (typeof CALL_TYPES)[number];
 
 const TYPE_LETTER: Record<CallType, string> = { outbound: 'V', manual: 'M', inbound: 'Y' };
 
+/**
+ * VICIdial's default campaign dial prefix: it dials `Local/<prefix><number>@default`, and the
+ * carrier's dialplan (`_91NXXNXXXXXX` ... `Dial(SIP/carrier/${EXTEN:1})`) cuts it off again.
+ */
+const VICIDIAL_DIAL_PREFIX = '9';
+
 export interface CallPlan {
   type: CallType;
-  /** The customer's number. */
+  /**
+   * The customer's number; for dialled calls as VICIdial dials it after the dial prefix (with
+   * the phone code unless the campaign omits it), which is what the carrier is sent.
+   */
   number: string;
   leadId: number;
   campaign: string;
@@ -47,9 +56,10 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /**
  * Plays one VICIdial call on a simulated Asterisk with the channels VICIdial creates: for dialled
  * calls the Local pair (`Local/<prefix><number>@default`) whose second half dials the carrier
- * trunk, for inbound calls the trunk first; the answered call is joined to the agent's
- * conference, where the agent's own phone channel already is. The caller-id call code arrives
- * with ChannelCallerId and the change to Up, never in ChannelCreated.
+ * trunk, which shows the Local's exten as Asterisk's Dial leaves it, for inbound calls the trunk
+ * first; the answered call is joined to the agent's conference, where the agent's own phone
+ * channel already is. The caller-id call code arrives with ChannelCallerId and the change to Up,
+ * never in ChannelCreated.
  */
 export class VicidialCall {
   readonly outcome: CallOutcome;
@@ -96,7 +106,7 @@ export class VicidialCall {
 
   private dialOut(): void {
     const { number } = this.plan;
-    const exten = `9${number}`;
+    const exten = `${VICIDIAL_DIAL_PREFIX}${number}`;
     const localName = `Local/${exten}@default-${hex(4)}`;
     const local1 = this.pbx.createCallChannel({
       name: `${localName};1`,
@@ -110,13 +120,14 @@ export class VicidialCall {
       voices: { in: 'caller', out: 'agent' },
     });
     this.pbx.enterDialplan(local2, 'Dial', `SIP/carrier/${number},,tTor`);
+    // chan_sip creates the carrier channel in its peer's context (VICIdial's carriers use
+    // trunkinbound) at exten s with no caller id; Dial then stages it with the Local's exten.
     this.trunk = this.pbx.createCallChannel({
       name: `SIP/carrier-${hex(4)}`,
-      dialplan: { context: 'default', exten },
+      dialplan: { context: 'trunkinbound' },
       voices: { in: 'caller', out: 'agent' },
     });
-    this.pbx.enterDialplan(this.trunk, 'AppDial', '(Outgoing Line)');
-    this.pbx.setCallerId(this.trunk, { name: '', number });
+    this.pbx.prepareDialledChannel(local2, this.trunk);
     this.pbx.dial(local2, this.trunk, `carrier/${number}`, '');
     this.pbx.setState(this.trunk, 'Ringing');
     this.channels.push(local1, local2, this.trunk);
@@ -142,16 +153,14 @@ export class VicidialCall {
   private answer(): void {
     const inbound = this.plan.type === 'inbound';
     if (!inbound) {
-      this.pbx.setCallerId(this.trunk, { name: this.outcome.callCode, number: this.plan.number });
+      this.pbx.setCallerId(this.trunk, {
+        name: this.outcome.callCode,
+        number: this.trunk.caller.number,
+      });
       this.pbx.dial(this.channels[1], this.trunk, `carrier/${this.plan.number}`, 'ANSWER');
     }
     for (const channel of this.channels) {
-      if (!inbound) {
-        channel.caller = {
-          name: this.outcome.callCode,
-          number: channel === this.trunk ? this.plan.number : channel.caller.number,
-        };
-      }
+      if (!inbound) channel.caller = { name: this.outcome.callCode, number: channel.caller.number };
       this.pbx.setState(channel, 'Up');
     }
     this.pbx.setVariable(this.trunk.id, 'VICIDIAL_CAMPAIGN', this.plan.campaign);

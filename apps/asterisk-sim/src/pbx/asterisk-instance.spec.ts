@@ -84,6 +84,41 @@ describe('AsteriskInstance', () => {
     expect(watcher.types()).toEqual(['ChannelCreated:SIP/carrier', 'ChannelCallerId:SIP/carrier']);
   });
 
+  it('stages a channel Dial requested as app_dial does: the dialling exten as its exten and caller number', () => {
+    const watcher = connect(pbx, 'bridge', { subscribeAll: true });
+    const dialling = pbx.createCallChannel({
+      name: 'Local/913125550123@default-0000000a;2',
+      dialplan: { context: 'default', exten: '913125550123' },
+      caller: { name: 'V1124150300000012345', number: '3125550000' },
+      connected: { name: 'Sales line', number: '' },
+    });
+    const carrier = pbx.createCallChannel({
+      name: 'SIP/carrier-0000000b',
+      dialplan: { context: 'trunkinbound' },
+    });
+    watcher.events.length = 0;
+
+    pbx.prepareDialledChannel(dialling, carrier);
+
+    expect(watcher.events.map((e) => e.type)).toEqual([
+      'ChannelDialplan',
+      'ChannelCallerId',
+      'ChannelConnectedLine',
+    ]);
+    for (const event of watcher.events) {
+      expect(event.channel).toMatchObject({
+        dialplan: {
+          context: 'trunkinbound',
+          exten: '913125550123',
+          app_name: 'AppDial',
+          app_data: '(Outgoing Line)',
+        },
+        caller: { name: 'Sales line', number: '913125550123' },
+        connected: { name: 'V1124150300000012345', number: '3125550000' },
+      });
+    }
+  });
+
   it('formats events as Asterisk does', () => {
     const watcher = connect(pbx, 'bridge', { subscribeAll: true });
     const channel = trunk(pbx);

@@ -265,6 +265,10 @@ export class AsteriskInstance {
 
   setCallerId(channel: SimChannel, caller: { name: string; number: string }): void {
     channel.caller = { ...caller };
+    this.emitCallerId(channel);
+  }
+
+  private emitCallerId(channel: SimChannel): void {
     this.emit('ChannelCallerId', {
       channel,
       fields: {
@@ -272,6 +276,34 @@ export class AsteriskInstance {
         caller_presentation_txt: 'Presentation Allowed, Not Screened',
       },
     });
+  }
+
+  /**
+   * What Dial does to the channel it has just requested, in one staged snapshot (app_dial.c,
+   * dial_exec_full): names it AppDial "(Outgoing Line)" and gives it the dialling channel's exten;
+   * as the channel driver set no caller id, its caller becomes that exten (with the dialling
+   * channel's connected name): on a channel Asterisk dials, the caller id is the party at its far
+   * end. Its connected line becomes the dialling channel's caller id. The one snapshot gives a
+   * ChannelDialplan, a ChannelCallerId and, when the connected line changed, a
+   * ChannelConnectedLine (res/stasis/app.c), each showing all of the change.
+   */
+  prepareDialledChannel(dialling: SimChannel, dialled: SimChannel): void {
+    const connectedBefore = JSON.stringify(dialled.connected);
+    dialled.dialplan = {
+      ...dialled.dialplan,
+      exten: dialling.dialplan.exten,
+      app_name: 'AppDial',
+      app_data: '(Outgoing Line)',
+    };
+    dialled.caller = { name: dialling.connected.name, number: dialling.dialplan.exten };
+    dialled.connected = { ...dialling.caller };
+    this.emit('ChannelDialplan', {
+      channel: dialled,
+      fields: { dialplan_app: 'AppDial', dialplan_app_data: '(Outgoing Line)' },
+    });
+    this.emitCallerId(dialled);
+    if (JSON.stringify(dialled.connected) !== connectedBefore)
+      this.emit('ChannelConnectedLine', { channel: dialled });
   }
 
   setState(channel: SimChannel, state: ChannelState): void {

@@ -43,8 +43,15 @@ const callEventBase = z.object({
 });
 
 const callPartiesSchema = z.object({
+  /**
+   * The number calling: the customer's on an incoming call, the caller id a dialled call presents.
+   */
   callerNumber: phoneNumberSchema.optional(),
   callerName: shortTextSchema.optional(),
+  /**
+   * The number dialled: the customer's on a dialled call (without VICIdial's dial prefix), the
+   * number called (the DID) on an incoming one. A dialled call's `started` has none yet.
+   */
   calleeNumber: phoneNumberSchema.optional(),
   vicidial: vicidialMetadataSchema.optional(),
 });

@@ -1,0 +1,140 @@
+import type { CallEvent } from '@asb/contracts';
+import { MetricsRegistry } from '@asb/observability';
+import type { AriChannel, AriEvent } from '../ari/ari-model';
+import type { AriSession } from '../ari/ari-session';
+import { loadAriIngestConfig } from '../config/ari-ingest.config';
+import type { CallEventSink } from '../events/call-event-sink';
+import { TapPolicy } from '../policy/tap-policy';
+import type { TapHandle } from '../tap/tap-handle';
+import type { TapOrchestrator } from '../tap/tap-orchestrator.service';
+import { StasisArrivals } from '../tap/stasis-arrivals';
+import type { CallRegistry } from './call-registry';
+import { CallTracker } from './call-tracker.service';
+
+const CALL_CODE = 'V1124150300000012345';
+
+/** A CallTracker with what it publishes recorded; taps are set up by a fake that never finishes. */
+function trackerWith(env: Record<string, string> = {}) {
+  const config = loadAriIngestConfig({
+    env: { ARI_SERVERS: 'pbx1=http://127.0.0.1:8088', ARI_PASSWORD: 'secret', ...env },
+  });
+  const published: CallEvent[] = [];
+  const sink = { emit: async (event: CallEvent) => void published.push(event) };
+  const registry = { remember: async () => undefined, forget: async () => undefined };
+  const taps = {
+    start: (_session: AriSession, _call: unknown, track: TapHandle['track']): TapHandle => ({
+      track,
+      ids: { snoop: 'asb-s-1', externalMedia: 'asb-e-1', bridge: 'asb-b-1' },
+      ready: new Promise<boolean>(() => undefined),
+      running: false,
+      stopped: false,
+      cancel: new AbortController(),
+    }),
+  };
+  const tracker = new CallTracker(
+    config,
+    new TapPolicy(config),
+    taps as unknown as TapOrchestrator,
+    sink as unknown as CallEventSink,
+    registry as unknown as CallRegistry,
+    new MetricsRegistry('call-tracker-spec', false),
+  );
+  const session = {
+    server: 'pbx1',
+    asteriskId: '02:fc:00:00:00:01',
+    arrivals: new StasisArrivals(),
+  } as unknown as AriSession;
+  const play = (type: string, channel: AriChannel) =>
+    tracker.handle(session, { type, channel } satisfies AriEvent);
+  return { play, published };
+}
+
+function channel(overrides: Partial<AriChannel> & Pick<AriChannel, 'state'>): AriChannel {
+  return {
+    id: '1795533218.11',
+    name: 'SIP/carrier-0000000b',
+    caller: { name: '', number: '' },
+    connected: { name: '', number: '' },
+    dialplan: { context: 'trunkinbound', exten: 's', priority: 1, app_name: '' },
+    ...overrides,
+  };
+}
+
+/**
+ * A VICIdial auto-dial call's carrier channel as Asterisk shows it: created at exten s with no
+ * caller id, then staged by Dial (from Local/913125550199@default-…;2) with the Local's exten as
+ * its exten and caller number, and the Originate's caller id as its connected line.
+ */
+function playDialledCarrier(
+  play: (type: string, channel: AriChannel) => void,
+  presentedNumber: string,
+): void {
+  play('ChannelCreated', channel({ state: 'Down' }));
+  const dialled = {
+    dialplan: {
+      context: 'trunkinbound',
+      exten: '913125550199',
+      priority: 1,
+      app_name: 'AppDial',
+    },
+    caller: { name: CALL_CODE, number: '913125550199' },
+    connected: { name: CALL_CODE, number: presentedNumber },
+  };
+  play('ChannelCallerId', channel({ state: 'Down', ...dialled }));
+  play('ChannelStateChange', channel({ state: 'Ringing', ...dialled }));
+  play('ChannelStateChange', channel({ state: 'Up', ...dialled }));
+}
+
+const numbersOf = (events: CallEvent[]) =>
+  events.map((e) => ('calleeNumber' in e ? [e.event, e.callerNumber, e.calleeNumber] : [e.event]));
+
+describe('CallTracker: the numbers of a call', () => {
+  it("takes a dialled carrier channel's number from the Local's exten without VICIdial's dial prefix", () => {
+    const { play, published } = trackerWith();
+    playDialledCarrier(play, '');
+    expect(numbersOf(published)).toEqual([
+      ['started', undefined, undefined],
+      ['updated', undefined, '13125550199'],
+      ['answered', undefined, '13125550199'],
+    ]);
+  });
+
+  it('gives a dialled call the caller id it presents (its connected line) as the caller number', () => {
+    const { play, published } = trackerWith();
+    playDialledCarrier(play, '3125550000');
+    expect(published.at(-1)).toMatchObject({
+      event: 'answered',
+      callerNumber: '3125550000',
+      calleeNumber: '13125550199',
+      vicidial: { callCode: CALL_CODE },
+    });
+  });
+
+  it('cuts the configured dial prefix, leaving the exten whole when it has none of them', () => {
+    const { play, published } = trackerWith({ VICIDIAL_DIAL_PREFIXES: '8,88' });
+    playDialledCarrier(play, '');
+    expect(published.at(-1)).toMatchObject({ calleeNumber: '913125550199' });
+  });
+
+  it('keeps the number an incoming call was called on while it moves through the dialplan', () => {
+    const { play, published } = trackerWith();
+    const arrived = {
+      caller: { name: '', number: '3125550142' },
+      dialplan: { context: 'trunkinbound', exten: '8005550100', priority: 1, app_name: '' },
+    };
+    play('ChannelCreated', channel({ state: 'Ring', ...arrived }));
+    play(
+      'ChannelStateChange',
+      channel({
+        state: 'Up',
+        caller: arrived.caller,
+        connected: { name: '', number: '8600051' },
+        dialplan: { context: 'default', exten: '8600051', priority: 2, app_name: 'ConfBridge' },
+      }),
+    );
+    expect(numbersOf(published)).toEqual([
+      ['started', '3125550142', '8005550100'],
+      ['answered', '3125550142', '8005550100'],
+    ]);
+  });
+});
