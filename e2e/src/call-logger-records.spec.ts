@@ -10,9 +10,16 @@ import {
   CallEvent,
   callIdFromChannel,
   decodeCallEvent,
+  TapStarted,
 } from '@asb/contracts';
 import { correlation, readWavPcm16 } from '@asb/rtp';
-import { freePort, freshDatabase, NatsTestServer, POSTGRES_ADMIN_URL } from '@asb/testing';
+import {
+  eventually,
+  freePort,
+  freshDatabase,
+  NatsTestServer,
+  POSTGRES_ADMIN_URL,
+} from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { ServiceProcess } from './support/service-process';
 import { WORKSPACE_ROOT } from './support/workspace';
@@ -293,6 +300,67 @@ describe('call records: asterisk-sim -> ari-ingest -> media-gateway -> call-logg
       recordings.length * 0.95,
     );
   });
+
+  it("keeps a call's recording as long as the call when its media-gateway dies and the call is re-tapped", async () => {
+    const second = await stack.startGateway('gw2');
+    const from = published.length;
+    const taps = () =>
+      published.slice(from).filter((e): e is TapStarted => e.event === 'tap_started');
+    const finished = stack.runScenario(
+      {
+        totalCalls: 4,
+        concurrency: 4,
+        arrivalRate: 20,
+        answerRatio: 1,
+        ringMs: { min: 100, max: 200 },
+        talkMs: { min: 9000, max: 10_000 },
+        mix: { outbound: 1 },
+        seed: 47,
+      },
+      60_000,
+    );
+    await eventually(async () => taps().length >= 8, 20_000, '8 taps');
+    // A node failure takes whichever gateway holds more of the taps.
+    const byGateway = new Map<string, number>();
+    for (const tap of taps())
+      byGateway.set(tap.gateway.gatewayId, (byGateway.get(tap.gateway.gatewayId) ?? 0) + 1);
+    const [victimId] = [...byGateway].sort((a, b) => b[1] - a[1])[0];
+    const victim = victimId === `gw2-${stack.app}` ? second : stack.gateway;
+    const retapped = new Set(
+      taps()
+        .filter((tap) => tap.gateway.gatewayId === victimId)
+        .map((tap) => tap.callId),
+    );
+    victim.kill();
+    await victim.exit();
+    const placed = (await finished) as SimulatedCall[];
+    const ids = placed.map(idOf);
+    await eventually(
+      async () =>
+        (
+          await query(
+            `SELECT call_id FROM recordings WHERE call_id = ANY($1) AND state = 'complete'`,
+            [ids],
+          )
+        ).length === ids.length,
+      30_000,
+      'the recordings to complete',
+    );
+    const recordings = await query<{ call_id: string; duration_ms: number }>(
+      `SELECT call_id, duration_ms FROM recordings WHERE call_id = ANY($1)`,
+      [ids],
+    );
+    const wrong = recordings
+      .map((recording) => {
+        const call = placed.find((c) => idOf(c) === recording.call_id) as SimulatedCall;
+        const talkMs = (call.endedAt ?? 0) - (call.answeredAt ?? 0);
+        return { ...recording, talkMs, retapped: retapped.has(recording.call_id) };
+      })
+      .filter((r) => Math.abs(r.duration_ms - r.talkMs) > 1000);
+    expect(retapped.size).toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
+    if (victim === stack.gateway) stack.gateway = second;
+  }, 120_000);
 
   it('stops cleanly on SIGTERM', async () => {
     expect(await logger.stop()).toMatchObject({ code: 0 });
