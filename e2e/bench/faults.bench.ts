@@ -453,9 +453,62 @@ async function runPhase(bench: Bench, fault: Fault, seed: number): Promise<Row> 
   }
 
   const row = judge(fault, window, answered, events, records, recorder);
+  if (fault.name === 'kill-media-gateway') {
+    notes.push(...lossByGateway(`gw-${stack.app}`, window, answered, events, recorder));
+  }
   recorder.forget(callIds);
   notes.push(...wronglyEndedDetails(answered, events));
   return { ...row, leftOnPbx: left, notes };
+}
+
+/** Audio lost per track where the fault began, for a track's stream on one gateway. */
+function lostSeconds(
+  call: ScenarioCall,
+  track: string,
+  window: FaultWindow,
+  recorder: FaultRecorder,
+) {
+  const covered = recorder.track(callIdOf(call), track)?.intervals() ?? [];
+  const span: [number, number] = [
+    Math.max(call.answeredAt as number, window.startMs),
+    call.endedAt ?? Date.now(),
+  ];
+  return totalMs(gaps(covered, span)) / 1000;
+}
+
+/**
+ * The loss of the tracks the killed gateway carried when it died, apart from the loss of the
+ * tracks on the one that lived: whether the re-taps are slow, or the whole box is.
+ */
+function lossByGateway(
+  killedGatewayId: string,
+  window: FaultWindow,
+  answered: ScenarioCall[],
+  events: StoredEvent[],
+  recorder: FaultRecorder,
+): string[] {
+  const gatewayAtKill = new Map<string, string>();
+  for (const { event, storedAtMs } of events) {
+    if (event.event === 'tap_started' && storedAtMs < window.startMs)
+      gatewayAtKill.set(`${event.callId}/${event.track}`, event.gateway.gatewayId);
+  }
+  const killed: number[] = [];
+  const lived: number[] = [];
+  for (const call of answered) {
+    for (const track of TRACKS) {
+      const gateway = gatewayAtKill.get(`${callIdOf(call)}/${track}`);
+      if (gateway === undefined) continue;
+      (gateway === killedGatewayId ? killed : lived).push(
+        lostSeconds(call, track, window, recorder),
+      );
+    }
+  }
+  const summary = (unsorted: number[]) => {
+    const lost = [...unsorted].sort((a, b) => a - b);
+    if (lost.length === 0) return 'none';
+    return `${lost.length} tracks, lost p50 ${percentile(lost, 50).toFixed(1)} s / max ${lost[lost.length - 1].toFixed(1)} s`;
+  };
+  return [`on the killed gateway: ${summary(killed)}`, `on the other: ${summary(lived)}`];
 }
 
 function judge(
@@ -492,7 +545,7 @@ function judge(
     for (const track of TRACKS) {
       const covered = recorder.track(callId, track)?.intervals() ?? [];
       const missing = gaps(covered, [Math.max(answeredAt, window.startMs), endedAt]);
-      lost.push(totalMs(missing) / 1000);
+      lost.push(lostSeconds(call, track, window, recorder));
       const outages = missing.filter(([start, end]) => end - start >= OUTAGE_MS);
       const last = outages[outages.length - 1];
       // An outage that runs into the hangup: the track was not tapped when the call ended.

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TapStarted } from '@asb/contracts';
 import { freePort } from '@asb/testing';
 import { ServiceProcess } from './service-process';
 import { NATS_URL } from './workspace';
@@ -107,6 +108,24 @@ export class BridgeStack {
     });
     await gateway.waitFor('/health/ready');
     return gateway;
+  }
+
+  /**
+   * Kills (-9), as a node failure would, whichever of the stack's gateway and `second` holds
+   * more of `taps`, and makes the other the stack's gateway. Returns the killed one's id.
+   */
+  async killBusierGateway(second: ServiceProcess, taps: TapStarted[]): Promise<string> {
+    const byGateway = new Map<string, number>();
+    for (const tap of taps)
+      byGateway.set(tap.gateway.gatewayId, (byGateway.get(tap.gateway.gatewayId) ?? 0) + 1);
+    const [victimId] = [...byGateway].sort((a, b) => b[1] - a[1])[0];
+    const secondId = `gw2-${this.app}`;
+    const victim = victimId === secondId ? second : this.gateway;
+    const survivor = victim === second ? this.gateway : second;
+    victim.kill();
+    await victim.exit();
+    this.gateway = survivor;
+    return victimId;
   }
 
   /** Starts (another) ari-ingest on this stack's servers and app. */
