@@ -48,7 +48,15 @@ export const mediaGatewayEnv = {
    * How often this gateway announces itself on media.v1.heartbeat. Listeners take a gateway silent
    * for a few beats as lost, so a longer beat means audio comes back later after a crash.
    */
-  GATEWAY_HEARTBEAT_INTERVAL_MS: envInteger({ min: 50, max: 60_000 }).default(500),
+  GATEWAY_HEARTBEAT_INTERVAL_MS: envInteger({ min: 50, max: 60_000 }).default(250),
+  /**
+   * How long a stream's sender must have been silent before packets from another may take the
+   * stream over. A port can be latched by mistake to a stream nobody allocated it for (a channel
+   * of a dead gateway process's tap, still sending to the port this process handed out again);
+   * once that stream stops, the one meant for the port must not be locked out for the rest of the
+   * call. Asterisk sends 50 packets a second: a silence of 500 ms is no pause of its own.
+   */
+  GATEWAY_RELATCH_AFTER_MS: envInteger({ min: 100, max: 60_000 }).default(500),
   /**
    * SO_RCVBUF of each RTP socket; Linux caps it at net.core.rmem_max. It also bounds how stale
    * audio gets when the gateway falls behind: 32 KiB holds about 1.6 s of one u-law stream

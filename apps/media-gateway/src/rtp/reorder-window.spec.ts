@@ -45,7 +45,9 @@ describe('ReorderWindow', () => {
     push([0, 2, 3, 4]);
     expect(released.map((r) => r.sequence)).toEqual([0]);
     push([5]);
-    expect(released).toMatchObject([0, 2, 3, 4, 5].map((sequence) => ({ sequence, place: sequence })));
+    expect(released).toMatchObject(
+      [0, 2, 3, 4, 5].map((sequence) => ({ sequence, place: sequence })),
+    );
     push([1]);
     expect(counters).toMatchObject({ lost: 1, late: 1, reordered: 0 });
     expect(released).toHaveLength(5);

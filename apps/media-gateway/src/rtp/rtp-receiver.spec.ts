@@ -29,6 +29,8 @@ function expectedSamples(codec: SourceCodec, index: number): Int16Array {
   return source;
 }
 
+const RELATCH_AFTER_MS = 2000;
+
 describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
   let nats: TestNats;
   let gateway: TestGateway;
@@ -36,7 +38,12 @@ describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
 
   beforeAll(async () => {
     nats = await TestNats.start();
-    gateway = await startGateway(nats, { GATEWAY_REORDER_WINDOW: '3' }, 40);
+    gateway = await startGateway(
+      nats,
+      // Long enough that no stall of this busy machine between two sends looks like a silence.
+      { GATEWAY_REORDER_WINDOW: '3', GATEWAY_RELATCH_AFTER_MS: String(RELATCH_AFTER_MS) },
+      40,
+    );
   });
 
   afterAll(async () => {
@@ -118,6 +125,28 @@ describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
       [0, 1, 2].map((i) => expectedSamples('ulaw', i)),
     );
     expect((await rejected('wrong_source')) - before).toBe(2);
+  });
+
+  it('hands the stream to another sender once the latched one has been silent long enough', async () => {
+    const { frames, sender, reply } = await openStream('ulaw');
+    if (!reply.ok) throw new Error('unreachable');
+    // A stream nobody allocated the port for got there first (a dead gateway's tap), then stops.
+    const stale = await RtpTestSender.open(reply.port, 'ulaw');
+    senders.push(stale);
+    for (let seq = 0; seq < 3; seq += 1) await stale.sendFrame(40_000 + seq, 99);
+    await sender.sendFrame(0);
+    await frames.waitFor(3);
+    const relatched = () => gateway.metric('media_gateway_rtp_senders_relatched_total');
+    const before = await relatched();
+    await sleep(RELATCH_AFTER_MS + 200);
+    for (let seq = 1; seq < 4; seq += 1) await sender.sendFrame(seq);
+    await frames.waitFor(6);
+    const received = frames.frames();
+    expect(received.slice(3).map((f) => f.samples)).toEqual(
+      [1, 2, 3].map((i) => expectedSamples('ulaw', i)),
+    );
+    expect(received.map((f) => f.timestamp / 160)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect((await relatched()) - before).toBe(1);
   });
 
   it('counts every kind of malformed packet by reason and keeps working', async () => {

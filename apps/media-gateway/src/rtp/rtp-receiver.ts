@@ -8,6 +8,7 @@ import {
   InterarrivalJitter,
   parseRtpPacket,
   SequenceTracker,
+  SequenceVerdict,
   SILENCE_DBFS,
 } from '@asb/rtp';
 import type { FrameDecoder } from '../codecs/frame-decoder';
@@ -69,6 +70,8 @@ export class RtpReceiver implements StatsSource {
     private readonly decoder: FrameDecoder,
     private readonly frames: FramePublisher,
     reorderWindow: number,
+    /** GATEWAY_RELATCH_AFTER_MS: silence of the latched sender after which another may take over. */
+    private readonly relatchAfterMs: number,
   ) {
     const format = ASTERISK_RTP_FORMATS[spec.codec];
     this.payloadType = format.payloadType;
@@ -151,10 +154,10 @@ export class RtpReceiver implements StatsSource {
   private receive(packet: Buffer, source: RemoteInfo): void {
     const { counters, view } = this;
     counters.datagrams += 1;
-    if (
+    const otherSender =
       this.sourceAddress !== undefined &&
-      (source.port !== this.sourcePort || source.address !== this.sourceAddress)
-    ) {
+      (source.port !== this.sourcePort || source.address !== this.sourceAddress);
+    if (otherSender && performance.now() - this.lastActivityAt < this.relatchAfterMs) {
       counters.reject('wrong_source');
       return;
     }
@@ -173,11 +176,13 @@ export class RtpReceiver implements StatsSource {
     }
     // Latched on the first *valid* packet, so a stray datagram that reaches the port first
     // cannot lock Asterisk out.
-    if (this.sourceAddress === undefined) {
+    const verdict = otherSender
+      ? this.followNewSender(source, view.sequence)
+      : this.sequence.update(view.sequence);
+    if (this.sourceAddress === undefined || otherSender) {
       this.sourceAddress = source.address;
       this.sourcePort = source.port;
     }
-    const verdict = this.sequence.update(view.sequence);
     if (verdict === 'bad') {
       counters.reject('bad_sequence');
       return;
@@ -200,6 +205,16 @@ export class RtpReceiver implements StatsSource {
     this.jitter.update(view.timestamp, now);
     const capturedAt = this.captureClock.stamp(view.timestamp, Date.now());
     this.window.push(view.sequence, packet, view.payloadOffset, now, capturedAt);
+  }
+
+  /** The stream's packets come from another sender now; its numbering starts anew. */
+  private followNewSender(source: RemoteInfo, sequence: number): SequenceVerdict {
+    this.counters.relatched += 1;
+    this.logger.warn(
+      `port ${this.port} (${this.spec.callId}/${this.spec.track}): ${this.sourceAddress}:${this.sourcePort} silent for ${this.relatchAfterMs} ms, now receiving from ${source.address}:${source.port}`,
+    );
+    this.sequence.followNewSender(sequence);
+    return 'restart';
   }
 
   /** Called by the reorder window in sequence order; `place` counts given-up places too. */

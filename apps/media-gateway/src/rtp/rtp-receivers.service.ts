@@ -78,6 +78,11 @@ export class RtpReceiversService implements OnApplicationBootstrap, BeforeApplic
       'RTP packets put back in order by the reorder window',
       (sum) => sum.reordered,
     );
+    counterOf(
+      'media_gateway_rtp_senders_relatched_total',
+      'Times a stream was taken over by another sender after the latched one fell silent',
+      (sum) => sum.relatched,
+    );
     metrics.counter<'reason'>({
       name: 'media_gateway_rtp_packets_rejected_total',
       help: 'Datagrams dropped on allocated ports, by reason',
@@ -113,6 +118,7 @@ export class RtpReceiversService implements OnApplicationBootstrap, BeforeApplic
       this.decoders.create(spec.codec, spec.resampleTo16k),
       this.frames,
       this.config.GATEWAY_REORDER_WINDOW,
+      this.config.GATEWAY_RELATCH_AFTER_MS,
     );
     this.live.add(receiver);
     this.stats.add(receiver);

@@ -25,6 +25,8 @@ export class RtpStreamCounters {
    * arriving afterwards counts as late and stays lost: its audio never reached consumers.
    */
   lost = 0;
+  /** Times another sender took the stream over after the latched one fell silent. */
+  relatched = 0;
   readonly rejectedBySlot = new Float64Array(RTP_PACKET_REJECTIONS.length);
 
   reject(reason: RtpPacketRejection): void {
@@ -45,6 +47,7 @@ export class RtpStreamCounters {
     this.reordered += other.reordered;
     this.late += other.late;
     this.lost += other.lost;
+    this.relatched += other.relatched;
     for (let slot = 0; slot < this.rejectedBySlot.length; slot += 1) {
       this.rejectedBySlot[slot] += other.rejectedBySlot[slot];
     }

@@ -130,4 +130,13 @@ describe('SequenceTracker', () => {
       dropped,
     ]);
   });
+  it('follows a new sender from its first packet, keeping what the old one counted', () => {
+    const { tracker } = feed([100, 101, 102]);
+    tracker.followNewSender(7000);
+    expect(tracker.update(7001)).toBe('ok');
+    expect(tracker.update(7001)).toBe('duplicate');
+    expect([tracker.expected, tracker.received, tracker.lost, tracker.restarts]).toEqual([
+      5, 5, 0, 1,
+    ]);
+  });
 });

@@ -117,6 +117,12 @@ export class SequenceTracker {
     return this.restartCount;
   }
 
+  /** Another sender took the stream over: its numbering starts a new segment, like a restart. */
+  followNewSender(sequence: number): void {
+    if (this.started) this.restart(sequence & 0xffff);
+    else this.startSegment(sequence & 0xffff);
+  }
+
   private startSegment(seq: number): void {
     this.started = true;
     this.cycles = SEQUENCE_MOD;
