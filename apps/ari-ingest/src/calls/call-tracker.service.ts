@@ -9,6 +9,7 @@ import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
 import { parseVicidialCallCode } from '../policy/parse-vicidial-call-code.util';
 import { TapPolicy } from '../policy/tap-policy';
+import type { TapHandle } from '../tap/tap-handle';
 import { TapOrchestrator } from '../tap/tap-orchestrator.service';
 import { CallRegistry, RememberedCall, RememberedTap } from './call-registry';
 import { readCallNumbers } from './read-call-numbers.util';
@@ -235,8 +236,9 @@ export class CallTracker {
   /**
    * Taps each configured track that has no tap set up or running, policy and the server's cap
    * permitting. A track over the cap is announced once as not_tapped and waits for capacity.
+   * `lost`: a running tap of one of the tracks whose gateway is gone, to take over from.
    */
-  tapAll(session: AriSession, call: TrackedCall): void {
+  tapAll(session: AriSession, call: TrackedCall, lost?: TapHandle): void {
     if (call.phase !== 'answered' || this.draining.has(call.server)) return;
     if (!this.policy.shouldTap(call.vicidial?.callType)) return;
     for (const track of this.config.TAP_TRACKS) {
@@ -247,7 +249,12 @@ export class CallTracker {
         continue;
       }
       this.occupy(call.server, 1);
-      const handle = this.taps.start(session, call, track);
+      const handle = this.taps.start(
+        session,
+        call,
+        track,
+        lost?.track === track ? lost : undefined,
+      );
       call.taps.set(track, handle);
       void handle.ready.then((running) => {
         if (running) return void this.registry.remember(call);
@@ -334,37 +341,47 @@ export class CallTracker {
   }
 
   /**
-   * Takes one running tap down and sets the track up again (its gateway was lost, or Asterisk
-   * lost our channels). The new tap does not wait for the old one's teardown.
+   * Takes one running tap down and sets the track up again (Asterisk lost our channels). The old
+   * tap comes down once its replacement runs (or gave up), so the new one never waits for it.
    */
-  retap(
-    session: AriSession,
-    call: TrackedCall,
-    track: AudioTrack,
-    reason: 'gateway_lost' | 'orphaned',
-  ): void {
-    const handle = call.taps.get(track);
-    if (!handle || handle.stopped || call.phase !== 'answered') return;
-    call.taps.delete(track);
-    this.metrics.retapped.inc({ server: session.server, reason });
-    this.logger.warn(`tapping ${track} of ${call.callId} again: ${reason}`);
-    this.occupy(session.server, -1);
-    this.tapAll(session, call);
-    // The old tap comes down once its replacement runs (or gave up): a gateway lost with
-    // hundreds of taps must not make their new setups queue behind their teardowns.
-    void this.taps.stop(session, call, handle, reason, call.taps.get(track)?.ready);
-    void this.registry.remember(call);
+  retap(session: AriSession, call: TrackedCall, track: AudioTrack, reason: 'orphaned'): void {
+    const old = this.replace(session, call, track, reason);
+    if (old) void this.taps.stop(session, call, old, reason, call.taps.get(track)?.ready);
   }
 
-  /** Taps again every track of the server whose allocation was on a gateway process now gone. */
+  /**
+   * Taps again every track of the server whose allocation was on a gateway process now gone. The
+   * lost taps are taken down at once, not after their replacements run: their RTP still flows to
+   * the dead gateway's ports, which the gateway's next process hands out again, and a stream
+   * latched there by mistake would carry another call's audio.
+   */
   retapLostGateway(session: AriSession, gatewayId: string, bootId: string): void {
     for (const call of [...this.callsOf(session.server).values()]) {
       for (const handle of [...call.taps.values()]) {
         const allocation = handle.allocation;
-        if (allocation?.gatewayId === gatewayId && allocation.bootId === bootId)
-          this.retap(session, call, handle.track, 'gateway_lost');
+        if (allocation?.gatewayId !== gatewayId || allocation.bootId !== bootId) continue;
+        const old = this.replace(session, call, handle.track, 'gateway_lost');
+        if (old) void this.taps.stop(session, call, old, 'gateway_lost', Promise.resolve());
       }
     }
+  }
+
+  /** Forgets a running tap of the track and starts a new one; returns the old tap to stop. */
+  private replace(
+    session: AriSession,
+    call: TrackedCall,
+    track: AudioTrack,
+    reason: 'gateway_lost' | 'orphaned',
+  ): TapHandle | undefined {
+    const handle = call.taps.get(track);
+    if (!handle || handle.stopped || call.phase !== 'answered') return undefined;
+    call.taps.delete(track);
+    this.metrics.retapped.inc({ server: session.server, reason });
+    this.logger.warn(`tapping ${track} of ${call.callId} again: ${reason}`);
+    this.occupy(session.server, -1);
+    this.tapAll(session, call, reason === 'gateway_lost' && handle.running ? handle : undefined);
+    void this.registry.remember(call);
+    return handle;
   }
 
   /** Stops every tap of a call; resolves when Asterisk has been asked to delete them. */

@@ -128,6 +128,13 @@ export const ariIngestEnv = {
   TAP_RESAMPLE_16K: envBoolean().default(false),
   /** Longest time one attempt to set a tap up may take (allocation, snoop, externalMedia, bridge). */
   TAP_SETUP_TIMEOUT_MS: envInteger({ min: 500, max: 60_000 }).default(8000),
+  /**
+   * Taps being set up at once per Asterisk server, at most; the rest wait their turn. Hundreds
+   * of setups at once (a lost gateway's tracks, a burst of answers) would each queue every one of
+   * their ARI requests behind all the others', so all would finish late; in turns they finish
+   * one after another, the first ones at once.
+   */
+  TAP_SETUPS_IN_FLIGHT: envInteger({ min: 1, max: 1000 }).default(24),
   /** Longest wait between two attempts to set a tap up; attempts go on while the call lasts. */
   TAP_RETRY_MAX_MS: envInteger({ min: 100, max: 60_000 }).default(5000),
   /**

@@ -87,7 +87,9 @@ export class CallEventFactory {
     return {
       ...this.base(call),
       event: 'tap_started',
-      eventId: deterministicEventId(call.callId, 'tap_started', tap.snoopChannelId),
+      // Keyed by the externalMedia channel, the one resource every tap run has of its own (a run
+      // that takes over a lost tap keeps its snoop and bridge).
+      eventId: deterministicEventId(call.callId, 'tap_started', tap.externalMediaChannelId),
       ...tap,
     };
   }
@@ -95,13 +97,13 @@ export class CallEventFactory {
   tapStopped(
     call: TrackedCall,
     track: AudioTrack,
-    snoopChannelId: string,
+    externalMediaChannelId: string,
     reason: TapStopped['reason'],
   ): CallEvent {
     return {
       ...this.base(call),
       event: 'tap_stopped',
-      eventId: deterministicEventId(call.callId, 'tap_stopped', snoopChannelId),
+      eventId: deterministicEventId(call.callId, 'tap_stopped', externalMediaChannelId),
       track,
       reason,
     };

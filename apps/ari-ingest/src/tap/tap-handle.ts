@@ -19,6 +19,13 @@ export interface TapHandle {
   /** performance.now() when the tap began running: a channel list requested earlier cannot show it. */
   runningSince?: number;
   stopped: boolean;
+  /**
+   * This attempt takes over the snoop and bridge of a tap whose gateway was lost: only a new
+   * externalMedia channel, pointed at a live gateway, joins the bridge.
+   */
+  takingOver?: boolean;
+  /** Its snoop and bridge went to a successor: taking it down deletes its externalMedia only. */
+  handedOver?: boolean;
   /** Aborted when the tap is stopped, so a setup waiting to retry gives up at once. */
   readonly cancel: AbortController;
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import pLimit from 'p-limit';
 import { APP_CONFIG } from '@asb/config';
 import type { AudioTrack, TapFailed, TapStopped } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
@@ -72,6 +73,7 @@ export class TapOrchestrator {
   private readonly awaitingGateway = new Set<() => void>();
   /** Gateway processes heard starting so far: one that came during an attempt ends the wait. */
   private gatewaysJoined = 0;
+  private readonly setupTurns = new Map<string, pLimit.Limit>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
@@ -119,16 +121,24 @@ export class TapOrchestrator {
     };
   }
 
-  /** Starts tapping one track; the returned handle's `ready` settles when it runs or is cancelled. */
-  start(session: AriSession, call: TrackedCall, track: AudioTrack): TapHandle {
+  /**
+   * Starts tapping one track; the returned handle's `ready` settles when it runs or is cancelled.
+   * With `lost`, a tap whose gateway is gone, the first attempt takes over its snoop and bridge
+   * and only points a new externalMedia channel at a live gateway: a third of the ARI requests
+   * of a new tap (and none of the teardown's but one), and nothing new on the customer's channel.
+   */
+  start(session: AriSession, call: TrackedCall, track: AudioTrack, lost?: TapHandle): TapHandle {
+    const ids = this.newIds(call.callId, track);
     const handle: TapHandle = {
       track,
-      ids: this.newIds(call.callId, track),
+      ids: lost ? { ...lost.ids, externalMedia: ids.externalMedia } : ids,
       ready: Promise.resolve(false),
       running: false,
       stopped: false,
+      takingOver: lost !== undefined,
       cancel: new AbortController(),
     };
+    if (lost) lost.handedOver = true;
     handle.ready = this.setUp(session, call, handle);
     return handle;
   }
@@ -191,8 +201,9 @@ export class TapOrchestrator {
         if (this.cancelled(call, handle)) return false;
       }
       joinedBefore = this.gatewaysJoined;
+      if (attempt > 1) handle.takingOver = false;
       try {
-        await this.attempt(session, call, handle);
+        await this.setupTurn(session.server)(() => this.attempt(session, call, handle));
       } catch (error) {
         await this.dismantle(session, handle);
         if (error instanceof TapCancelled) return false;
@@ -249,6 +260,13 @@ export class TapOrchestrator {
     return false;
   }
 
+  /** The server's queue of tap setups: at most TAP_SETUPS_IN_FLIGHT run at once. */
+  private setupTurn(server: string): pLimit.Limit {
+    let turn = this.setupTurns.get(server);
+    if (!turn) this.setupTurns.set(server, (turn = pLimit(this.config.TAP_SETUPS_IN_FLIGHT)));
+    return turn;
+  }
+
   private cancelled(call: TrackedCall, handle: TapHandle): boolean {
     return call.phase === 'ended' || handle.stopped;
   }
@@ -281,6 +299,17 @@ export class TapOrchestrator {
     if (this.gateways.isLost(bootId)) {
       throw new TapSetupFailed('allocate', new Error(`gateway ${gatewayId} is gone`));
     }
+    if (handle.takingOver) {
+      const inStasis = session.arrivals.waitFor([ids.externalMedia], deadline - Date.now());
+      await step('external_media', () => this.createExternalMedia(session, ids, host, port));
+      if (!(await inStasis)) {
+        throw new TapSetupFailed('timeout', new Error('externalMedia never entered Stasis'));
+      }
+      await step('bridge', () =>
+        this.addWhenInStasis(session, ids.bridge, [ids.externalMedia], deadline),
+      );
+      return;
+    }
     const bothInStasis = session.arrivals.waitFor(
       [ids.snoop, ids.externalMedia],
       deadline - Date.now(),
@@ -298,14 +327,7 @@ export class TapOrchestrator {
           appArgs: `tap,${call.callId},${handle.track}`,
         }),
       ),
-      step('external_media', () =>
-        session.rest.externalMedia({
-          app: session.app,
-          channelId: ids.externalMedia,
-          externalHost: `${host}:${port}`,
-          format: this.config.TAP_CODEC,
-        }),
-      ),
+      step('external_media', () => this.createExternalMedia(session, ids, host, port)),
       step('bridge', () => session.rest.createBridge(ids.bridge, `${call.callId} ${handle.track}`)),
     ]);
     const rejected = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -316,14 +338,30 @@ export class TapOrchestrator {
         new Error('snoop and externalMedia never both entered Stasis'),
       );
     }
-    await step('bridge', () => this.addWhenInStasis(session, ids, deadline));
+    await step('bridge', () =>
+      this.addWhenInStasis(session, ids.bridge, [ids.snoop, ids.externalMedia], deadline),
+    );
+  }
+
+  private createExternalMedia(session: AriSession, ids: TapIds, host: string, port: number) {
+    return session.rest.externalMedia({
+      app: session.app,
+      channelId: ids.externalMedia,
+      externalHost: `${host}:${port}`,
+      format: this.config.TAP_CODEC,
+    });
   }
 
   /** A channel can still be on its way into Stasis when the bridge asks for it (422): try again. */
-  private async addWhenInStasis(session: AriSession, ids: TapIds, deadline: number): Promise<void> {
+  private async addWhenInStasis(
+    session: AriSession,
+    bridgeId: string,
+    channelIds: string[],
+    deadline: number,
+  ): Promise<void> {
     for (let retry = 1; ; retry += 1) {
       try {
-        await session.rest.addChannels(ids.bridge, [ids.snoop, ids.externalMedia]);
+        await session.rest.addChannels(bridgeId, channelIds);
         return;
       } catch (error) {
         const wait = NOT_IN_STASIS_RETRY_MS * retry;
@@ -356,7 +394,9 @@ export class TapOrchestrator {
     if (handle.running) {
       handle.running = false;
       this.metrics.active.dec();
-      void this.sink.emit(this.events.tapStopped(call, handle.track, handle.ids.snoop, reason));
+      void this.sink.emit(
+        this.events.tapStopped(call, handle.track, handle.ids.externalMedia, reason),
+      );
     }
     // A setup that was cancelled takes itself down; one that had finished is taken down here.
     return Promise.all([handle.ready, teardownAfter]).then(([ran]) =>
@@ -372,8 +412,8 @@ export class TapOrchestrator {
     const { ids } = handle;
     await Promise.all([
       this.quietly(() => session.rest.hangup(ids.externalMedia)),
-      this.quietly(() => session.rest.hangup(ids.snoop)),
-      this.quietly(() => session.rest.destroyBridge(ids.bridge)),
+      handle.handedOver ? undefined : this.quietly(() => session.rest.hangup(ids.snoop)),
+      handle.handedOver ? undefined : this.quietly(() => session.rest.destroyBridge(ids.bridge)),
     ]);
     if (handle.allocation) {
       const allocation = handle.allocation;
