@@ -503,12 +503,33 @@ function lossByGateway(
       );
     }
   }
-  const summary = (unsorted: number[]) => {
-    const lost = [...unsorted].sort((a, b) => a - b);
-    if (lost.length === 0) return 'none';
-    return `${lost.length} tracks, lost p50 ${percentile(lost, 50).toFixed(1)} s / max ${lost[lost.length - 1].toFixed(1)} s`;
+  // How long after the kill ari-ingest said each lost tap was gone, and had it running again.
+  const stoppedAfter: number[] = [];
+  const onRestarted: number[] = [];
+  const onOther: number[] = [];
+  for (const { event, storedAtMs } of events) {
+    if (storedAtMs < window.startMs) continue;
+    const key = 'track' in event ? `${event.callId}/${event.track}` : '';
+    if (gatewayAtKill.get(key) !== killedGatewayId) continue;
+    if (event.event === 'tap_stopped' && event.reason === 'gateway_lost')
+      stoppedAfter.push((storedAtMs - window.startMs) / 1000);
+    if (event.event === 'tap_started')
+      (event.gateway.gatewayId === killedGatewayId ? onRestarted : onOther).push(
+        (storedAtMs - window.startMs) / 1000,
+      );
+  }
+  const summary = (unsorted: number[], what: string) => {
+    const values = [...unsorted].sort((a, b) => a - b);
+    if (values.length === 0) return 'none';
+    return `${values.length} tracks, ${what} p50 ${percentile(values, 50).toFixed(1)} s / max ${values[values.length - 1].toFixed(1)} s`;
   };
-  return [`on the killed gateway: ${summary(killed)}`, `on the other: ${summary(lived)}`];
+  return [
+    `on the killed gateway: ${summary(killed, 'lost')}`,
+    `on the other: ${summary(lived, 'lost')}`,
+    `gateway_lost after the kill: ${summary(stoppedAfter, 'stored')}`,
+    `tapped again on the restarted gateway: ${summary(onRestarted, 'stored')}`,
+    `tapped again on the other: ${summary(onOther, 'stored')}`,
+  ];
 }
 
 function judge(
@@ -697,7 +718,13 @@ async function main(): Promise<void> {
       env: {
         // The simulator shares two cores with everything else here: Asterisk's 100 ms write
         // timeout would drop ari-ingest as a slow reader whenever the simulator falls behind.
-        'asterisk-sim': { SIM_WS_WRITE_TIMEOUT_MS: '2000', LOG_LEVEL: 'warn' },
+        // Asterisk sends RTP from other threads than the ones that answer ARI; so does the
+        // simulator with RTP on worker threads.
+        'asterisk-sim': {
+          SIM_WS_WRITE_TIMEOUT_MS: '2000',
+          LOG_LEVEL: 'warn',
+          SIM_RTP_THREADS: '2',
+        },
         'media-gateway': natsEnv,
         // The production lease (the harness shortens it): a killed leader's successor waits it out.
         'ari-ingest': { ...natsEnv, LEADER_LEASE_TTL_MS: '10000' },

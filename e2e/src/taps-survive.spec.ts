@@ -119,7 +119,11 @@ describe('taps that survive restarts, bursts and overload', () => {
       expect(events.find((e) => e.event === 'tap_stopped')).toMatchObject({
         reason: 'gateway_lost',
       });
-      expect(tapsStarted(events).at(-1)?.gateway.gatewayId).not.toBe(victimId);
+      const retapped = tapsStarted(events).at(-1);
+      expect(retapped?.gateway.gatewayId).not.toBe(victimId);
+      // The new tap took the lost one's snoop and bridge over: nothing new on the call's channel.
+      expect(retapped?.snoopChannelId).toBe(tap.snoopChannelId);
+      expect(retapped?.externalMediaChannelId).not.toBe(tap.externalMediaChannelId);
       const call = calls.find((c) => callIdOf(c) === tap.callId) as ScenarioCall;
       gaps.push({ tap: `${tap.callId}/${tap.track}`, gapMs: longestGapMs(call, tap.track) });
     }
