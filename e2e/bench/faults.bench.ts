@@ -464,7 +464,7 @@ async function runPhase(bench: Bench, fault: Fault, seed: number): Promise<Row> 
 /** Audio lost per track where the fault began, for a track's stream on one gateway. */
 function lostSeconds(
   call: ScenarioCall,
-  track: string,
+  track: (typeof TRACKS)[number],
   window: FaultWindow,
   recorder: FaultRecorder,
 ) {

@@ -18,6 +18,7 @@ import { provisionCallEventsStream } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import { eventually, freePort, PrivateNats, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
+import { LiveCallsRegistry } from '../calls/live-calls.registry';
 import { loadStreamEgressConfig } from '../config/stream-egress.config';
 
 /** Re-exported for the specs, which import their support from here. */
@@ -61,6 +62,8 @@ export interface TestEgress {
   baseUrl: string;
   wsUrl: string;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Waits until this replica has heard of the call's tap_started (its events are JetStream's). */
+  knows(callId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,12 @@ export async function startEgress(
         )
         .reduce((sum, value) => sum + value.value, 0);
     },
+    knows: (callId) =>
+      eventually(
+        () => (app.get(LiveCallsRegistry).get(callId)?.taps.size ?? 0) > 0,
+        10_000,
+        `stream-egress to know ${callId}`,
+      ),
     close: () => app.close(),
   };
 }

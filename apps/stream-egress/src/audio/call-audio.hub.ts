@@ -14,6 +14,8 @@ import type { FrameSink } from './frame-sink';
 interface CallAudio {
   subscription: Subscription;
   sinks: FrameSink[];
+  /** Settles once the NATS server has the subscription: no frame published after is missed. */
+  live: Promise<void>;
 }
 
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -55,10 +57,17 @@ export class CallAudioHub {
           if (!error) this.deliver(message, sinks);
         },
       });
-      audio = { subscription, sinks };
+      // A failed flush means the connection is down; frames come once it is back either way.
+      const live = this.nats.connection.flush().catch(() => undefined);
+      audio = { subscription, sinks, live };
       this.calls.set(callId, audio);
     }
     if (!audio.sinks.includes(sink)) audio.sinks.push(sink);
+  }
+
+  /** Settles once the call's audio subscription is on the server (at once for a call not attached). */
+  live(callId: string): Promise<void> {
+    return this.calls.get(callId)?.live ?? Promise.resolve();
   }
 
   detach(callId: string, sink: FrameSink): void {

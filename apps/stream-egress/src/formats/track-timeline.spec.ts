@@ -17,7 +17,7 @@ describe('TrackTimeline', () => {
   it('places frames at their capture time, across a re-tap, whenever they arrive', () => {
     const startedAt = performance.now() - 10_000;
     const timeline = new TrackTimeline(startedAt);
-    const wallAtStart = Date.now() - 10_000;
+    const wallAtStart = performance.timeOrigin + startedAt;
     const now = performance.now();
     // Captured 2 s into the stream, read only now.
     expect(timeline.place(frame(0, wallAtStart + 2000), now)).toBeGreaterThanOrEqual(1998);
@@ -32,9 +32,10 @@ describe('TrackTimeline', () => {
     const startedAt = performance.now() - 1000;
     const timeline = new TrackTimeline(startedAt);
     const arrived = performance.now();
-    const first = timeline.place(frame(0, Date.now() + 60_000), arrived);
+    const wallNow = performance.timeOrigin + performance.now();
+    const first = timeline.place(frame(0, wallNow + 60_000), arrived);
     expect(first).toBe(Math.round(arrived - startedAt));
-    expect(timeline.place(frame(160, Date.now() - 900), performance.now())).toBe(first);
+    expect(timeline.place(frame(160, wallNow - 900), performance.now())).toBe(first);
   });
 
   it('places frames without a capture time by arrival, then by timestamp', () => {

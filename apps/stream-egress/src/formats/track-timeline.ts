@@ -22,8 +22,7 @@ export class TrackTimeline {
       frame.capturedAt === undefined
         ? this.byTimestamp(frame, receivedAt)
         : Math.round(
-            Math.min(frame.capturedAt - (Date.now() - performance.now()), receivedAt) -
-              this.streamStartedAt,
+            Math.min(frame.capturedAt - performance.timeOrigin, receivedAt) - this.streamStartedAt,
           );
     this.lastMs = Math.max(this.lastMs, placed);
     return this.lastMs;

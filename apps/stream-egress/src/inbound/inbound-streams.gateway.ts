@@ -194,7 +194,9 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
       this.byCall.set(call.callId, ofCall);
     }
     ofCall.add(client);
-    stream.opened(greeted);
+    // The client takes audio to flow from the start message on: send it once the call's audio
+    // subscription is on the server. A client gone meanwhile has stopped the stream.
+    void this.factory.audioLive(call.callId).then(() => stream.opened(greeted));
   }
 
   private gone(client: InboundClient): void {

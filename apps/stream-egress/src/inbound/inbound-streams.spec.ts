@@ -80,7 +80,7 @@ describe('inbound streams: AI clients connect to /v1/streams', () => {
 
   it('refuses missing and bad tokens, bad requests and unknown calls, and counts them', async () => {
     const call = await new TestCall(nats).begin(['caller']);
-    await sleep(200);
+    await Promise.all([egress.knows(call.callId), second.knows(call.callId)]);
     const url = `${egress.wsUrl}/v1/streams?call=${call.callId}`;
     expect(await refusal(url)).toBe(401);
     expect(await refusal(url, { Authorization: 'Bearer token-aaaaaaaaaaaaaaaX' })).toBe(401);
@@ -106,7 +106,7 @@ describe('inbound streams: AI clients connect to /v1/streams', () => {
 
   it('streams a named call in the twilio format until it ends', async () => {
     const call = await new TestCall(nats).begin(['caller', 'agent']);
-    await sleep(200);
+    await Promise.all([egress.knows(call.callId), second.knows(call.callId)]);
     const c = client(
       `${egress.wsUrl}/v1/streams?call=${call.callId}&tracks=agent`,
       'token-bbbbbbbbbbbbbbbb',
@@ -159,7 +159,7 @@ describe('inbound streams: AI clients connect to /v1/streams', () => {
 
   it('speaks jambonz to a client that offers audio.jambonz.org', async () => {
     const call = await new TestCall(nats).begin(['caller']);
-    await sleep(200);
+    await Promise.all([egress.knows(call.callId), second.knows(call.callId)]);
     const c = client(
       `${egress.wsUrl}/v1/streams?call=${call.callId}&sampleRate=16000`,
       'token-aaaaaaaaaaaaaaaa',

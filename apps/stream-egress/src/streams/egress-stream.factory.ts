@@ -44,4 +44,9 @@ export class EgressStreamFactory {
     this.hub.attach(call.callId, stream);
     return stream;
   }
+
+  /** Settles once the call's audio reaches this replica: a stream opened after misses no frame. */
+  audioLive(callId: string): Promise<void> {
+    return this.hub.live(callId);
+  }
 }
