@@ -134,7 +134,7 @@ export const ariIngestEnv = {
    * their ARI requests behind all the others', so all would finish late; in turns they finish
    * one after another, the first ones at once.
    */
-  TAP_SETUPS_IN_FLIGHT: envInteger({ min: 1, max: 1000 }).default(24),
+  TAP_SETUPS_IN_FLIGHT: envInteger({ min: 1, max: 1000 }).default(64),
   /** Longest wait between two attempts to set a tap up; attempts go on while the call lasts. */
   TAP_RETRY_MAX_MS: envInteger({ min: 100, max: 60_000 }).default(5000),
   /**
