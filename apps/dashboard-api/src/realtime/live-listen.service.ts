@@ -167,6 +167,7 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
             sampleRate: frame.sampleRate,
             frameMs: frame.frameMs,
             capturedAt: frame.capturedAt,
+            runId: frame.runId,
           };
           this.namespace.to(room).emit(LIVE_SERVER_EVENTS.audio, meta, Buffer.from(frame.pcm));
           this.frames.inc();

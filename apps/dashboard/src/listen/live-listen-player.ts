@@ -16,12 +16,7 @@ export class LiveListenPlayer {
     const samples = pcm16ToFloat(pcm);
     if (samples.length === 0) return;
     const durationS = samples.length / meta.sampleRate;
-    const startAt = this.schedule.place(
-      meta.track,
-      meta.capturedAt,
-      this.context.currentTime,
-      durationS,
-    );
+    const startAt = this.schedule.place(meta, this.context.currentTime, durationS);
     if (startAt === undefined) return;
     const buffer = this.context.createBuffer(1, samples.length, meta.sampleRate);
     buffer.copyToChannel(samples, 0);

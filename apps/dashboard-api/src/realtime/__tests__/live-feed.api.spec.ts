@@ -304,6 +304,7 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
       sampleRate: 8000,
       frameMs: 20,
       capturedAt: sentAt - 100,
+      runId: 'run-1',
     });
     expect(Buffer.from(frames[0].binary as Buffer).equals(pcm)).toBe(true);
     expect(frames[4].at - sentAt).toBeLessThan(300);

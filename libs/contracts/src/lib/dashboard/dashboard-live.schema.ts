@@ -105,6 +105,8 @@ export interface LiveAudioFrameMeta {
   frameMs: number;
   /** Audio-Captured-At: epoch ms of the frame's first sample, for lining the tracks up. */
   capturedAt?: number;
+  /** Audio-Run-Id: the tap run; `timestamp` counts within it. */
+  runId?: string;
 }
 
 export const liveListenRequestSchema = z.strictObject({ callId: callIdSchema });
