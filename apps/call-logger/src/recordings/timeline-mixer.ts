@@ -70,9 +70,10 @@ export const MAX_CLOCK_LEAD_MS = 1000;
  * timestamps become silence and the file lasts as long as the call. A gap is believed only as far
  * as the clock moved since the track's previous frame: timestamps that jump further (an RTP
  * sequence jump, a sender gone wrong) are closed up to what the clock allows, so silence is never
- * invented and the file never runs ahead of the call by more than MAX_CLOCK_LEAD_MS. Tracks may arrive in any order and at different times; at
- * most `capacity` samples are held, after which a lagging track is given up on for that stretch
- * (silence) and its frames that come later are dropped as late.
+ * invented and the file never runs ahead of the call by more than MAX_CLOCK_LEAD_MS. Tracks may
+ * arrive in any order and at different times; at most `capacity` samples are held, after which a
+ * lagging track is given up on for that stretch (silence) and its frames that come later are
+ * dropped as late.
  *
  * A frame's clock is its capture time (Audio-Captured-At) where it has one, else its arrival.
  * A re-tap is a new run whose timestamps start at 0 again: it is anchored anew at its own clock,

@@ -16,37 +16,35 @@ export class SampleFifo {
 
   push(samples: Int16Array, count = samples.length): void {
     const capacity = this.ring.length;
-    let from = 0;
-    if (count > capacity) {
-      this.overflowed += count - capacity;
-      from = count - capacity;
-    }
-    const excess = this.size + (count - from) - capacity;
-    if (excess > 0) {
-      this.overflowed += excess;
-      this.head = (this.head + excess) % capacity;
-      this.size -= excess;
-    }
-    for (let i = from; i < count; i += 1) {
+    for (let i = this.makeRoom(count); i < count; i += 1) {
       this.ring[(this.head + this.size) % capacity] = samples[i];
       this.size += 1;
     }
   }
 
-  /** Appends `count` samples of silence (as push() would, dropping the oldest past capacity). */
+  /** Appends `count` samples of silence, as push() would. */
   pushSilence(count: number): void {
     const capacity = this.ring.length;
-    const fill = Math.min(count, capacity);
-    const excess = this.size + fill - capacity;
-    if (excess > 0) {
-      this.overflowed += excess;
-      this.head = (this.head + excess) % capacity;
-      this.size -= excess;
-    }
-    for (let i = 0; i < fill; i += 1) {
+    for (let i = this.makeRoom(count); i < count; i += 1) {
       this.ring[(this.head + this.size) % capacity] = 0;
       this.size += 1;
     }
+  }
+
+  /**
+   * Drops the oldest samples so that `count` more fit, counting them as overflowed; returns how
+   * many of the new ones do not fit at all (the first ones, skipped).
+   */
+  private makeRoom(count: number): number {
+    const capacity = this.ring.length;
+    const skipped = Math.max(0, count - capacity);
+    const excess = this.size + (count - skipped) - capacity;
+    if (excess > 0) {
+      this.head = (this.head + excess) % capacity;
+      this.size -= excess;
+    }
+    this.overflowed += skipped + Math.max(0, excess);
+    return skipped;
   }
 
   /**
