@@ -51,6 +51,7 @@ describe('media-gateway configuration', () => {
     ['GATEWAY_PORT_MIN', '0', /at least 1/],
     ['GATEWAY_PORT_MAX', '70000', /at most 65535/],
     ['GATEWAY_REORDER_WINDOW', '-1', /at least 0/],
+    ['GATEWAY_REORDER_MAX_HOLD_MS', '0', /at least 1/],
     ['GATEWAY_IDLE_TIMEOUT_MS', 'soon', /integer/],
     ['GATEWAY_STATS_INTERVAL_MS', '10', /at least 100/],
     ['GATEWAY_HEARTBEAT_INTERVAL_MS', '10', /at least 50/],

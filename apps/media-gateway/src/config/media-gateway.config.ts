@@ -36,6 +36,12 @@ export const mediaGatewayEnv = {
    * under the 100 packets behind which the sequence tracker calls a packet stale.
    */
   GATEWAY_REORDER_WINDOW: envInteger({ min: 0, max: 50 }).default(3),
+  /**
+   * How long packets may wait behind a missing one before it is given up, so a stream that pauses
+   * or ends behind a gap still delivers its last frames. Unset: two frames more than the window
+   * holds (100 ms for 20 ms frames and a window of 3), which adds no delay a consumer would notice.
+   */
+  GATEWAY_REORDER_MAX_HOLD_MS: envInteger({ min: 1, max: 10_000 }).optional(),
   /** An allocation that receives nothing for this long is released (its ari-ingest may be gone). */
   GATEWAY_IDLE_TIMEOUT_MS: envInteger({ min: 100, max: 24 * 3600 * 1000 }).default(60_000),
   /**

@@ -26,6 +26,12 @@ export interface RtpStreamSpec {
   resampleTo16k: boolean;
 }
 
+/** GATEWAY_REORDER_WINDOW and GATEWAY_REORDER_MAX_HOLD_MS (unset: derived from the window). */
+export interface ReorderSettings {
+  window: number;
+  maxHoldMs: number | undefined;
+}
+
 /** The stream contract's definition of a stalled stream. */
 const STALLED_AFTER_MS = 2000;
 const FULL_SCALE_SQUARED = 32768 * 32768;
@@ -69,7 +75,7 @@ export class RtpReceiver implements StatsSource {
     private readonly socket: Socket,
     private readonly decoder: FrameDecoder,
     private readonly frames: FramePublisher,
-    reorderWindow: number,
+    reorder: ReorderSettings,
     /** GATEWAY_RELATCH_AFTER_MS: silence of the latched sender after which another may take over. */
     private readonly relatchAfterMs: number,
   ) {
@@ -87,8 +93,8 @@ export class RtpReceiver implements StatsSource {
       frameMs,
       this.runId,
     );
-    this.maxHoldMs = (reorderWindow + 2) * frameMs;
-    this.window = new ReorderWindow(reorderWindow, this.counters, this.queueFrame);
+    this.maxHoldMs = reorder.maxHoldMs ?? (reorder.window + 2) * frameMs;
+    this.window = new ReorderWindow(reorder.window, this.counters, this.queueFrame);
     socket.on('message', (packet, source) => {
       try {
         this.receive(packet, source);

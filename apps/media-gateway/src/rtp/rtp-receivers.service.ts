@@ -117,7 +117,10 @@ export class RtpReceiversService implements OnApplicationBootstrap, BeforeApplic
       socket,
       this.decoders.create(spec.codec, spec.resampleTo16k),
       this.frames,
-      this.config.GATEWAY_REORDER_WINDOW,
+      {
+        window: this.config.GATEWAY_REORDER_WINDOW,
+        maxHoldMs: this.config.GATEWAY_REORDER_MAX_HOLD_MS,
+      },
       this.config.GATEWAY_RELATCH_AFTER_MS,
     );
     this.live.add(receiver);
