@@ -23,10 +23,11 @@ function order(events: CallEvent[]): string[] {
 
 describe('live call audio: asterisk-sim -> ari-ingest -> media-gateway -> NATS', () => {
   // The simulator sends from two threads here, as it must for 2,000 dual-track calls; the fault
-  // tests keep the one-thread sender.
+  // tests keep the one-thread sender. Its Asterisks have a systemname, which prefixes every
+  // uniqueid (the other stacks have none).
   const stack = new BridgeStack({
     servers: ['pbx1', 'pbx2'],
-    env: { 'asterisk-sim': { SIM_RTP_THREADS: '2' } },
+    env: { 'asterisk-sim': { SIM_RTP_THREADS: '2', SIM_SYSTEM_NAME: 'vici' } },
   });
   const recorders = new NatsRecorders();
   let calls: ScenarioCall[] = [];
@@ -59,6 +60,7 @@ describe('live call audio: asterisk-sim -> ari-ingest -> media-gateway -> NATS',
 
   it('placed 50 calls on two Asterisk servers, most of them answered', () => {
     expect(calls).toHaveLength(50);
+    expect(calls.every((c) => c.trunkChannelId.startsWith('vici-'))).toBe(true);
     expect(new Set(calls.map((c) => c.server))).toEqual(new Set(['pbx1', 'pbx2']));
     expect(calls.filter((c) => c.answeredAt).length).toBeGreaterThan(30);
   });

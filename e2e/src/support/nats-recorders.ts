@@ -13,6 +13,8 @@ import {
   decodeJson,
   streamStatsSchema,
 } from '@asb/contracts';
+import { callEventsStreamEnv, loadConfig } from '@asb/config';
+import { provisionCallEventsStream } from '@asb/nats';
 import { NATS_URL } from './workspace';
 
 export interface TrackAudio {
@@ -45,7 +47,9 @@ export class NatsRecorders {
   async start(): Promise<this> {
     this.nc = await connect({ servers: NATS_URL });
     const jsm = await this.nc.jetstreamManager();
+    // On a NATS where no service of ours ran yet, the stream is made as a service would make it.
     const info = await jsm.streams.info(CALL_EVENTS_STREAM).catch(() => undefined);
+    if (!info) await provisionCallEventsStream(jsm, loadConfig(callEventsStreamEnv, { env: {} }));
     const startSeq = (info?.state.last_seq ?? 0) + 1;
     const consumer = await this.nc.jetstream().consumers.get(CALL_EVENTS_STREAM, {
       filterSubjects: CALL_EVENTS_WILDCARD,

@@ -138,3 +138,15 @@ describe('CallTracker: the numbers of a call', () => {
     ]);
   });
 });
+
+describe('CallTracker: channel ids', () => {
+  it('follows the calls of an Asterisk whose systemname prefixes every uniqueid', () => {
+    const { play, published } = trackerWith();
+    play('ChannelCreated', channel({ id: 'vici-1796309201.20', state: 'Ring' }));
+    play('ChannelStateChange', channel({ id: 'vici-1796309201.20', state: 'Up' }));
+    expect(published.map((e) => [e.event, e.callId])).toEqual([
+      ['started', 'pbx1-vici-1796309201-20'],
+      ['answered', 'pbx1-vici-1796309201-20'],
+    ]);
+  });
+});

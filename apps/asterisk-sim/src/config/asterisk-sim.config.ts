@@ -36,6 +36,13 @@ export const asteriskSimEnv = {
   /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */
   SIM_CALL_CODE_LAYOUT: envEnum(['legacy', 'current'] as const).default('legacy'),
   SIM_FIXTURES_DIR: envString().optional(),
+  /** asterisk.conf `systemname`: when set, every uniqueid (channel id) is `<systemname>-<epoch>.<n>`. */
+  SIM_SYSTEM_NAME: envString()
+    .refine(
+      (value) => !/\s/.test(value) && value.length <= 64,
+      'must be 1-64 characters, no spaces',
+    )
+    .optional(),
 };
 
 export type AsteriskSimConfig = EnvOf<typeof asteriskSimEnv>;

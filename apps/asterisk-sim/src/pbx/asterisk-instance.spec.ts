@@ -84,6 +84,14 @@ describe('AsteriskInstance', () => {
     expect(watcher.types()).toEqual(['ChannelCreated:SIP/carrier', 'ChannelCallerId:SIP/carrier']);
   });
 
+  it('prefixes every uniqueid with the systemname when one is set, as asterisk.conf does', () => {
+    const named = new AsteriskInstance('pbx1', media, 'vici');
+    expect(named.createCallChannel({ name: 'SIP/carrier-00000001' }).id).toMatch(
+      /^vici-[0-9]{10}\.1$/,
+    );
+    expect(pbx.createCallChannel({ name: 'SIP/carrier-00000002' }).id).toMatch(/^[0-9]{10}\.1$/);
+  });
+
   it('stages a channel Dial requested as app_dial does: the dialling exten as its exten and caller number', () => {
     const watcher = connect(pbx, 'bridge', { subscribeAll: true });
     const dialling = pbx.createCallChannel({

@@ -100,6 +100,8 @@ export class AsteriskInstance {
   constructor(
     readonly name: string,
     private readonly media: MediaPlane,
+    /** asterisk.conf `systemname`, which prefixes every uniqueid. */
+    private readonly systemName?: string,
   ) {
     this.logger = new Logger(`Asterisk ${name}`);
   }
@@ -112,7 +114,8 @@ export class AsteriskInstance {
 
   nextUniqueId(): string {
     this.counter += 1;
-    return `${Math.floor(Date.now() / 1000)}.${this.counter}`;
+    const uniqueid = `${Math.floor(Date.now() / 1000)}.${this.counter}`;
+    return this.systemName ? `${this.systemName}-${uniqueid}` : uniqueid;
   }
 
   // ---- events -------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
         ? new ShardedRtpSender(this.fixtures.dir, { ...ports, threads: config.SIM_RTP_THREADS })
         : new RtpSender(this.fixtures, ports);
     for (const { name, port } of config.SIM_SERVERS) {
-      const pbx = new AsteriskInstance(name, this.rtp);
+      const pbx = new AsteriskInstance(name, this.rtp, config.SIM_SYSTEM_NAME);
       this.servers.set(
         name,
         new AriServer(pbx, {

@@ -10,6 +10,24 @@ describe('callIdFromChannel', () => {
     expect(isValidCallId(callIdFromChannel('pbx-2_b', '1732451234.56'))).toBe(true);
   });
 
+  it('takes uniqueids of an Asterisk with a systemname, which prefixes every uniqueid', () => {
+    expect(callIdFromChannel('pbx1', 'vici-1796309201.20')).toBe('pbx1-vici-1796309201-20');
+    expect(callIdFromChannel('pbx1', 'dialer-2-1796309201.20')).toBe('pbx1-dialer-2-1796309201-20');
+    expect(callIdFromChannel('pbx1', 'vici-1796309201.20')).not.toBe(
+      callIdFromChannel('pbx1', 'vici-1796309201.21'),
+    );
+  });
+
+  it('makes a systemname no subject token could hold into one, and keeps it unique per call', () => {
+    for (const systemName of ['vici.box', 'call center', 'ü*>', 'x'.repeat(150)]) {
+      const first = callIdFromChannel('pbx-1_b'.padEnd(40, 'b'), `${systemName}-1796309201.20`);
+      const second = callIdFromChannel('pbx-1_b'.padEnd(40, 'b'), `${systemName}-1796309201.21`);
+      expect(isValidCallId(first)).toBe(true);
+      expect(first).not.toBe(second);
+    }
+    expect(callIdFromChannel('pbx1', 'vici.box-1796309201.20')).toBe('pbx1-vici_box-1796309201-20');
+  });
+
   it('keeps calls of different servers apart', () => {
     expect(callIdFromChannel('pbx1', '1732451234.56')).not.toBe(
       callIdFromChannel('pbx2', '1732451234.56'),
@@ -22,6 +40,8 @@ describe('callIdFromChannel', () => {
     ['', '1732451234.56'],
     ['pbx1', '1732451234.56.7'],
     ['pbx1', 'Snoop/abc'],
+    ['pbx1', 'vici-'],
+    ['pbx1', '-1732451234.56'],
     ['pbx1', ''],
   ])('rejects server %j with channel %j', (server, channel) => {
     expect(() => callIdFromChannel(server, channel)).toThrow(/invalid_call_id/);
