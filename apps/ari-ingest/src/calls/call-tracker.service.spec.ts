@@ -44,8 +44,8 @@ function trackerWith(env: Record<string, string> = {}) {
     asteriskId: '02:fc:00:00:00:01',
     arrivals: new StasisArrivals(),
   } as unknown as AriSession;
-  const play = (type: string, channel: AriChannel) =>
-    tracker.handle(session, { type, channel } satisfies AriEvent);
+  const play = (type: string, channel: AriChannel, timestamp?: string) =>
+    tracker.handle(session, { type, channel, timestamp } satisfies AriEvent);
   return { play, published };
 }
 
@@ -93,8 +93,7 @@ describe('CallTracker: the numbers of a call', () => {
     const { play, published } = trackerWith();
     playDialledCarrier(play, '');
     expect(numbersOf(published)).toEqual([
-      ['started', undefined, undefined],
-      ['updated', undefined, '13125550199'],
+      ['started', undefined, '13125550199'],
       ['answered', undefined, '13125550199'],
     ]);
   });
@@ -148,5 +147,59 @@ describe('CallTracker: channel ids', () => {
       ['started', 'pbx1-vici-1796309201-20'],
       ['answered', 'pbx1-vici-1796309201-20'],
     ]);
+  });
+});
+
+describe('CallTracker: agent phones', () => {
+  const AGENT_LOGIN_CODE = 'S2612031430009600051';
+  /** An agent's login as VICIdial makes it: its phone called into the agent's ConfBridge room. */
+  function playAgentLogin(play: (type: string, channel: AriChannel) => void): void {
+    const phone = { id: '1795533218.20', name: 'SIP/1001-00000014' };
+    const login = { caller: { name: AGENT_LOGIN_CODE, number: '0000000000' } };
+    play('ChannelCreated', channel({ ...phone, state: 'Down' }));
+    play('ChannelCallerId', channel({ ...phone, state: 'Down', ...login }));
+    play('ChannelStateChange', channel({ ...phone, state: 'Ringing', ...login }));
+    play('ChannelStateChange', channel({ ...phone, state: 'Up', ...login }));
+    play(
+      'ChannelDialplan',
+      channel({
+        ...phone,
+        state: 'Up',
+        ...login,
+        dialplan: { context: 'default', exten: '29600051', priority: 1, app_name: 'ConfBridge' },
+      }),
+    );
+  }
+
+  it('never takes an agent phone called into its room at login for a call', () => {
+    const { play, published } = trackerWith();
+    playAgentLogin(play);
+    expect(published).toEqual([]);
+  });
+
+  it('takes a dialled carrier channel for a call, from the time it was created', () => {
+    const { play, published } = trackerWith();
+    play('ChannelCreated', channel({ state: 'Down' }), '2026-12-03T10:00:00.000+0000');
+    play(
+      'ChannelCallerId',
+      channel({ state: 'Down', caller: { name: '', number: '913125550199' } }),
+      '2026-12-03T10:00:00.040+0000',
+    );
+    expect(published).toMatchObject([
+      { event: 'started', direction: 'outbound', occurredAt: '2026-12-03T10:00:00.000Z' },
+    ]);
+  });
+
+  it('tells agent phones by a channel name pattern too, for sites that overwrite the caller id', () => {
+    const { play, published } = trackerWith({ AGENT_PHONE_PATTERN: '^SIP/1[0-9]{3}-' });
+    play(
+      'ChannelCreated',
+      channel({ id: '1795533218.30', name: 'SIP/1002-0000001e', state: 'Ring' }),
+    );
+    play(
+      'ChannelCreated',
+      channel({ id: '1795533218.31', name: 'SIP/carrier-0000001f', state: 'Ring' }),
+    );
+    expect(published.map((e) => e.event)).toEqual(['started']);
   });
 });

@@ -12,6 +12,7 @@ import { TapPolicy } from '../policy/tap-policy';
 import type { TapHandle } from '../tap/tap-handle';
 import { TapOrchestrator } from '../tap/tap-orchestrator.service';
 import { CallRegistry, RememberedCall, RememberedTap } from './call-registry';
+import { ChannelTriage } from './channel-triage';
 import { readCallNumbers } from './read-call-numbers.util';
 import type { TrackedCall } from './tracked-call';
 
@@ -44,6 +45,7 @@ export class CallTracker {
   private readonly tapsInUse = new Map<string, number>();
   /** Servers whose taps are being taken down for a graceful stop: nothing new is tapped there. */
   private readonly draining = new Set<string>();
+  private readonly triage = new ChannelTriage();
   private readonly metrics;
 
   constructor(
@@ -79,6 +81,11 @@ export class CallTracker {
         name: 'ari_ingest_tracks_not_tapped_total',
         help: 'Tracks the policy selects that were not tapped, by reason',
         labelNames: ['server', 'reason'],
+      }),
+      agentPhones: metrics.gauge({
+        name: 'ari_ingest_agent_phones',
+        help: 'Agent and supervisor phones seen in rooms, which are not calls',
+        labelNames: ['server'],
       }),
       retapped: metrics.counter({
         name: 'ari_ingest_retaps_total',
@@ -120,6 +127,8 @@ export class CallTracker {
         case 'ChannelDestroyed': {
           const call = this.callsOf(session.server).get(channel.id);
           if (call) this.end(session, call, event.cause ?? 0, event.cause_txt ?? 'Unknown', at);
+          this.triage.gone(session.server, channel.id);
+          this.countAgentPhones(session.server);
           session.arrivals.left(channel.id);
           break;
         }
@@ -151,7 +160,9 @@ export class CallTracker {
   /**
    * A call seen for the first time: on its first event, or found later by reconciliation, with
    * the taps an earlier instance left running to adopt. Seeing it again changes nothing, so a
-   * call is never begun (or tapped) twice.
+   * call is never begun (or tapped) twice. An agent's phone is never a call; a channel that may
+   * still turn out to be one waits for its next event, and the call it becomes starts when the
+   * channel was first seen.
    */
   begin(
     session: AriSession,
@@ -163,16 +174,29 @@ export class CallTracker {
     const known = calls.get(channel.id);
     if (known) return known;
     if (this.endedLately(session.server, channel.id)) return undefined;
-    const state = channel.state;
+    if (this.policy.isAgentPhone(channel)) {
+      if (this.triage.noteAgentPhone(session.server, channel.id)) {
+        this.countAgentPhones(session.server);
+        this.logger.debug(`${channel.name} on ${session.server} is an agent phone, not a call`);
+      }
+      return undefined;
+    }
+    if (this.policy.isUndecided(channel)) {
+      this.triage.hold(session.server, channel.id, channel.state, at);
+      return undefined;
+    }
+    const first = this.triage.take(session.server, channel.id);
+    const startedAt = first ? (first.at ?? at) : at;
+    const firstState = first?.state ?? channel.state;
     const call: TrackedCall = {
       callId: callIdFromChannel(session.server, channel.id),
       server: session.server,
       asteriskId: session.asteriskId,
       channelId: channel.id,
       channelName: channel.name,
-      direction: state === 'Ring' ? 'inbound' : state === 'Down' ? 'outbound' : 'unknown',
+      direction: firstState === 'Ring' ? 'inbound' : firstState === 'Down' ? 'outbound' : 'unknown',
       phase: 'ringing',
-      channelState: state,
+      channelState: channel.state,
       context: channel.dialplan?.context,
       exten: channel.dialplan?.exten,
       metadataKey: '',
@@ -190,10 +214,14 @@ export class CallTracker {
     }
     calls.set(channel.id, call);
     this.metrics.active.set({ server: session.server }, calls.size);
-    void this.sink.emit(this.events.started(call, at));
+    void this.sink.emit(this.events.started(call, startedAt));
     void this.registry.remember(call);
-    if (state === 'Up') this.answer(session, call, at);
+    if (channel.state === 'Up') this.answer(session, call, at);
     return call;
+  }
+
+  private countAgentPhones(server: string): void {
+    this.metrics.agentPhones.set({ server }, this.triage.agentPhoneCount(server));
   }
 
   /** Takes the numbers and the VICIdial call code from the channel; true when they changed. */
@@ -412,6 +440,8 @@ export class CallTracker {
       }
     }
     this.calls.delete(server);
+    this.triage.forget(server);
+    this.metrics.agentPhones.set({ server }, 0);
     this.tapsInUse.delete(server);
     this.draining.delete(server);
     this.metrics.active.set({ server }, 0);

@@ -113,10 +113,28 @@ export const ariIngestEnv = {
   ARI_HTTP_KEEP_ALIVE_MS: envInteger({ min: 100, max: 14_000 }).default(
     ARI_HTTP_DEFAULTS.keepAliveMs,
   ),
-  /** Channels whose name matches this regular expression are calls (the customer's trunk leg). */
+  /**
+   * Channels whose name matches this regular expression are calls: customers' trunk channels,
+   * and on VICIdial the agents' phones too, which AGENT_PHONE_CALL_TYPES and AGENT_PHONE_PATTERN
+   * take out again.
+   */
   TAP_CHANNEL_PATTERN: envString()
     .refine(isRegExp, 'must be a valid regular expression')
     .default('^(SIP|PJSIP|IAX2|DAHDI)/'),
+  /**
+   * VICIdial call types of channels that are phones of agents or supervisors, never calls: `S` is
+   * the agent login that calls an agent's phone into their room for the whole session, `BM`,
+   * `BB`, `BW` a supervisor's phone called in to monitor, barge or whisper.
+   */
+  AGENT_PHONE_CALL_TYPES: envList(envString()).default(['S', 'BM', 'BB', 'BW']),
+  /**
+   * If set, channels whose name matches this regular expression are agent phones, never calls,
+   * whatever their caller id (for sites that overwrite VICIdial's login caller id), e.g.
+   * `^SIP/1[0-9]{3}-` for phones with extensions 1000-1999.
+   */
+  AGENT_PHONE_PATTERN: envString()
+    .refine(isRegExp, 'must be a valid regular expression')
+    .optional(),
   /** If set, only channels created in one of these dialplan contexts are calls. */
   TAP_CONTEXTS: envList(envString()).optional(),
   /** If set, only calls whose VICIdial call type letter is listed are tapped (e.g. V,M,Y). */

@@ -35,7 +35,18 @@ describe('parseVicidialCallCode', () => {
   });
 
   it.each([
+    ['XLvdcW17963092011001', 'XL'],
+    ['BM179630920100001001', 'BM'],
+    ['DC309201W0000012345W', 'DC'],
+    ['S2612031430009600051', 'S'],
+  ])('takes the type of %s, whatever follows it, as %s', (name, callType) =>
+    expect(parseVicidialCallCode(name, 'current')).toMatchObject({ callCode: name, callType }),
+  );
+
+  it.each([
     undefined,
+    'BMW Service Center',
+    'XX12345678901234567a',
     '',
     'John Smith',
     'V112415030000001234',

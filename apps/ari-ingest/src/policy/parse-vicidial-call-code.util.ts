@@ -3,6 +3,14 @@ import type { VicidialMetadata } from '@asb/contracts';
 export type CallCodeLayout = 'legacy' | 'current';
 
 /**
+ * Two-letter call-code prefixes VICIdial uses: 3-way (DC), parks (LP, FP, LX, FX), inbound agent
+ * alerts (VH, VS), recording hangup (RH), transfers (CX, XL, XB) and a supervisor's monitor,
+ * barge and whisper (BM, BB, BW). What follows them differs by kind (an epoch, a padded user or
+ * lead, letters), but the code is always 20 characters.
+ */
+const TWO_LETTER_CALL_CODE = /^(DC|LP|FP|LX|FX|VH|VS|RH|CX|XL|XB|BM|BB|BW)[A-Za-z0-9]{18}$/;
+
+/**
  * VICIdial's 20-character caller-id name: a type letter, the date-time digits and the zero-padded
  * lead id. Older releases write mmddhhmmss + 9 lead digits, newer ones mddhhmmss + 10. Returns
  * undefined for a name that is not a call code (most channels carry an ordinary name); the other
@@ -12,7 +20,10 @@ export function parseVicidialCallCode(
   name: string | undefined,
   layout: CallCodeLayout,
 ): VicidialMetadata | undefined {
-  if (!name || !/^[A-Z][0-9]{19}$/.test(name)) return undefined;
+  if (!name) return undefined;
+  const twoLetter = TWO_LETTER_CALL_CODE.exec(name);
+  if (twoLetter) return { callCode: name, callType: twoLetter[1] };
+  if (!/^[A-Z][0-9]{19}$/.test(name)) return undefined;
   const order: CallCodeLayout[] =
     layout === 'legacy' ? ['legacy', 'current'] : ['current', 'legacy'];
   for (const candidate of order) {

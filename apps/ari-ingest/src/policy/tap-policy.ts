@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
 import type { AriChannel } from '../ari/ari-model';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { parseVicidialCallCode } from './parse-vicidial-call-code.util';
 
 /** Which channels are calls, which calls are tapped, and which channels are the bridge's own. */
 @Injectable()
@@ -10,8 +11,14 @@ export class TapPolicy {
   private readonly contexts?: Set<string>;
   private readonly callTypes?: Set<string>;
   private readonly ownIdPrefix: string;
+  private readonly agentPhoneTypes: Set<string>;
+  private readonly agentPhonePattern?: RegExp;
 
-  constructor(@Inject(APP_CONFIG) config: AriIngestConfig) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AriIngestConfig) {
+    this.agentPhoneTypes = new Set(config.AGENT_PHONE_CALL_TYPES);
+    this.agentPhonePattern = config.AGENT_PHONE_PATTERN
+      ? new RegExp(config.AGENT_PHONE_PATTERN)
+      : undefined;
     this.callPattern = new RegExp(config.TAP_CHANNEL_PATTERN);
     this.contexts = config.TAP_CONTEXTS ? new Set(config.TAP_CONTEXTS) : undefined;
     this.callTypes = config.TAP_CALL_TYPES ? new Set(config.TAP_CALL_TYPES) : undefined;
@@ -36,6 +43,25 @@ export class TapPolicy {
     if (this.isOwnOrMediaChannel(channel)) return false;
     if (!this.callPattern.test(channel.name)) return false;
     return !this.contexts || this.contexts.has(channel.dialplan?.context ?? '');
+  }
+
+  /**
+   * An agent's (or supervisor's) phone, which VICIdial calls into a room and which the trunk
+   * pattern cannot tell from a customer's call: by its caller id, the login call code VICIdial
+   * gives it, or by the configured name pattern.
+   */
+  isAgentPhone(channel: AriChannel): boolean {
+    if (this.agentPhonePattern?.test(channel.name)) return true;
+    const code = parseVicidialCallCode(channel.caller?.name, this.config.VICIDIAL_CALL_CODE_LAYOUT);
+    return code?.callType !== undefined && this.agentPhoneTypes.has(code.callType);
+  }
+
+  /**
+   * Whether a channel can be told yet: one created for an outgoing call (Down, no caller id) may
+   * still become an agent's phone, which VICIdial gives its login caller id before calling it.
+   */
+  isUndecided(channel: AriChannel): boolean {
+    return channel.state === 'Down' && !channel.caller?.name && !channel.caller?.number;
   }
 
   /** Whether an answered call is tapped, given its VICIdial call type where known. */

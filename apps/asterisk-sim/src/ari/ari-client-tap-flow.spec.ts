@@ -102,7 +102,7 @@ describe('ari-client tap flow against the simulator', () => {
       number: '3125551234',
       leadId: 42,
       campaign: 'SALES',
-      agentExten: '6666',
+      agent: { user: '1001', phone: 'SIP/1001', room: '9600051', campaign: 'SALES' },
       answered: true,
       ringMs: 20,
       talkMs: 1500,

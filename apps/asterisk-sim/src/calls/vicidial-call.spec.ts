@@ -36,7 +36,7 @@ const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
   number: '3125551234',
   leadId: 12345,
   campaign: 'SALES',
-  agentExten: '6666',
+  agent: { user: '1001', phone: 'SIP/1001', room: '9600051', campaign: 'SALES' },
   answered: true,
   ringMs: 5,
   talkMs: 5,

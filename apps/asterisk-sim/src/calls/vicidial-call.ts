@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { SimChannel } from '../pbx/sim-channel';
+import type { AgentSeat } from './vicidial-agent';
 import { CallCodeLayout, vicidialCallCode } from './vicidial-call-code';
 
 export const CALL_TYPES = ['outbound', 'manual', 'inbound'] as const;
@@ -24,7 +25,8 @@ export interface CallPlan {
   number: string;
   leadId: number;
   campaign: string;
-  agentExten: string;
+  /** The agent the answered call is sent to, whose phone is in their room already. */
+  agent: AgentSeat;
   answered: boolean;
   ringMs: number;
   talkMs: number;
@@ -164,18 +166,21 @@ export class VicidialCall {
       this.pbx.setState(channel, 'Up');
     }
     this.pbx.setVariable(this.trunk.id, 'VICIDIAL_CAMPAIGN', this.plan.campaign);
+    const { room } = this.plan.agent;
     if (this.plan.type === 'inbound') {
       const local = this.pbx.createCallChannel({
-        name: `Local/8600051@default-${hex(4)};1`,
+        name: `Local/${room}@default-${hex(4)};1`,
         state: 'Up',
         voices: { in: 'agent', out: 'caller' },
       });
       this.channels.push(local);
     }
-    this.pbx.enterDialplan(this.channels[0], 'MeetMe', `8600051,F`, {
-      context: 'default',
-      exten: '8600051',
-    });
+    this.pbx.enterDialplan(
+      this.channels[0],
+      'ConfBridge',
+      `${room},vici_customer_bridge,vici_customer_user`,
+      { context: 'default', exten: room },
+    );
     this.outcome.answeredAt = Date.now();
   }
 

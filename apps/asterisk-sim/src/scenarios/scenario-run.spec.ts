@@ -21,7 +21,7 @@ describe('ScenarioRun', () => {
       () =>
         (peak = Math.max(
           peak,
-          [...pbx.channels.values()].filter((c) => c.name.startsWith('SIP/')).length,
+          [...pbx.channels.values()].filter((c) => c.name.startsWith('SIP/carrier-')).length,
         )),
     );
     const scenario = run(
@@ -38,6 +38,49 @@ describe('ScenarioRun', () => {
     const status = scenario.status();
     expect(status).toMatchObject({ state: 'finished', placed: 20, ended: 20, active: 0 });
     expect(peak).toBeLessThanOrEqual(4);
+    expect(pbx.channels.size).toBe(0);
+  });
+
+  it("logs agents in first, sends each answered call to its agent's room, and logs them out last", async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const seen: string[] = [];
+    pbx.onEvent((type, channel) => {
+      if (!channel) return;
+      const { name, dialplan, caller } = channel;
+      if (type === 'ChannelDialplan') seen.push(`${name.split('-')[0]} ${dialplan.app_data}`);
+      if (type === 'ChannelCallerId' && caller.name.startsWith('S'))
+        seen.push(`code ${caller.name}`);
+      if (type === 'ChannelDestroyed' && name.startsWith('SIP/10'))
+        seen.push(`gone ${name.split('-')[0]}`);
+    });
+    const scenario = run(
+      {
+        totalCalls: 4,
+        concurrency: 4,
+        arrivalRate: 200,
+        answerRatio: 1,
+        mix: { outbound: 1 },
+        ringMs: { min: 5, max: 10 },
+        talkMs: { min: 20, max: 40 },
+        agentsPerServer: 2,
+      },
+      [pbx],
+    );
+    await scenario.done;
+    const agentRoom = (room: string) => `${room},vici_agent_bridge,vici_agent_user`;
+    expect(seen.slice(0, 4)).toEqual([
+      expect.stringMatching(/^code S[0-9]{12}9600051$/),
+      `SIP/1001 ${agentRoom('9600051')}`,
+      expect.stringMatching(/^code S[0-9]{12}9600052$/),
+      `SIP/1002 ${agentRoom('9600052')}`,
+    ]);
+    const customers = seen
+      .filter((entry) => entry.includes('vici_customer_bridge'))
+      .map((entry) => entry.split(',')[0].split(' '));
+    for (const [channel] of customers) expect(channel).toMatch(/^Local\/9312555[0-9]{4}@default$/);
+    expect(customers).toHaveLength(4);
+    expect(new Set(customers.map(([, room]) => room))).toEqual(new Set(['9600051', '9600052']));
+    expect(seen.slice(-2).sort()).toEqual(['gone SIP/1001', 'gone SIP/1002']);
     expect(pbx.channels.size).toBe(0);
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { CallCodeLayout } from '../calls/vicidial-call-code';
 import { CallOutcome, CallType, VicidialCall } from '../calls/vicidial-call';
+import { VicidialAgentLogin } from '../calls/vicidial-agent';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { ScenarioSpec } from './scenario.schema';
 import { SeededRandom } from './seeded-random';
@@ -23,6 +24,9 @@ export interface ScenarioStatus {
 }
 
 const CAUSES_WHEN_UNANSWERED = [19, 17, 18];
+/** VICIdial's first ConfBridge room; each agent of a server gets the next one. */
+const FIRST_ROOM = 9600051;
+const FIRST_USER = 1001;
 
 /**
  * Places calls on the simulated servers at the scenario's rate and concurrency, with durations,
@@ -40,6 +44,8 @@ export class ScenarioRun {
   private finishedAt?: Date;
   private timer?: NodeJS.Timeout;
   private lastProgress = 0;
+  /** The logged-in agents of each server, by server name. */
+  private readonly agents = new Map<string, VicidialAgentLogin[]>();
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -53,6 +59,7 @@ export class ScenarioRun {
   }
 
   start(): this {
+    this.logAgentsIn();
     const intervalMs = 1000 / this.spec.arrivalRate;
     let due = 0;
     const startedAt = performance.now();
@@ -78,17 +85,37 @@ export class ScenarioRun {
     return this;
   }
 
+  private logAgentsIn(): void {
+    let user = FIRST_USER;
+    for (const server of this.servers) {
+      const logins: VicidialAgentLogin[] = [];
+      for (let i = 0; i < this.spec.agentsPerServer; i += 1, user += 1) {
+        const login = new VicidialAgentLogin(server, {
+          user: String(user),
+          phone: `SIP/${user}`,
+          room: String(FIRST_ROOM + i),
+          campaign: this.spec.campaigns[i % this.spec.campaigns.length],
+        });
+        login.login();
+        logins.push(login);
+      }
+      this.agents.set(server.name, logins);
+    }
+  }
+
   private placeCall(): void {
     const spec = this.spec;
     const server = this.servers[this.placed % this.servers.length];
+    const agents = this.agents.get(server.name) ?? [];
+    const agent = agents[Math.floor(this.placed / this.servers.length) % agents.length].seat;
     const type = this.random.weighted(spec.mix as Record<CallType, number>);
     const answered = this.random.chance(spec.answerRatio);
     const call = new VicidialCall(server, {
       type,
       number: `312555${String(this.random.integer(0, 9999)).padStart(4, '0')}`,
       leadId: this.random.integer(1, 99_999_999),
-      campaign: spec.campaigns[this.random.integer(0, spec.campaigns.length - 1)],
-      agentExten: String(this.random.integer(6000, 6999)),
+      campaign: agent.campaign,
+      agent,
       answered,
       ringMs: this.random.integer(spec.ringMs.min, spec.ringMs.max),
       talkMs: this.random.integer(spec.talkMs.min, spec.talkMs.max),
@@ -126,6 +153,7 @@ export class ScenarioRun {
     if (this.state === 'finished') return;
     this.state = 'finished';
     this.finishedAt = new Date();
+    for (const logins of this.agents.values()) for (const login of logins) login.logout();
     this.logger.log(
       `scenario ${this.id} finished: ${this.placed} calls, ${this.countAnswered()} answered`,
     );

@@ -30,7 +30,12 @@ export const scenarioSchema = z.object({
       message: 'at least one call type needs a weight above 0',
     })
     .default({ outbound: 0.7, manual: 0.1, inbound: 0.2 }),
-  campaigns: z.array(z.string().min(1).max(20)).min(1).default(['SALES', 'SUPPORT']),
+  campaigns: z.array(z.string().min(1).max(8)).min(1).default(['SALES', 'SUPPORT']),
+  /**
+   * Agents logged in on each server for the scenario: their phones sit in their rooms from the
+   * start to the end, and each answered call goes to the next agent of its server.
+   */
+  agentsPerServer: z.number().int().min(1).max(5000).default(2),
   seed: z.number().int().default(1),
 });
 
