@@ -136,6 +136,33 @@ export class CallScript {
     return { ...this.base(at), event: 'ended', cause, causeText: 'Normal Clearing' };
   }
 
+  /** What VICIdial's database said of the call while it ran. */
+  enriched(at: number): CallEvent {
+    const { vicidial, ...parties } = this.parties();
+    return {
+      ...this.base(at),
+      event: 'updated',
+      ...parties,
+      vicidial: {
+        ...vicidial,
+        campaignName: 'Outbound sales',
+        listId: 101,
+        agentName: 'Ada Agent',
+        agentPhone: 'SIP/6001',
+        conference: '9600051',
+      },
+    };
+  }
+
+  /** VICIdial's log after the call: the agent's disposition. */
+  disposition(at: number, status: string): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'disposition',
+      vicidial: { ...this.parties().vicidial, status, termReason: 'AGENT' },
+    };
+  }
+
   /** A whole answered and tapped call: started at `at`, answered after 1 s, ended after `talkMs`. */
   fullCall(at: number, talkMs = 5000): CallEvent[] {
     return [

@@ -32,12 +32,15 @@ export const PROJECT_CALLS_SQL = `
   INSERT INTO calls (
     call_id, server, asterisk_id, channel_id, channel_name, direction, context, exten,
     caller_number, caller_name, callee_number, vicidial_call_code, vicidial_call_type, lead_id,
-    campaign, agent, state, started_at, answered_at, ended_at, duration_ms, talk_ms,
+    campaign, campaign_name, in_group, in_group_name, list_id, agent, agent_name, agent_phone,
+    conference, vicidial_status, term_reason, state, started_at, answered_at, ended_at, duration_ms, talk_ms,
     hangup_cause, hangup_cause_text, end_reconciled, tapped, event_count, last_event_at, updated_at)
   SELECT
     a.call_id, a.server, a.asterisk_id, a.channel_id, a.channel_name, a.direction, a.context,
     a.exten, a.caller_number, a.caller_name, a.callee_number, a.vicidial_call_code,
-    a.vicidial_call_type, a.lead_id, a.campaign, a.agent,
+    a.vicidial_call_type, a.lead_id, a.campaign, a.campaign_name, a.in_group, a.in_group_name,
+    a.list_id, a.agent, a.agent_name, a.agent_phone, a.conference, a.vicidial_status,
+    a.term_reason,
     CASE WHEN a.ended_at IS NOT NULL THEN 'ended'
          WHEN a.answered_at IS NOT NULL THEN 'answered'
          ELSE 'started' END,
@@ -63,7 +66,16 @@ export const PROJECT_CALLS_SQL = `
       ${latest(vicidial('callType'))} AS vicidial_call_type,
       ${latest(`(${vicidial('leadId')})::bigint`)} AS lead_id,
       ${latest(vicidial('campaign'))} AS campaign,
+      ${latest(vicidial('campaignName'))} AS campaign_name,
+      ${latest(vicidial('inGroup'))} AS in_group,
+      ${latest(vicidial('inGroupName'))} AS in_group_name,
+      ${latest(`(${vicidial('listId')})::bigint`)} AS list_id,
       ${latest(vicidial('agent'))} AS agent,
+      ${latest(vicidial('agentName'))} AS agent_name,
+      ${latest(vicidial('agentPhone'))} AS agent_phone,
+      ${latest(vicidial('conference'))} AS conference,
+      ${latest(vicidial('status'))} AS vicidial_status,
+      ${latest(vicidial('termReason'))} AS term_reason,
       -- The started event comes first; until it is stored, the earliest event stands in for it.
       min(e.occurred_at) AS started_at,
       min(e.occurred_at) FILTER (WHERE e.event_type = 'answered') AS answered_at,
@@ -86,7 +98,12 @@ export const PROJECT_CALLS_SQL = `
     caller_number = EXCLUDED.caller_number, caller_name = EXCLUDED.caller_name,
     callee_number = EXCLUDED.callee_number, vicidial_call_code = EXCLUDED.vicidial_call_code,
     vicidial_call_type = EXCLUDED.vicidial_call_type, lead_id = EXCLUDED.lead_id,
-    campaign = EXCLUDED.campaign, agent = EXCLUDED.agent, state = EXCLUDED.state,
+    campaign = EXCLUDED.campaign, campaign_name = EXCLUDED.campaign_name,
+    in_group = EXCLUDED.in_group, in_group_name = EXCLUDED.in_group_name,
+    list_id = EXCLUDED.list_id, agent = EXCLUDED.agent, agent_name = EXCLUDED.agent_name,
+    agent_phone = EXCLUDED.agent_phone, conference = EXCLUDED.conference,
+    vicidial_status = EXCLUDED.vicidial_status, term_reason = EXCLUDED.term_reason,
+    state = EXCLUDED.state,
     started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at,
     ended_at = EXCLUDED.ended_at, duration_ms = EXCLUDED.duration_ms,
     talk_ms = EXCLUDED.talk_ms, hangup_cause = EXCLUDED.hangup_cause,

@@ -91,6 +91,36 @@ describe('CallRecordsRepository (real PostgreSQL)', () => {
     });
   });
 
+  it("keeps what VICIdial's database said of a call, and its latest disposition after the end", async () => {
+    const call = new CallScript();
+    const [started, answered, , , , , ended] = call.fullCall(T0, 8000);
+    await repository.writeBatch({
+      events: stored(started, answered, call.enriched(T0 + 1500), ended),
+      deadLetters: [],
+    });
+    await repository.writeBatch({
+      events: stored(call.disposition(T0 + 20_000, 'CALLBK')),
+      deadLetters: [],
+    });
+    await repository.writeBatch({
+      events: stored(call.disposition(T0 + 60_000, 'SALE')),
+      deadLetters: [],
+    });
+    expect(await callRow(call.callId)).toMatchObject({
+      state: 'ended',
+      ended_at: new Date(T0 + 9000),
+      campaign: 'SALES',
+      campaign_name: 'Outbound sales',
+      list_id: '101',
+      agent: '6001',
+      agent_name: 'Ada Agent',
+      agent_phone: 'SIP/6001',
+      conference: '9600051',
+      vicidial_status: 'SALE',
+      term_reason: 'AGENT',
+    });
+  });
+
   it('builds the same call from a whole call delivered backwards in one batch', async () => {
     const call = new CallScript();
     await repository.writeBatch({

@@ -133,6 +133,10 @@ export class SyntheticCall {
     return { ...this.base(at), event: 'answered', vicidial: this.vicidial };
   }
 
+  disposition(status: string, at = new Date()): CallEvent {
+    return { ...this.base(at), event: 'disposition', vicidial: { ...this.vicidial, status } };
+  }
+
   tapStarted(track: 'caller' | 'agent', at = new Date()): CallEvent {
     return {
       ...this.base(at),

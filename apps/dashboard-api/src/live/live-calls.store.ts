@@ -112,6 +112,15 @@ export class LiveCallsStore {
       if (entry) entry.lastSeenMs = nowMs;
       return;
     }
+    // VICIdial's log speaks of calls that ended (or a live one, rarely): never one to create.
+    if (event.event === 'disposition') {
+      const entry = this.calls.get(event.callId);
+      if (!entry) return;
+      entry.lastSeenMs = nowMs;
+      this.mergeParties(entry.call, event);
+      for (const listener of this.listeners) listener.callChanged('updated', entry.call);
+      return;
+    }
     const existing = this.calls.get(event.callId);
     const entry = existing ?? this.create(event, nowMs);
     entry.lastSeenMs = nowMs;

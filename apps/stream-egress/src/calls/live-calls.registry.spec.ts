@@ -65,6 +65,20 @@ describe('LiveCallsRegistry', () => {
     expect(registry.size).toBe(0);
   });
 
+  it("takes a disposition from VICIdial's log for a live call and never makes one of it", () => {
+    const registry = new LiveCallsRegistry(60 * 60_000);
+    const disposition = (callId: string): CallEvent => ({
+      ...base(callId, 'disposition'),
+      event: 'disposition',
+      vicidial: { callCode: 'V1124150300000012345', campaign: 'SALES', status: 'SALE' },
+    });
+    registry.apply(disposition('gone'));
+    expect(registry.size).toBe(0);
+    registry.apply(started('live'));
+    registry.apply(disposition('live'));
+    expect(registry.get('live')?.vicidial).toMatchObject({ campaign: 'SALES', status: 'SALE' });
+  });
+
   it('forgets calls whose end it never saw', () => {
     let now = 0;
     const registry = new LiveCallsRegistry(60 * 60_000, () => now);

@@ -66,7 +66,8 @@ export class LiveCallsRegistry {
       if (
         event.event === 'ended' ||
         event.event === 'tap_stopped' ||
-        event.event === 'tap_failed'
+        event.event === 'tap_failed' ||
+        event.event === 'disposition'
       ) {
         return;
       }
@@ -99,6 +100,10 @@ export class LiveCallsRegistry {
         this.notify(call, 'metadata');
         return;
       }
+      case 'disposition':
+        call.vicidial = { ...call.vicidial, ...event.vicidial };
+        this.notify(call, 'metadata');
+        return;
       case 'tap_started':
         call.taps.set(event.track, { sampleRate: event.sampleRate, codec: event.codec });
         this.notify(call, 'tapped');

@@ -73,6 +73,18 @@ describe('LiveCallsStore', () => {
     expect(log).toEqual(['started c2', 'ended c2']);
   });
 
+  it("never makes a live call of a disposition from VICIdial's log, and takes it for a live one", () => {
+    const { store, log } = storeWithLog();
+    const gone = new SyntheticCall('c8');
+    store.applyEvent(gone.disposition('SALE'));
+    expect(store.size).toBe(0);
+    const live = new SyntheticCall('c9');
+    store.applyEvent(live.started());
+    store.applyEvent(live.disposition('CALLBK'));
+    expect(store.get('c9')?.vicidial).toMatchObject({ status: 'CALLBK' });
+    expect(log).toEqual(['started c9', 'updated c9']);
+  });
+
   it('builds a call seen first after its start (older than the replay), and fills in the start later', () => {
     const { store } = storeWithLog();
     const call = new SyntheticCall('c3');

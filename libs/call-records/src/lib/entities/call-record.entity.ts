@@ -14,6 +14,7 @@ export type CallState = (typeof CALL_STATES)[number];
 @Index('calls_state_started_at_idx', ['state', 'startedAt'])
 @Index('calls_campaign_started_at_idx', ['campaign', 'startedAt'])
 @Index('calls_agent_started_at_idx', ['agent', 'startedAt'])
+@Index('calls_in_group_started_at_idx', ['inGroup', 'startedAt'])
 // Partial and operator-class indexes TypeORM cannot describe; the migration creates them.
 @Index('calls_lead_id_idx', { synchronize: false })
 @Index('calls_caller_number_idx', { synchronize: false })
@@ -66,11 +67,45 @@ export class CallRecord {
   @Column({ name: 'lead_id', type: 'bigint', nullable: true, transformer: bigintNumber })
   leadId!: number | null;
 
+  /** VICIdial campaign id; the rest of the VICIdial columns come from its database, if read. */
   @Column({ type: 'varchar', length: 256, nullable: true })
   campaign!: string | null;
 
+  @Column({ name: 'campaign_name', type: 'varchar', length: 256, nullable: true })
+  campaignName!: string | null;
+
+  /** Inbound and closer calls: the in-group id. */
+  @Column({ name: 'in_group', type: 'varchar', length: 256, nullable: true })
+  inGroup!: string | null;
+
+  @Column({ name: 'in_group_name', type: 'varchar', length: 256, nullable: true })
+  inGroupName!: string | null;
+
+  @Column({ name: 'list_id', type: 'bigint', nullable: true, transformer: bigintNumber })
+  listId!: number | null;
+
+  /** The agent's VICIdial user. */
   @Column({ type: 'varchar', length: 256, nullable: true })
   agent!: string | null;
+
+  @Column({ name: 'agent_name', type: 'varchar', length: 256, nullable: true })
+  agentName!: string | null;
+
+  /** The agent's phone as VICIdial names it, e.g. `SIP/1001`. */
+  @Column({ name: 'agent_phone', type: 'varchar', length: 256, nullable: true })
+  agentPhone!: string | null;
+
+  /** The agent's conference room. */
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  conference!: string | null;
+
+  /** The call's status in VICIdial's log: the agent's disposition once given. */
+  @Column({ name: 'vicidial_status', type: 'varchar', length: 256, nullable: true })
+  vicidialStatus!: string | null;
+
+  /** VICIdial's term reason: CALLER, AGENT, ABANDON, ... */
+  @Column({ name: 'term_reason', type: 'varchar', length: 256, nullable: true })
+  termReason!: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   state!: CallState;

@@ -41,7 +41,8 @@ const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
   started:
     'A channel that the tap policy counts as a call was seen (ChannelCreated, or found by reconciliation).',
   answered: 'The call channel went Up. VICIdial metadata usually becomes known here.',
-  updated: 'Caller id or VICIdial metadata of the call changed after it started.',
+  updated:
+    "Caller id or VICIdial metadata of the call changed after it started: the call code, or what VICIdial's database says (campaign, in-group, list, agent).",
   tap_started: `One track is tapped: audio is flowing on ${AUDIO_PREFIX}.{callId}.{track}.`,
   tap_stopped: 'One track is no longer tapped (the call ended, shutdown, or policy).',
   tap_failed: 'A track could not be tapped; the call itself is unaffected.',
@@ -52,6 +53,8 @@ const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
   not_tapped:
     "A track the policy selects is not tapped because the server's cap on concurrent taps was reached; it is tapped if capacity frees while the call lasts.",
   ended: 'The call channel was destroyed; carries the Q.850 cause.',
+  disposition:
+    "VICIdial's log has the call's status (the agent's disposition) and term reason, in vicidial; may come minutes after ended and change again, the latest one stands. It never brings an ended call back.",
 };
 
 const callIdParameter = {

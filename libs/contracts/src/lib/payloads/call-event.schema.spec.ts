@@ -44,7 +44,16 @@ export function exampleEvent(event: CallEventType): CallEvent {
         ...base,
         eventId,
         event,
-        vicidial: { ...vicidial, campaign: 'SALES', agent: '6666' },
+        vicidial: {
+          ...vicidial,
+          campaign: 'SALES',
+          campaignName: 'Outbound sales',
+          listId: 101,
+          agent: '1001',
+          agentName: 'Ada Agent',
+          agentPhone: 'SIP/1001',
+          conference: '9600051',
+        },
       };
     case 'tap_started':
       return {
@@ -100,6 +109,13 @@ export function exampleEvent(event: CallEventType): CallEvent {
       return { ...base, eventId, event, track: 'caller', reason: 'tap_limit', limit: 40 };
     case 'ended':
       return { ...base, eventId, event, cause: 16, causeText: 'Normal Clearing' };
+    case 'disposition':
+      return {
+        ...base,
+        eventId,
+        event,
+        vicidial: { ...vicidial, campaign: 'SALES', status: 'SALE', termReason: 'AGENT' },
+      };
   }
 }
 

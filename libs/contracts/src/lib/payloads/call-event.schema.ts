@@ -20,8 +20,25 @@ export const vicidialMetadataSchema = z.object({
   leadId: z.number().int().min(0).optional(),
   /** The date-time digits of the call code, as VICIdial wrote them (no year). */
   codeTime: z.string().max(16).optional(),
+  /** The VICIdial campaign (vicidial_campaigns.campaign_id); inbound calls: their campaign's. */
   campaign: shortTextSchema.optional(),
+  campaignName: shortTextSchema.optional(),
+  /** Inbound and closer calls: the in-group (vicidial_inbound_groups.group_id). */
+  inGroup: shortTextSchema.optional(),
+  inGroupName: shortTextSchema.optional(),
+  /** The lead's list (vicidial_list.list_id). */
+  listId: z.number().int().min(0).optional(),
+  /** The agent's user (vicidial_users.user). */
   agent: shortTextSchema.optional(),
+  agentName: shortTextSchema.optional(),
+  /** The agent's phone as VICIdial names it, e.g. `SIP/1001`. */
+  agentPhone: shortTextSchema.optional(),
+  /** The agent's conference room, e.g. `9600051`. */
+  conference: shortTextSchema.optional(),
+  /** The call's status in VICIdial's log: the agent's disposition once given (`SALE`, `NI`, ...). */
+  status: shortTextSchema.optional(),
+  /** Who or what ended the call, as VICIdial logs it (`CALLER`, `AGENT`, `ABANDON`, ...). */
+  termReason: shortTextSchema.optional(),
 });
 export type VicidialMetadata = z.infer<typeof vicidialMetadataSchema>;
 
@@ -149,6 +166,16 @@ export const egressStoppedSchema = callEventBase.extend({
   reconnects: counterSchema,
 });
 
+/**
+ * What VICIdial's log says of a call after it ended: its status (the agent's disposition) and
+ * term reason, in `vicidial`. It can come minutes after `ended` and change again while the agent
+ * works the lead; the latest one stands. It never brings an ended call back to life.
+ */
+export const callDispositionSchema = callEventBase.extend({
+  event: z.literal('disposition'),
+  vicidial: vicidialMetadataSchema,
+});
+
 export const callEndedSchema = callEventBase.extend({
   event: z.literal('ended'),
   /** Q.850 cause code as Asterisk reports it (16 = normal clearing). */
@@ -174,6 +201,7 @@ export const callEventSchema = z.discriminatedUnion('event', [
   egressStoppedSchema,
   notTappedSchema,
   callEndedSchema,
+  callDispositionSchema,
 ]);
 
 export type CallEvent = z.infer<typeof callEventSchema>;
@@ -185,6 +213,7 @@ export type TapStopped = z.infer<typeof tapStoppedSchema>;
 export type TapFailed = z.infer<typeof tapFailedSchema>;
 export type NotTapped = z.infer<typeof notTappedSchema>;
 export type CallEnded = z.infer<typeof callEndedSchema>;
+export type CallDisposition = z.infer<typeof callDispositionSchema>;
 export type EgressStarted = z.infer<typeof egressStartedSchema>;
 export type EgressStopped = z.infer<typeof egressStoppedSchema>;
 export type GatewayEndpoint = z.infer<typeof gatewayEndpointSchema>;
@@ -201,6 +230,7 @@ export const CALL_EVENT_SCHEMAS = {
   egress_stopped: egressStoppedSchema,
   not_tapped: notTappedSchema,
   ended: callEndedSchema,
+  disposition: callDispositionSchema,
 } as const;
 
 export const CALL_EVENT_MAX_BYTES = 16 * 1024;

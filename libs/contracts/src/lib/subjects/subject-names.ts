@@ -11,6 +11,7 @@ export const CALL_EVENT_TYPES = [
   'egress_stopped',
   'not_tapped',
   'ended',
+  'disposition',
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 
