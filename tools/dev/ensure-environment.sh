@@ -10,6 +10,8 @@ apt_packages=()
 command -v nats-server >/dev/null || apt_packages+=(nats-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 command -v pg_isready >/dev/null || apt_packages+=(postgresql-client)
+# VICIdial's database is MariaDB/MySQL: the tests and the demo stand one up in it.
+command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]] || apt_packages+=(mariadb-server)
 # The browser tests drive Debian's Chromium; the example AI backend is FastAPI from Debian.
 command -v chromium >/dev/null || apt_packages+=(chromium)
 for package in python3-fastapi python3-uvicorn python3-websockets; do
@@ -30,6 +32,14 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -n | tail -1)" main start
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
   pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL did not start on 127.0.0.1:5432" >&2; exit 1; }
+fi
+
+maria_up() { mariadb-admin -uroot -h127.0.0.1 --connect-timeout=2 ping >/dev/null 2>&1; }
+if ! maria_up; then
+  log "starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 1 30); do maria_up && break; sleep 1; done
+  maria_up || { echo "MariaDB did not start on 127.0.0.1:3306 (root, no password)" >&2; exit 1; }
 fi
 
 nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
@@ -58,4 +68,4 @@ connect({ servers: 'nats://127.0.0.1:4222' })
   .then(async (nc) => { await (await nc.jetstreamManager()).getAccountInfo(); await nc.close(); })
   .catch((e) => { console.error('NATS on 127.0.0.1:4222 has no JetStream: ' + e.message); process.exit(1); });
 "
-log "environment ready: PostgreSQL and NATS (JetStream) on 127.0.0.1"
+log "environment ready: PostgreSQL, MariaDB and NATS (JetStream) on 127.0.0.1"

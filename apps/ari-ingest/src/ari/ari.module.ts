@@ -4,11 +4,19 @@ import { EventsModule } from '../events/events.module';
 import { GatewaysModule } from '../gateways/gateways.module';
 import { LeaderModule } from '../leader/leader.module';
 import { ReconcileModule } from '../reconcile/reconcile.module';
+import { VicidialModule } from '../vicidial/vicidial.module';
 import { AsteriskWatch } from './asterisk-watch.service';
 
 /** The ARI sessions to every Asterisk server and what their events drive. */
 @Module({
-  imports: [CallsModule, EventsModule, GatewaysModule, LeaderModule, ReconcileModule],
+  imports: [
+    CallsModule,
+    EventsModule,
+    GatewaysModule,
+    LeaderModule,
+    ReconcileModule,
+    VicidialModule,
+  ],
   providers: [AsteriskWatch],
 })
 export class AriModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
-import { AudioTrack, callIdFromChannel, TapStopped } from '@asb/contracts';
+import { AudioTrack, callIdFromChannel, TapStopped, VicidialMetadata } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriChannel, AriEvent } from '../ari/ari-model';
 import type { AriSession } from '../ari/ari-session';
@@ -234,15 +234,30 @@ export class CallTracker {
     call.calleeNumber = numbers.calleeNumber;
     const code = parseVicidialCallCode(callerName, this.config.VICIDIAL_CALL_CODE_LAYOUT);
     if (code) call.vicidial = { ...call.vicidial, ...code };
+    return this.rekey(call);
+  }
+
+  /** Recomputes the key of the call's published metadata; true when it changed. */
+  private rekey(call: TrackedCall): boolean {
     const key = [
       call.callerNumber,
       call.callerName,
       call.calleeNumber,
-      call.vicidial?.callCode,
+      call.vicidial ? JSON.stringify(call.vicidial) : '',
     ].join('|');
     const changed = key !== call.metadataKey;
     call.metadataKey = key;
     return changed;
+  }
+
+  /**
+   * Adds what VICIdial's database says of a live call (found by its call code, which it must
+   * still carry); publishes `updated` when that changed anything.
+   */
+  enrich(call: TrackedCall, details: VicidialMetadata): void {
+    if (call.phase === 'ended' || call.vicidial?.callCode !== details.callCode) return;
+    call.vicidial = { ...call.vicidial, ...details };
+    if (this.rekey(call)) void this.sink.emit(this.events.updated(call));
   }
 
   private refresh(session: AriSession, call: TrackedCall, channel: AriChannel, at?: Date): void {

@@ -56,4 +56,17 @@ describe('ari-ingest configuration', () => {
   it('reports a bad single setting before the cross-field check', () => {
     expect(problems({ ARI_SERVERS: 'pbx1=ftp://host' })[0][0]).toMatch(/^ARI_SERVERS/);
   });
+
+  it.each([
+    ['VICIDIAL_DB_URL', 'postgres://db/asterisk', /mysql:\/\//],
+    ['VICIDIAL_DB_POLL_INTERVAL_MS', '50', /at least 200/],
+    ['AGENT_PHONE_PATTERN', '(', /regular expression/],
+  ])('names %s when it is %j', (variable, value, message) => {
+    const found = problems({
+      ARI_SERVERS: 'pbx1=http://h:8088',
+      ARI_PASSWORD: 'x',
+      [variable]: value,
+    });
+    expect(found).toEqual([[variable, expect.stringMatching(message)]]);
+  });
 });

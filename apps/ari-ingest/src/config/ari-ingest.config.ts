@@ -8,6 +8,7 @@ import {
   envInteger,
   envList,
   envString,
+  envUrl,
   LoadConfigOptions,
   loadConfig,
   natsEnv,
@@ -188,6 +189,21 @@ export const ariIngestEnv = {
       .regex(/^([0-9*#]{1,20}|[Xx])$/, 'must be up to 20 digits, * or #, or X for no prefix')
       .transform((prefix) => (/^x$/i.test(prefix) ? '' : prefix)),
   ).default(['9']),
+  /**
+   * VICIdial's database (`mysql://user:password@host:3306/asterisk`), read only, for each call's
+   * campaign, in-group, list, agent and disposition. Unset: calls carry what their call code
+   * tells, as before. A user with SELECT on the vicidial_* tables the README lists is enough.
+   */
+  VICIDIAL_DB_URL: envUrl(['mysql']).optional(),
+  /** How often the live calls are looked up, all of them in a few queries (not one per call). */
+  VICIDIAL_DB_POLL_INTERVAL_MS: envInteger({ min: 200, max: 60_000 }).default(1000),
+  /** Longest wait for one query; a database that stops answering is given up on and retried. */
+  VICIDIAL_DB_QUERY_TIMEOUT_MS: envInteger({ min: 100, max: 60_000 }).default(5000),
+  VICIDIAL_DB_CONNECTIONS: envInteger({ min: 1, max: 20 }).default(2),
+  /** How long after a call's end its disposition is looked for (agents dispose of calls late). */
+  VICIDIAL_DISPOSITION_WAIT_MS: envInteger({ min: 1000, max: 24 * 3600 * 1000 }).default(
+    15 * 60_000,
+  ),
   /** How long the active instance's lease lives without renewal; a standby takes over after it. */
   LEADER_LEASE_TTL_MS: envInteger({ min: 2000, max: 120_000 }).default(10_000),
 };

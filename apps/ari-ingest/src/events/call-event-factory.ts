@@ -8,6 +8,7 @@ import {
   NotTapped,
   TapFailed,
   TapStopped,
+  VicidialMetadata,
 } from '@asb/contracts';
 import type { RememberedCall } from '../calls/call-registry';
 import type { TrackedCall } from '../calls/tracked-call';
@@ -69,6 +70,21 @@ export class CallEventFactory {
       event: 'updated',
       eventId: deterministicEventId(call.callId, 'updated', call.metadataKey),
       ...this.parties(call),
+    };
+  }
+
+  /** VICIdial's log entry of an ended call; one event per status and term reason it shows. */
+  disposition(call: RememberedCall, vicidial: VicidialMetadata): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'disposition',
+      eventId: deterministicEventId(
+        call.callId,
+        'disposition',
+        vicidial.status ?? '',
+        vicidial.termReason ?? '',
+      ),
+      vicidial,
     };
   }
 

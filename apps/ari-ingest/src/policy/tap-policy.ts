@@ -13,6 +13,8 @@ export class TapPolicy {
   private readonly ownIdPrefix: string;
   private readonly agentPhoneTypes: Set<string>;
   private readonly agentPhonePattern?: RegExp;
+  /** The logged-in agents' phones VICIdial's database lists (`SIP/1001`), when it is read. */
+  private agentPhones = new Set<string>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AriIngestConfig) {
     this.agentPhoneTypes = new Set(config.AGENT_PHONE_CALL_TYPES);
@@ -48,12 +50,20 @@ export class TapPolicy {
   /**
    * An agent's (or supervisor's) phone, which VICIdial calls into a room and which the trunk
    * pattern cannot tell from a customer's call: by its caller id, the login call code VICIdial
-   * gives it, or by the configured name pattern.
+   * gives it, by the configured name pattern, or as a phone VICIdial's database lists.
    */
   isAgentPhone(channel: AriChannel): boolean {
     if (this.agentPhonePattern?.test(channel.name)) return true;
+    // A channel is named after its device plus `-<sequence>`: `SIP/1001-0000001a`.
+    const device = channel.name.slice(0, channel.name.lastIndexOf('-'));
+    if (this.agentPhones.has(device)) return true;
     const code = parseVicidialCallCode(channel.caller?.name, this.config.VICIDIAL_CALL_CODE_LAYOUT);
     return code?.callType !== undefined && this.agentPhoneTypes.has(code.callType);
+  }
+
+  /** The phones of the agents logged in now, from VICIdial's vicidial_live_agents. */
+  useAgentPhones(phones: Set<string>): void {
+    this.agentPhones = phones;
   }
 
   /**

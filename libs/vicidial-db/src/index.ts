@@ -1,0 +1,2 @@
+export * from './lib/vicidial-tables';
+export * from './lib/vicidial-data-source';
