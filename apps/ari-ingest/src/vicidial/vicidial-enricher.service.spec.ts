@@ -12,6 +12,18 @@ const INBOUND_CODE = 'Y1203143100000012346';
 
 const ofType = (events: CallEvent[], type: string) => events.filter((e) => e.event === type);
 
+/** Runs rounds until `check` holds (outcomes are looked for a while after the end). */
+function roundsUntil(enricher: VicidialEnricher, check: () => boolean, what: string) {
+  return eventually(
+    async () => {
+      await enricher.runRound();
+      return check();
+    },
+    15_000,
+    what,
+  );
+}
+
 describe('VicidialEnricher (real MariaDB)', () => {
   let url: string;
   let vicidial: DataSource;
@@ -113,12 +125,9 @@ describe('VicidialEnricher (real MariaDB)', () => {
       `INSERT INTO vicidial_log (uniqueid, lead_id, list_id, campaign_id, call_date, status, user, term_reason)
        VALUES ('1795533218.10', 12345, 101, 'SALES', NOW(), 'SALE', '1001', 'AGENT')`,
     );
-    await eventually(
-      async () => {
-        await enricher.runRound();
-        return ofType(published, 'disposition').length > 0;
-      },
-      10_000,
+    await roundsUntil(
+      enricher,
+      () => ofType(published, 'disposition').length > 0,
       'the disposition',
     );
     expect(ofType(published, 'disposition')).toMatchObject([
@@ -164,12 +173,9 @@ describe('VicidialEnricher (real MariaDB)', () => {
       `INSERT INTO vicidial_closer_log (lead_id, campaign_id, call_date, status, user, term_reason, uniqueid)
        VALUES (12346, 'SUPPORT_IG', NOW(), 'CALLBK', '1002', 'CALLER', '1795533218.30')`,
     );
-    await eventually(
-      async () => {
-        await enricher.runRound();
-        return ofType(published, 'disposition').length > 0;
-      },
-      10_000,
+    await roundsUntil(
+      enricher,
+      () => ofType(published, 'disposition').length > 0,
       'the disposition',
     );
     expect(ofType(published, 'disposition')[0]).toMatchObject({
@@ -243,12 +249,9 @@ describe('VicidialEnricher (real MariaDB)', () => {
       expect(ofType(published, 'updated')).toEqual([]);
       expect(published.map((e) => e.event)).toEqual(['started', 'answered']);
       proxy.resume();
-      await eventually(
-        async () => {
-          await enricher.runRound();
-          return ofType(published, 'updated').length > 0;
-        },
-        15_000,
+      await roundsUntil(
+        enricher,
+        () => ofType(published, 'updated').length > 0,
         'the details after the stall',
       );
       expect(await metric('ari_ingest_vicidial_database_up')).toBe(1);
