@@ -103,6 +103,8 @@ describe('ari-client tap flow against the simulator', () => {
       leadId: 42,
       campaign: 'SALES',
       agent: { user: '1001', phone: 'SIP/1001', room: '9600051', campaign: 'SALES' },
+      disposition: 'SALE',
+      dispositionDelayMs: 0,
       answered: true,
       ringMs: 20,
       talkMs: 1500,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { SimChannel } from '../pbx/sim-channel';
+import { NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
 
 /** One agent of the simulated call center: who they are and where their phone sits. */
 export interface AgentSeat {
@@ -45,6 +46,7 @@ export class VicidialAgentLogin {
   constructor(
     private readonly pbx: AsteriskInstance,
     readonly seat: AgentSeat,
+    private readonly ledger: VicidialLedger = NO_LEDGER,
   ) {}
 
   get channel(): SimChannel | undefined {
@@ -53,6 +55,7 @@ export class VicidialAgentLogin {
 
   /** Calls the phone, which answers at once (a softphone set to auto-answer, as agents use). */
   login(campaignCallerNumber = '0000000000'): SimChannel {
+    this.ledger.agentLoggedIn(this.seat);
     const phone = this.pbx.createCallChannel({
       name: `${this.seat.phone}-${randomBytes(4).toString('hex')}`,
       dialplan: { context: 'default', exten: 's' },
@@ -79,5 +82,6 @@ export class VicidialAgentLogin {
     const phone = this.phoneChannel;
     if (phone && !phone.destroyed) this.pbx.hangup(phone.id, 16);
     this.phoneChannel = undefined;
+    this.ledger.agentLoggedOut(this.seat);
   }
 }

@@ -37,6 +37,8 @@ const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
   leadId: 12345,
   campaign: 'SALES',
   agent: { user: '1001', phone: 'SIP/1001', room: '9600051', campaign: 'SALES' },
+  disposition: 'SALE',
+  dispositionDelayMs: 0,
   answered: true,
   ringMs: 5,
   talkMs: 5,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { SimChannel } from '../pbx/sim-channel';
+import { LedgerCall, NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
 import type { AgentSeat } from './vicidial-agent';
 import { CallCodeLayout, vicidialCallCode } from './vicidial-call-code';
 
@@ -27,6 +28,11 @@ export interface CallPlan {
   campaign: string;
   /** The agent the answered call is sent to, whose phone is in their room already. */
   agent: AgentSeat;
+  /** Inbound calls: the in-group they come in on. */
+  inGroup?: string;
+  /** The status the agent gives the call in VICIdial's log after it ends, and when. */
+  disposition: string;
+  dispositionDelayMs: number;
   answered: boolean;
   ringMs: number;
   talkMs: number;
@@ -71,6 +77,7 @@ export class VicidialCall {
   constructor(
     private readonly pbx: AsteriskInstance,
     readonly plan: CallPlan,
+    private readonly ledger: VicidialLedger = NO_LEDGER,
   ) {
     this.outcome = {
       trunkChannelId: '',
@@ -83,23 +90,54 @@ export class VicidialCall {
 
   /** Runs the call to its end; resolves with what happened (also on an Asterisk restart mid-call). */
   async run(): Promise<CallOutcome> {
-    if (this.plan.type === 'inbound') this.arriveInbound();
+    const inbound = this.plan.type === 'inbound';
+    if (inbound) this.arriveInbound();
     else this.dialOut();
+    this.ledger.callPlaced(this.ledgerCall(), inbound);
     await sleep(this.plan.ringMs);
-    if (!this.alive()) return this.finish(this.trunk.destroyed ? 0 : this.plan.cause);
+    if (!this.alive()) return this.end(this.trunk.destroyed ? 0 : this.plan.cause, false);
     if (!this.plan.answered) {
       const hungUpAt = Date.now();
       this.hangupAll(this.plan.cause);
-      return this.finish(this.plan.cause, hungUpAt);
+      return this.end(this.plan.cause, false, hungUpAt);
     }
     this.answer();
-    if (this.plan.type === 'inbound') await this.setInboundCallCode();
+    this.ledger.callAnswered(this.ledgerCall(), inbound);
+    if (inbound) await this.setInboundCallCode();
     await sleep(this.plan.talkMs);
-    if (!this.alive()) return this.finish(0);
+    if (!this.alive()) return this.end(0, true);
     // The call ends at the hangup: its events may reach a listener before they all are emitted.
     const hungUpAt = Date.now();
     this.hangupAll(this.plan.hangupBy === 'customer' ? this.plan.cause : 16);
-    return this.finish(this.plan.hangupBy === 'customer' ? this.plan.cause : 16, hungUpAt);
+    return this.end(this.plan.hangupBy === 'customer' ? this.plan.cause : 16, true, hungUpAt);
+  }
+
+  private end(cause: number, answered: boolean, endedAt = Date.now()): CallOutcome {
+    this.ledger.callEnded(
+      this.ledgerCall(),
+      this.plan.type === 'inbound',
+      answered,
+      this.plan.hangupBy,
+    );
+    this.outcome.endedAt = endedAt;
+    this.outcome.cause = cause;
+    return this.outcome;
+  }
+
+  private ledgerCall(): LedgerCall {
+    const { plan } = this;
+    return {
+      callCode: this.outcome.callCode,
+      leadId: plan.leadId,
+      campaign: plan.campaign,
+      inGroup: plan.inGroup,
+      uniqueid: this.trunk.id,
+      channel: this.trunk.name,
+      phoneNumber: plan.number,
+      agent: plan.agent,
+      disposition: plan.disposition,
+      dispositionDelayMs: plan.dispositionDelayMs,
+    };
   }
 
   private alive(): boolean {
@@ -165,7 +203,6 @@ export class VicidialCall {
       if (!inbound) channel.caller = { name: this.outcome.callCode, number: channel.caller.number };
       this.pbx.setState(channel, 'Up');
     }
-    this.pbx.setVariable(this.trunk.id, 'VICIDIAL_CAMPAIGN', this.plan.campaign);
     const { room } = this.plan.agent;
     if (this.plan.type === 'inbound') {
       const local = this.pbx.createCallChannel({
@@ -197,11 +234,5 @@ export class VicidialCall {
       this.plan.hangupBy === 'agent' ? [...this.channels] : [...this.channels].reverse();
     for (const channel of order)
       if (!channel.destroyed) this.pbx.hangup(channel.id, channel === this.trunk ? cause : 16);
-  }
-
-  private finish(cause: number, endedAt = Date.now()): CallOutcome {
-    this.outcome.endedAt = endedAt;
-    this.outcome.cause = cause;
-    return this.outcome;
   }
 }

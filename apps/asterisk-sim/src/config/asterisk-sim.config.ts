@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { EnvOf, envEnum, envInteger, envList, envPort, envString, serviceEnv } from '@asb/config';
+import {
+  EnvOf,
+  envEnum,
+  envInteger,
+  envList,
+  envPort,
+  envString,
+  envUrl,
+  serviceEnv,
+} from '@asb/config';
 
 /** `name:port` of one simulated Asterisk server. */
 const serverEntry = z
@@ -36,6 +45,12 @@ export const asteriskSimEnv = {
   /** VICIdial call code layout: legacy = V + mmddhhmmss + 9-digit lead, current = V + mddhhmmss + 10-digit lead. */
   SIM_CALL_CODE_LAYOUT: envEnum(['legacy', 'current'] as const).default('legacy'),
   SIM_FIXTURES_DIR: envString().optional(),
+  /**
+   * A database the simulator keeps as VICIdial keeps its own (`mysql://root@127.0.0.1:3306/vicidial_sim`):
+   * the tables are created if missing, then agents, live calls, leads and logs are written as
+   * scenarios run. Never point it at a real VICIdial's database.
+   */
+  SIM_VICIDIAL_DB_URL: envUrl(['mysql']).optional(),
   /** asterisk.conf `systemname`: when set, every uniqueid (channel id) is `<systemname>-<epoch>.<n>`. */
   SIM_SYSTEM_NAME: envString()
     .refine(

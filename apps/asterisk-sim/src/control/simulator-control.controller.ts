@@ -101,7 +101,12 @@ export class SimulatorControlController {
     const servers = (spec.servers ?? [...this.simulator.servers.keys()]).map(
       (name) => this.server(name).pbx,
     );
-    const run = new ScenarioRun(spec, servers, this.config.SIM_CALL_CODE_LAYOUT).start();
+    const run = new ScenarioRun(
+      spec,
+      servers,
+      this.config.SIM_CALL_CODE_LAYOUT,
+      this.simulator.ledger,
+    ).start();
     this.scenarios.set(run.id, run);
     if (this.scenarios.size > SCENARIOS_KEPT) {
       const oldest = [...this.scenarios.values()].find((s) => s.status().state === 'finished');

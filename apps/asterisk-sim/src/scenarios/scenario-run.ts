@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { CallCodeLayout } from '../calls/vicidial-call-code';
 import { CallOutcome, CallType, VicidialCall } from '../calls/vicidial-call';
-import { VicidialAgentLogin } from '../calls/vicidial-agent';
+import { AgentSeat, VicidialAgentLogin } from '../calls/vicidial-agent';
+import { NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { ScenarioSpec } from './scenario.schema';
 import { SeededRandom } from './seeded-random';
@@ -53,6 +54,7 @@ export class ScenarioRun {
     readonly spec: ScenarioSpec,
     private readonly servers: AsteriskInstance[],
     private readonly codeLayout: CallCodeLayout,
+    private readonly ledger: VicidialLedger = NO_LEDGER,
   ) {
     this.random = new SeededRandom(spec.seed);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -87,18 +89,23 @@ export class ScenarioRun {
 
   private logAgentsIn(): void {
     let user = FIRST_USER;
+    const seats = new Map<AsteriskInstance, AgentSeat[]>();
     for (const server of this.servers) {
-      const logins: VicidialAgentLogin[] = [];
+      const ofServer: AgentSeat[] = [];
       for (let i = 0; i < this.spec.agentsPerServer; i += 1, user += 1) {
-        const login = new VicidialAgentLogin(server, {
+        ofServer.push({
           user: String(user),
           phone: `SIP/${user}`,
           room: String(FIRST_ROOM + i),
           campaign: this.spec.campaigns[i % this.spec.campaigns.length],
         });
-        login.login();
-        logins.push(login);
       }
+      seats.set(server, ofServer);
+    }
+    this.ledger.prepare(this.spec.campaigns, this.spec.inGroups, [...seats.values()].flat());
+    for (const [server, ofServer] of seats) {
+      const logins = ofServer.map((seat) => new VicidialAgentLogin(server, seat, this.ledger));
+      for (const login of logins) login.login();
       this.agents.set(server.name, logins);
     }
   }
@@ -110,22 +117,35 @@ export class ScenarioRun {
     const agent = agents[Math.floor(this.placed / this.servers.length) % agents.length].seat;
     const type = this.random.weighted(spec.mix as Record<CallType, number>);
     const answered = this.random.chance(spec.answerRatio);
-    const call = new VicidialCall(server, {
-      type,
-      number: `312555${String(this.random.integer(0, 9999)).padStart(4, '0')}`,
-      leadId: this.random.integer(1, 99_999_999),
-      campaign: agent.campaign,
-      agent,
-      answered,
-      ringMs: this.random.integer(spec.ringMs.min, spec.ringMs.max),
-      talkMs: this.random.integer(spec.talkMs.min, spec.talkMs.max),
-      hangupBy: this.random.chance(spec.agentHangupRatio) ? 'agent' : 'customer',
-      cause: answered
-        ? 16
-        : CAUSES_WHEN_UNANSWERED[this.random.integer(0, CAUSES_WHEN_UNANSWERED.length - 1)],
-      codeLayout: this.codeLayout,
-      callCodeDelayMs: this.random.integer(spec.callCodeDelayMs.min, spec.callCodeDelayMs.max),
-    });
+    const call = new VicidialCall(
+      server,
+      {
+        type,
+        number: `312555${String(this.random.integer(0, 9999)).padStart(4, '0')}`,
+        leadId: this.random.integer(1, 99_999_999),
+        campaign: agent.campaign,
+        agent,
+        answered,
+        ringMs: this.random.integer(spec.ringMs.min, spec.ringMs.max),
+        talkMs: this.random.integer(spec.talkMs.min, spec.talkMs.max),
+        hangupBy: this.random.chance(spec.agentHangupRatio) ? 'agent' : 'customer',
+        cause: answered
+          ? 16
+          : CAUSES_WHEN_UNANSWERED[this.random.integer(0, CAUSES_WHEN_UNANSWERED.length - 1)],
+        codeLayout: this.codeLayout,
+        callCodeDelayMs: this.random.integer(spec.callCodeDelayMs.min, spec.callCodeDelayMs.max),
+        inGroup:
+          type === 'inbound'
+            ? spec.inGroups[this.random.integer(0, spec.inGroups.length - 1)]
+            : undefined,
+        disposition: spec.dispositions[this.random.integer(0, spec.dispositions.length - 1)],
+        dispositionDelayMs: this.random.integer(
+          spec.dispositionDelayMs.min,
+          spec.dispositionDelayMs.max,
+        ),
+      },
+      this.ledger,
+    );
     this.placed += 1;
     this.active += 1;
     const record: ScenarioCallRecord = { ...call.outcome, server: server.name };

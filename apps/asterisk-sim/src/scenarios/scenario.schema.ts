@@ -36,6 +36,15 @@ export const scenarioSchema = z.object({
    * start to the end, and each answered call goes to the next agent of its server.
    */
   agentsPerServer: z.number().int().min(1).max(5000).default(2),
+  /** In-groups inbound calls come in on (vicidial_inbound_groups.group_id). */
+  inGroups: z.array(z.string().min(1).max(20)).min(1).default(['SUPPORT_LINE']),
+  /** Statuses agents give answered calls after they end, drawn at random. */
+  dispositions: z
+    .array(z.string().regex(/^[A-Za-z0-9]{1,6}$/, 'must be 1-6 letters or digits'))
+    .min(1)
+    .default(['SALE', 'NI', 'CALLBK', 'NP', 'DNC']),
+  /** From a call's end to its disposition in VICIdial's log. */
+  dispositionDelayMs: range(0, 600_000).default({ min: 500, max: 3000 }),
   seed: z.number().int().default(1),
 });
 

@@ -8,6 +8,8 @@ import type { RtpPlane } from '../media/rtp-plane';
 import { RtpSender } from '../media/rtp-sender';
 import { ShardedRtpSender } from '../media/sharded-rtp-sender';
 import { AsteriskInstance } from '../pbx/asterisk-instance';
+import { VicidialDatabaseLedger } from '../vicidial/vicidial-database-ledger';
+import { NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
 
 /** The simulated Asterisk servers of one process, their ARI servers and the shared RTP sender. */
 @Injectable()
@@ -16,6 +18,9 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   readonly fixtures: FixtureLibrary;
   readonly rtp: RtpPlane;
   readonly servers = new Map<string, AriServer>();
+  /** VICIdial's tables, written as VICIdial would (SIM_VICIDIAL_DB_URL), or nowhere. */
+  readonly ledger: VicidialLedger;
+  private readonly database?: VicidialDatabaseLedger;
 
   constructor(@Inject(APP_CONFIG) config: AsteriskSimConfig, metrics: MetricsRegistry) {
     if (config.SIM_RTP_PORT_MIN > config.SIM_RTP_PORT_MAX) {
@@ -45,6 +50,10 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
         }),
       );
     }
+    if (config.SIM_VICIDIAL_DB_URL) {
+      this.database = new VicidialDatabaseLedger(config.SIM_VICIDIAL_DB_URL);
+    }
+    this.ledger = this.database ?? NO_LEDGER;
     const rtp = this.rtp;
     const servers = this.servers;
     metrics.gauge({
@@ -95,5 +104,6 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.rtp.close();
     await Promise.all([...this.servers.values()].map((server) => server.stop()));
+    await this.database?.close();
   }
 }
