@@ -22,6 +22,9 @@ if (!process.env.DASHBOARD_ADMIN_PASSWORD && !existsSync(adminPasswordFile)) {
   mkdirSync(join(root, 'tmp'), { recursive: true });
   writeFileSync(adminPasswordFile, `${adminPassword}\n`, { mode: 0o600 });
 }
+/** The simulated VICIdial's database (MariaDB); demo.sh creates it. */
+const vicidialDbUrl =
+  process.env.VICIDIAL_DB_URL ?? 'mysql://root@127.0.0.1:3306/asb_vicidial_demo';
 const shared = {
   NATS_SERVERS: process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asb',
@@ -56,7 +59,11 @@ const services = [
     app: 'asterisk-sim',
     port: 8090,
     color: 35,
-    env: { SIM_SERVERS: 'pbx1:8088', SIM_ARI_PASSWORD: ariPassword },
+    env: {
+      SIM_SERVERS: 'pbx1:8088',
+      SIM_ARI_PASSWORD: ariPassword,
+      SIM_VICIDIAL_DB_URL: vicidialDbUrl,
+    },
   },
   { app: 'media-gateway', port: 3002, color: 36 },
   { app: 'call-logger', port: 3003, color: 33 },
@@ -68,6 +75,7 @@ const services = [
       ARI_SERVERS: 'pbx1=http://127.0.0.1:8088',
       ARI_PASSWORD: ariPassword,
       ARI_APP: 'audio-bridge-demo',
+      VICIDIAL_DB_URL: vicidialDbUrl,
     },
   },
   {
@@ -189,6 +197,8 @@ const scenario = await fetch('http://127.0.0.1:8090/sim/scenarios', {
   body: JSON.stringify({
     totalCalls: 1_000_000,
     concurrency: concurrentCalls,
+    // An agent per call: VICIdial never sends an agent a second call while on one.
+    agentsPerServer: concurrentCalls,
     arrivalRate: Math.max(0.5, concurrentCalls / 20),
     talkMs: { min: 10_000, max: 40_000 },
   }),
@@ -196,7 +206,8 @@ const scenario = await fetch('http://127.0.0.1:8090/sim/scenarios', {
 
 console.log(`
 \x1b[1mAudio Streaming Bridge demo is running\x1b[0m
-  simulated calls   up to ${concurrentCalls} at once (DEMO_CALLS), scenario ${scenario.id}
+  simulated calls   up to ${concurrentCalls} at once (DEMO_CALLS), scenario ${scenario.id},
+                    each with its campaign, agent and disposition from the simulated VICIdial's database (${vicidialDbUrl})
   live audio        nats sub 'audio.v1.>'  (call events: 'call.v1.>', stream health: 'stats.v1.>')
   dashboard         http://127.0.0.1:3000/  (user ${adminUser}, password ${adminPassword}; API docs /api/docs)
   AI backends       every call streams to the example FastAPI receiver (WAVs in tmp/demo-receiver-recordings);

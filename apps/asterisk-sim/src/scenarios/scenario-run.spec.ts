@@ -84,6 +84,28 @@ describe('ScenarioRun', () => {
     expect(pbx.channels.size).toBe(0);
   });
 
+  it('never sends an agent a second call while on one, as long as an agent is free', async () => {
+    const scenario = run({
+      totalCalls: 12,
+      concurrency: 3,
+      arrivalRate: 200,
+      ringMs: { min: 5, max: 10 },
+      talkMs: { min: 20, max: 60 },
+      agentsPerServer: 3,
+    });
+    await scenario.done;
+    const calls = scenario.calls;
+    for (const a of calls) {
+      for (const b of calls) {
+        const overlap = a !== b && a.startedAt < (b.endedAt ?? 0) && b.startedAt < (a.endedAt ?? 0);
+        if (overlap) expect(a.plan.agent.user).not.toBe(b.plan.agent.user);
+      }
+    }
+    expect(new Set(calls.map((call) => call.plan.agent.user))).toEqual(
+      new Set(['1001', '1002', '1003']),
+    );
+  });
+
   it('replays the same calls for the same seed, and different ones for another seed', async () => {
     const spec = {
       totalCalls: 8,

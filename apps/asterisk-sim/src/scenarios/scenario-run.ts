@@ -47,6 +47,9 @@ export class ScenarioRun {
   private lastProgress = 0;
   /** The logged-in agents of each server, by server name. */
   private readonly agents = new Map<string, VicidialAgentLogin[]>();
+  private readonly busyAgents = new Set<AgentSeat>();
+  /** Per server: whose turn it is to get the next call. */
+  private readonly turns = new Map<string, number>();
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -87,6 +90,21 @@ export class ScenarioRun {
     return this;
   }
 
+  /**
+   * The server's next agent in turn who is not on a call, as VICIdial sends a call only to a
+   * free agent; when all are busy (more calls at once than agents), the next in turn.
+   */
+  private nextAgent(server: string): AgentSeat {
+    const seats = (this.agents.get(server) ?? []).map((login) => login.seat);
+    const turn = this.turns.get(server) ?? 0;
+    this.turns.set(server, turn + 1);
+    for (let i = 0; i < seats.length; i += 1) {
+      const seat = seats[(turn + i) % seats.length];
+      if (!this.busyAgents.has(seat)) return seat;
+    }
+    return seats[turn % seats.length];
+  }
+
   private logAgentsIn(): void {
     let user = FIRST_USER;
     const seats = new Map<AsteriskInstance, AgentSeat[]>();
@@ -113,8 +131,8 @@ export class ScenarioRun {
   private placeCall(): void {
     const spec = this.spec;
     const server = this.servers[this.placed % this.servers.length];
-    const agents = this.agents.get(server.name) ?? [];
-    const agent = agents[Math.floor(this.placed / this.servers.length) % agents.length].seat;
+    const agent = this.nextAgent(server.name);
+    this.busyAgents.add(agent);
     const type = this.random.weighted(spec.mix as Record<CallType, number>);
     const answered = this.random.chance(spec.answerRatio);
     const call = new VicidialCall(
@@ -157,6 +175,7 @@ export class ScenarioRun {
         this.logger.error(`call failed in the simulator: ${(error as Error).message}`),
       )
       .finally(() => {
+        this.busyAgents.delete(agent);
         this.active -= 1;
         if (this.active === 0 && this.state !== 'running') this.finish();
       });

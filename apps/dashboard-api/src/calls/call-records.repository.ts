@@ -19,7 +19,9 @@ const SORT_KEYS = {
 
 const CALL_COLUMNS = `
   c.call_id, c.server, c.direction, c.state, c.caller_number, c.caller_name, c.callee_number,
-  c.vicidial_call_code, c.vicidial_call_type, c.lead_id, c.campaign, c.agent,
+  c.vicidial_call_code, c.vicidial_call_type, c.lead_id, c.campaign, c.campaign_name,
+  c.in_group, c.in_group_name, c.list_id, c.agent, c.agent_name, c.agent_phone, c.conference,
+  c.vicidial_status, c.term_reason,
   c.started_at, c.answered_at, c.ended_at, c.duration_ms, c.talk_ms,
   c.hangup_cause, c.hangup_cause_text, c.tapped,
   r.state AS recording_state, r.duration_ms AS recording_duration_ms,
@@ -45,7 +47,16 @@ function toCallSummary(row: Row): CallSummary {
       callType: row['vicidial_call_type'] as string | null,
       leadId: num(row['lead_id']),
       campaign: row['campaign'] as string | null,
+      campaignName: row['campaign_name'] as string | null,
+      inGroup: row['in_group'] as string | null,
+      inGroupName: row['in_group_name'] as string | null,
+      listId: num(row['list_id']),
       agent: row['agent'] as string | null,
+      agentName: row['agent_name'] as string | null,
+      agentPhone: row['agent_phone'] as string | null,
+      conference: row['conference'] as string | null,
+      status: row['vicidial_status'] as string | null,
+      termReason: row['term_reason'] as string | null,
     },
     startedAt: iso(row['started_at']) as string,
     answeredAt: iso(row['answered_at']),
@@ -137,6 +148,8 @@ export class CallRecordsRepository {
     if (query.leadId !== undefined) conditions.add((p) => `c.lead_id = ${p}`, query.leadId);
     if (query.campaign) conditions.add((p) => `c.campaign = ${p}`, query.campaign);
     if (query.agent) conditions.add((p) => `c.agent = ${p}`, query.agent);
+    if (query.inGroup) conditions.add((p) => `c.in_group = ${p}`, query.inGroup);
+    if (query.status) conditions.add((p) => `c.vicidial_status = ${p}`, query.status);
     if (query.server) conditions.add((p) => `c.server = ${p}`, query.server);
 
     const descending = query.sort.startsWith('-');

@@ -3,7 +3,13 @@ import { Link, useParams } from 'react-router-dom';
 import type { CallDetail, HealthSeries } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
 import { ChartSeries, TimeSeriesChart } from '../charts/time-series-chart';
-import { callTypeLabel, formatDuration, formatTime } from '../format/format';
+import {
+  agentLabel,
+  callTypeLabel,
+  campaignLabel,
+  formatDuration,
+  formatTime,
+} from '../format/format';
 import { TrackHealth } from '../live/health-badge';
 import { useLiveFeed } from '../live/use-live-feed';
 import { useNow } from '../live/use-now';
@@ -105,9 +111,29 @@ export function CallPage() {
         <dt>Lead</dt>
         <dd>{vicidial?.leadId ?? '—'}</dd>
         <dt>Campaign</dt>
-        <dd>{vicidial?.campaign ?? '—'}</dd>
+        <dd>
+          {campaignLabel(vicidial)}
+          {vicidial?.campaignName ? ` — ${vicidial.campaignName}` : ''}
+        </dd>
+        {vicidial?.inGroupName && (
+          <>
+            <dt>In-group</dt>
+            <dd>{vicidial.inGroupName}</dd>
+          </>
+        )}
         <dt>Agent</dt>
-        <dd>{vicidial?.agent ?? '—'}</dd>
+        <dd>
+          {agentLabel(vicidial)}
+          {vicidial?.agentPhone ? `, ${vicidial.agentPhone}` : ''}
+          {vicidial?.conference ? `, room ${vicidial.conference}` : ''}
+        </dd>
+        <dt>List</dt>
+        <dd>{vicidial?.listId ?? '—'}</dd>
+        <dt>Status</dt>
+        <dd>
+          {vicidial?.status ?? '—'}
+          {vicidial?.termReason ? ` (ended by ${vicidial.termReason.toLowerCase()})` : ''}
+        </dd>
         <dt>Started</dt>
         <dd>{formatTime(call?.startedAt ?? live?.startedAt)}</dd>
         <dt>Duration</dt>

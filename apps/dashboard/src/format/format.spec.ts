@@ -1,4 +1,4 @@
-import { callTypeLabel, formatDuration, levelToPercent } from './format';
+import { agentLabel, callTypeLabel, campaignLabel, formatDuration, levelToPercent } from './format';
 
 describe('format', () => {
   it('formats durations, call types and levels', () => {
@@ -10,5 +10,16 @@ describe('format', () => {
     expect(levelToPercent(-100)).toBe(0);
     expect(levelToPercent(-30)).toBe(50);
     expect(levelToPercent(0)).toBe(100);
+  });
+
+  it("labels VICIdial's campaign, in-group and agent with what is known", () => {
+    expect(campaignLabel({ campaign: 'SUPPORT', inGroup: 'SUPPORT_LINE' })).toBe(
+      'SUPPORT / SUPPORT_LINE',
+    );
+    expect(campaignLabel({ campaign: 'SALES', inGroup: null })).toBe('SALES');
+    expect(campaignLabel(null)).toBe('—');
+    expect(agentLabel({ agent: '1001', agentName: 'Ada Agent' })).toBe('Ada Agent (1001)');
+    expect(agentLabel({ agent: '1001' })).toBe('1001');
+    expect(agentLabel({})).toBe('—');
   });
 });

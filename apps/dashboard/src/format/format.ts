@@ -48,3 +48,25 @@ export function levelToPercent(dbfs: number | null | undefined): number {
   if (dbfs === null || dbfs === undefined) return 0;
   return Math.max(0, Math.min(100, ((dbfs + 60) / 60) * 100));
 }
+
+/** What the bridge knows of a call's VICIdial campaign, agent and in-group (any may be missing). */
+interface VicidialLabels {
+  campaign?: string | null;
+  campaignName?: string | null;
+  inGroup?: string | null;
+  agent?: string | null;
+  agentName?: string | null;
+}
+
+/** The campaign, and the in-group an inbound call came in on: `SALES`, `SUPPORT / SUPPORT_LINE`. */
+export function campaignLabel(vicidial: VicidialLabels | null | undefined): string {
+  const parts = [vicidial?.campaign, vicidial?.inGroup].filter(Boolean);
+  return parts.length > 0 ? parts.join(' / ') : '—';
+}
+
+/** The agent's name with their user, or whichever of the two is known: `Ada Agent (1001)`. */
+export function agentLabel(vicidial: VicidialLabels | null | undefined): string {
+  const { agent, agentName } = vicidial ?? {};
+  if (agent && agentName) return `${agentName} (${agent})`;
+  return agentName || agent || '—';
+}

@@ -3,7 +3,13 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/api-client';
 import type { CallPage, CallSummary } from '@asb/contracts';
 import { useSession } from '../auth/session-context';
-import { callTypeLabel, formatDuration, formatTime } from '../format/format';
+import {
+  agentLabel,
+  callTypeLabel,
+  campaignLabel,
+  formatDuration,
+  formatTime,
+} from '../format/format';
 import { HISTORY_FILTERS, historyApiPath } from './history-query';
 
 /** Call history from the call records, filtered server-side, a page at a time. */
@@ -108,8 +114,16 @@ export function HistoryPage() {
           <input name="campaign" defaultValue={search.get('campaign') ?? ''} />
         </label>
         <label>
+          In-group
+          <input name="inGroup" defaultValue={search.get('inGroup') ?? ''} />
+        </label>
+        <label>
           Agent
-          <input name="agent" defaultValue={search.get('agent') ?? ''} />
+          <input name="agent" placeholder="user" defaultValue={search.get('agent') ?? ''} />
+        </label>
+        <label>
+          Status
+          <input name="status" placeholder="SALE" defaultValue={search.get('status') ?? ''} />
         </label>
         <label>
           Sort
@@ -147,6 +161,7 @@ export function HistoryPage() {
             <th>Lead</th>
             <th>Campaign</th>
             <th>Agent</th>
+            <th>Status</th>
             <th>State</th>
             <th>Duration</th>
             <th>Hang-up</th>
@@ -166,8 +181,11 @@ export function HistoryPage() {
               </td>
               <td>{callTypeLabel(call.vicidial.callType)}</td>
               <td>{call.vicidial.leadId ?? '—'}</td>
-              <td>{call.vicidial.campaign ?? '—'}</td>
-              <td>{call.vicidial.agent ?? '—'}</td>
+              <td title={call.vicidial.campaignName ?? undefined}>
+                {campaignLabel(call.vicidial)}
+              </td>
+              <td title={call.vicidial.agentPhone ?? undefined}>{agentLabel(call.vicidial)}</td>
+              <td title={call.vicidial.termReason ?? undefined}>{call.vicidial.status ?? '—'}</td>
               <td>
                 <span className={`state state-${call.state}`}>{call.state}</span>
               </td>

@@ -7,7 +7,9 @@ export const HISTORY_FILTERS = [
   'number',
   'leadId',
   'campaign',
+  'inGroup',
   'agent',
+  'status',
   'sort',
 ] as const;
 export type HistoryFilter = (typeof HISTORY_FILTERS)[number];

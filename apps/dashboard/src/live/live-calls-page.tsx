@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { LiveCall } from '@asb/contracts';
-import { callTypeLabel, formatDuration } from '../format/format';
+import { agentLabel, callTypeLabel, campaignLabel, formatDuration } from '../format/format';
 import { TrackHealth } from './health-badge';
 import { useLiveFeed } from './use-live-feed';
 import { useNow } from './use-now';
@@ -13,7 +13,16 @@ const NO_CALLS: LiveCall[] = [];
 function matches(call: LiveCall, filter: string): boolean {
   if (!filter) return true;
   const v = call.vicidial;
-  return [call.callerNumber, call.calleeNumber, v?.campaign, v?.agent, v?.leadId, call.callId]
+  return [
+    call.callerNumber,
+    call.calleeNumber,
+    v?.campaign,
+    v?.inGroup,
+    v?.agent,
+    v?.agentName,
+    v?.leadId,
+    call.callId,
+  ]
     .filter((value) => value !== null && value !== undefined)
     .some((value) => String(value).toLowerCase().includes(filter));
 }
@@ -43,8 +52,12 @@ const CallRow = memo(function CallRow({
         {callTypeLabel(call.vicidial?.callType ?? (call.direction === 'inbound' ? 'Y' : null))}
       </span>
       <span role="cell">{call.vicidial?.leadId ?? '—'}</span>
-      <span role="cell">{call.vicidial?.campaign ?? '—'}</span>
-      <span role="cell">{call.vicidial?.agent ?? '—'}</span>
+      <span role="cell" title={call.vicidial?.campaignName ?? undefined}>
+        {campaignLabel(call.vicidial)}
+      </span>
+      <span role="cell" title={call.vicidial?.agentPhone ?? undefined}>
+        {agentLabel(call.vicidial)}
+      </span>
       <span role="cell" className={`state state-${call.state}`}>
         {call.state}
       </span>

@@ -1,3 +1,4 @@
+import type { CallSummary } from '@asb/contracts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import {
 import { plannedCalls, seedCallDetail, seedCallRecords, SeededCall } from './seed-call-records';
 
 interface Page {
-  calls: Array<{ callId: string; state: string; durationMs: number | null; recording: unknown }>;
+  calls: Array<Pick<CallSummary, 'callId' | 'state' | 'durationMs' | 'recording' | 'vicidial'>>;
   nextCursor: string | null;
 }
 
@@ -93,7 +94,7 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
     expect(byDuration).toEqual(ids(expected));
   });
 
-  it('filters by state, answer, time range, number, lead id, campaign and agent', async () => {
+  it('filters by state, answer, time range, number, lead id, campaign, agent, in-group and status', async () => {
     const cases: Array<[string, (c: SeededCall) => boolean]> = [
       ['state=active', (c) => c.state !== 'ended'],
       ['state=ended&answered=false', (c) => c.state === 'ended' && !c.answeredAt],
@@ -107,11 +108,15 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
       ['leadId=1017', (c) => c.leadId === 1017],
       ['campaign=SALES&agent=agent1', (c) => c.campaign === 'SALES' && c.agent === 'agent1'],
       ['campaign=NOPE', () => false],
+      ['inGroup=SUPPORT_LINE', (c) => c.inGroup === 'SUPPORT_LINE'],
+      ['status=SALE&campaign=SALES', (c) => c.status === 'SALE' && c.campaign === 'SALES'],
     ];
     for (const [query, keep] of cases) {
       const found = (await page(`?${query}&limit=200`)).calls.map((c) => c.callId);
       expect({ query, found }).toEqual({ query, found: ids(seeded.filter(keep).reverse()) });
     }
+    const [disposed] = (await page('?inGroup=SUPPORT_LINE&status=NI&limit=1')).calls;
+    expect(disposed.vicidial).toMatchObject({ inGroup: 'SUPPORT_LINE', status: 'NI' });
   });
 
   it('answers invalid parameters with 400 naming each problem', async () => {

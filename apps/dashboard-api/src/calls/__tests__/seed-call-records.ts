@@ -8,6 +8,9 @@ export interface SeededCall {
   durationMs: number | null;
   campaign: string;
   agent: string | null;
+  inGroup: string | null;
+  /** VICIdial's status: the disposition of the answered calls that ended. */
+  status: string | null;
   leadId: number;
   callerNumber: string;
   state: 'started' | 'answered' | 'ended';
@@ -32,6 +35,8 @@ export function plannedCalls(count: number, now = Date.now()): SeededCall[] {
       durationMs,
       campaign: i % 2 === 0 ? 'SALES' : 'SUPPORT',
       agent: missed ? null : `agent${i % 3}`,
+      inGroup: i % 4 === 1 ? 'SUPPORT_LINE' : null,
+      status: active || missed ? null : i % 2 === 0 ? 'SALE' : 'NI',
       leadId: 1000 + i,
       callerNumber: `31255501${String(i).padStart(2, '0')}`,
       state: active ? (answeredAt ? 'answered' : 'started') : 'ended',
@@ -48,9 +53,9 @@ export async function seedCallRecords(databaseUrl: string, calls: SeededCall[]):
         `INSERT INTO calls (call_id, server, channel_id, channel_name, direction, caller_number,
             callee_number, vicidial_call_code, vicidial_call_type, lead_id, campaign, agent, state,
             started_at, answered_at, ended_at, duration_ms, talk_ms, hangup_cause, hangup_cause_text,
-            tapped, event_count, last_event_at)
+            tapped, event_count, last_event_at, in_group, vicidial_status)
          VALUES ($1, 'pbx1', '1732451234.1', 'SIP/trunk-1', 'outbound', $2, '5550000', 'V1124150300000012345',
-            'V', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true, 3, $7)`,
+            'V', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true, 3, $7, $14, $15)`,
         [
           call.callId,
           call.callerNumber,
@@ -67,6 +72,8 @@ export async function seedCallRecords(databaseUrl: string, calls: SeededCall[]):
             : null,
           call.endedAt ? 16 : null,
           call.endedAt ? 'Normal Clearing' : null,
+          call.inGroup,
+          call.status,
         ],
       );
     }

@@ -29,7 +29,14 @@ export const callQuerySchema = z
       .describe('caller or callee number, or its beginning'),
     leadId: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     campaign: z.string().min(1).max(256).optional(),
-    agent: z.string().min(1).max(256).optional(),
+    agent: z.string().min(1).max(256).optional().describe("the agent's VICIdial user"),
+    inGroup: z.string().min(1).max(256).optional().describe('the in-group of inbound calls'),
+    status: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("VICIdial's status of the call (the agent's disposition)"),
     server: z.string().min(1).max(40).optional(),
     sort: z.enum(CALL_SORTS).default('-startedAt').describe('a leading - sorts descending'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
