@@ -25,6 +25,7 @@ export class VicidialDatabaseLedger implements VicidialLedger {
   /** The scenario's campaigns, in order: campaign i has list 101 + i. */
   private campaigns: string[] = [];
   failedWrites = 0;
+  private closed = false;
 
   constructor(url: string) {
     this.db = vicidialDataSource({ url, connections: 2, connectTimeoutMs: 5000 });
@@ -39,7 +40,9 @@ export class VicidialDatabaseLedger implements VicidialLedger {
     return this.queue;
   }
 
+  /** Waits for the writes asked for so far; later ones (calls cut by the shutdown) are dropped. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     await this.queue;
     if (this.db.isInitialized) await this.db.destroy();
@@ -181,6 +184,7 @@ export class VicidialDatabaseLedger implements VicidialLedger {
   }
 
   private write(sql: string, parameters: unknown[]): void {
+    if (this.closed) return;
     this.queue = this.queue.then(() =>
       this.db.query(sql, parameters).catch((error: Error) => {
         this.failedWrites += 1;
