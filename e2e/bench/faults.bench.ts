@@ -24,7 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -37,6 +37,7 @@ import {
   NatsTestServer,
   POSTGRES_ADMIN_URL,
   sleep,
+  benchMachine,
 } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from '../src/support/bridge-stack';
 import { ServiceProcess } from '../src/support/service-process';
@@ -783,14 +784,7 @@ async function main(): Promise<void> {
 
   const results = table(rows);
   console.log(`\n${results}\n`);
-  const machine = {
-    hostname: hostname(),
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    loadAverageAtEnd: loadavg(),
-  };
+  const machine = benchMachine();
   const out = join(WORKSPACE_ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
   writeFileSync(

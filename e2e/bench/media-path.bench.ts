@@ -12,7 +12,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket, Socket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { connect, NatsConnection, Subscription } from 'nats';
 import {
@@ -24,7 +24,7 @@ import {
 } from '@asb/contracts';
 import { requestJson } from '@asb/nats';
 import { encodeUlawInto, RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
-import { freePort, NatsTestServer } from '@asb/testing';
+import { freePort, NatsTestServer, benchMachine } from '@asb/testing';
 import { ServiceProcess } from '../src/support/service-process';
 import { WORKSPACE_ROOT } from '../src/support/workspace';
 import { CpuProfile, perfAvailable, profileProcess } from './perf-profile';
@@ -475,14 +475,7 @@ async function main(): Promise<void> {
     console.log(`where the gateway's time goes at ${profile.calls} calls (${profile.tool}):`);
     console.table(profile.shares);
   }
-  const machine = {
-    hostname: hostname(),
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    loadAverageAtEnd: loadavg(),
-  };
+  const machine = benchMachine();
   const out = join(WORKSPACE_ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
   writeFileSync(

@@ -9,9 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { dropMariaDatabase, freshMariaDatabase } from '@asb/testing';
+import { dropMariaDatabase, freshMariaDatabase, benchMachine } from '@asb/testing';
 import { createVicidialTables, vicidialDataSource } from '@asb/vicidial-db';
 import type { DataSource } from 'typeorm';
 import { VicidialDirectory } from '../src/vicidial/vicidial-directory';
@@ -179,14 +178,7 @@ async function main(): Promise<void> {
       mariadbCpuMsPerRound: ratio(load.mariadbCpuMsPerRound, baseline.mariadbCpuMsPerRound),
     };
     console.table([{ '2,000 / 20 calls': 'ratio', ...ratios }]);
-    const machine = {
-      hostname: hostname(),
-      platform: `${platform()} ${release()}`,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-      node: process.version,
-    };
+    const machine = benchMachine();
     const results = join(ROOT, 'bench/results');
     mkdirSync(results, { recursive: true });
     writeFileSync(

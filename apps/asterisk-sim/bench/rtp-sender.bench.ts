@@ -15,12 +15,12 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { RtpPlane } from '../src/media/rtp-plane';
 import { FixtureLibrary } from '../src/media/fixture-library';
 import { RtpSender } from '../src/media/rtp-sender';
 import { ShardedRtpSender } from '../src/media/sharded-rtp-sender';
+import { benchMachine } from '@asb/testing';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '500,1000,2000,4000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -224,13 +224,7 @@ async function main(): Promise<void> {
     };
   });
   console.table(ratios);
-  const machine = {
-    hostname: hostname(),
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  };
+  const machine = benchMachine();
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
   writeFileSync(

@@ -15,12 +15,11 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { connect, JetStreamClient, NatsConnection, PubAck } from 'nats';
 import { Client } from 'pg';
 import { CallEvent, encodeCallEvent, statsSubject } from '@asb/contracts';
-import { freePort, NatsTestServer } from '@asb/testing';
+import { freePort, NatsTestServer, benchMachine } from '@asb/testing';
 import {
   CallScript,
   dropDatabase,
@@ -355,19 +354,11 @@ async function main(): Promise<void> {
     );
 
     mkdirSync(RESULTS, { recursive: true });
-    const cpu = cpus();
     const result = {
       benchmark: 'call-logger load: events and stats written, lag from event to row',
       command: 'npx nx run call-logger:bench',
       date: new Date().toISOString(),
-      machine: {
-        hostname: hostname(),
-        platform: `${platform()} ${release()}`,
-        cpu: cpu[0]?.model.trim() ?? 'unknown',
-        cores: cpu.length,
-        memoryGiB: Number((totalmem() / 1024 ** 3).toFixed(1)),
-        node: process.version,
-      },
+      machine: benchMachine(),
       setup: {
         concurrentCalls: CALLS,
         callSeconds: CALL_SECONDS,

@@ -15,7 +15,6 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
@@ -35,7 +34,7 @@ import {
   streamStatsSchema,
 } from '@asb/contracts';
 import { provisionCallEventsStream, publishJson } from '@asb/nats';
-import { freePort, freshDatabase, NatsTestServer } from '@asb/testing';
+import { freePort, freshDatabase, NatsTestServer, benchMachine } from '@asb/testing';
 import { LatencySummary, summarizeLatencies } from './latency-summary';
 
 const ROOT = join(__dirname, '../../..');
@@ -467,14 +466,7 @@ async function main(): Promise<void> {
       apiCpu: ratio(load.apiCpuPercent, baseline.apiCpuPercent),
     };
     console.table([{ 'load / baseline': 'ratio', ...ratios }]);
-    const machine = {
-      hostname: hostname(),
-      platform: `${platform()} ${release()}`,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-      node: process.version,
-    };
+    const machine = benchMachine();
     const results = join(ROOT, 'bench/results');
     mkdirSync(results, { recursive: true });
     writeFileSync(

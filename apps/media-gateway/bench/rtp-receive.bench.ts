@@ -11,13 +11,12 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { connect } from 'nats';
 import type { MetricValueWithName } from 'prom-client';
 import { MetricsRegistry } from '@asb/observability';
-import { freePort, NatsTestServer } from '@asb/testing';
+import { freePort, NatsTestServer, benchMachine } from '@asb/testing';
 import { AppModule } from '../src/app/app.module';
 import { loadMediaGatewayConfig } from '../src/config/media-gateway.config';
 import { AllocationService } from '../src/ports/allocation.service';
@@ -228,14 +227,7 @@ async function main(): Promise<void> {
     };
   });
   console.table(ratios);
-  const machine = {
-    hostname: hostname(),
-    platform: `${platform()} ${release()}`,
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-  };
+  const machine = benchMachine();
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(
     join(RESULTS, 'rtp-receive.json'),

@@ -19,7 +19,7 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, platform, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -34,7 +34,7 @@ import {
 } from '@asb/contracts';
 import { provisionCallEventsStream } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
-import { freePort, NatsTestServer } from '@asb/testing';
+import { freePort, NatsTestServer, benchMachine } from '@asb/testing';
 import { AppModule } from '../src/app/app.module';
 import { LiveCallsRegistry } from '../src/calls/live-calls.registry';
 import { loadStreamEgressConfig } from '../src/config/stream-egress.config';
@@ -408,15 +408,7 @@ async function main(): Promise<void> {
           : null,
     }));
   if (ratios.length > 0) console.table(ratios);
-  const machine = {
-    hostname: hostname(),
-    platform: `${platform()} ${release()}`,
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-    loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
-  };
+  const machine = benchMachine();
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(
     join(RESULTS, 'stream-egress.json'),

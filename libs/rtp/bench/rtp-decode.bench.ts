@@ -8,7 +8,6 @@
  *   npx nx run rtp:bench          (BENCH_ROUNDS=7, BENCH_SCALE=1 multiplies packets per round)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   ASTERISK_RTP_FORMATS,
@@ -23,6 +22,7 @@ import {
   ulawDecode,
   writeRtpHeader,
 } from '../src';
+import { benchMachine } from '@asb/testing';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
@@ -256,14 +256,7 @@ function main(): void {
   const speedups = Object.fromEntries(
     rows.filter((row) => row.role === 'chosen').map((row) => [row.group, row.speedupVsBaseline]),
   );
-  const machine = {
-    hostname: hostname(),
-    platform: `${platform()} ${release()}`,
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-    node: process.version,
-  };
+  const machine = benchMachine();
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
   writeFileSync(

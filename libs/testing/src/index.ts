@@ -4,3 +4,4 @@ export * from './lib/test-database';
 export * from './lib/eventually';
 export * from './lib/blackhole-proxy';
 export * from './lib/maria-test-database';
+export * from './lib/bench-machine';
