@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Dispatcher, Pool } from 'undici';
 import type { AriServerConfig } from '../config/ari-ingest.config';
 import type { AriBridge, AriChannel } from './ari-model';
+import type { AsteriskModule } from './asterisk-support.util';
 import { AriRequestFailed } from './ari-request-failed.error';
 import type { AriRequestOutcome, AriRestMetrics } from './ari-rest.metrics';
 
@@ -173,6 +174,29 @@ export class AriRestClient {
       const failure = new AriRequestFailed(operation, undefined, (error as Error).message);
       if (POOL_CLOSED.has((error as { code?: string }).code ?? '')) throw failure;
       return failure;
+    }
+  }
+
+  /** The version the server states (`GET /asterisk/info`), e.g. `18.26.4-vici`. */
+  async asteriskVersion(): Promise<string> {
+    const info = await this.request<{ system?: { version?: string } }>('asterisk.getInfo', {
+      method: 'GET',
+      path: '/asterisk/info',
+      query: { only: 'system' },
+    });
+    return info?.system?.version ?? 'unknown';
+  }
+
+  /** The server's modules, or undefined where it does not list them (404). */
+  async listModules(): Promise<AsteriskModule[] | undefined> {
+    try {
+      return await this.request<AsteriskModule[]>('asterisk.listModules', {
+        method: 'GET',
+        path: '/asterisk/modules',
+      });
+    } catch (error) {
+      if (error instanceof AriRequestFailed && error.notFound) return undefined;
+      throw error;
     }
   }
 

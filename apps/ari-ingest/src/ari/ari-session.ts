@@ -6,9 +6,12 @@ import { AriEventStream } from './ari-event-stream';
 import { AriEvent, HANDLED_EVENT_TYPES } from './ari-model';
 import { AriRequestFailed } from './ari-request-failed.error';
 import { AriHttpOptions, AriRestClient } from './ari-rest.client';
+import { AsteriskSupport, judgeAsteriskSupport } from './asterisk-support.util';
 
 /** How long a stop waits for Asterisk to drop the app's subscriptions. */
 const STOP_UNSUBSCRIBE_TIMEOUT_MS = 2000;
+/** A server that cannot be tapped is looked at again this often (a module may be loaded). */
+const UNSUPPORTED_RECHECK_MS = 60_000;
 
 export interface AriSessionOptions {
   server: AriServerConfig;
@@ -27,6 +30,8 @@ export interface AriSessionListener {
   onDisconnected(session: AriSession, reason: string): void;
   onConnectFailed(session: AriSession): void;
   onInvalidEvent(session: AriSession, reason: string): void;
+  /** The server's version and modules were checked, at each (re)connect. */
+  onSupportChecked(session: AriSession, support: AsteriskSupport): void;
 }
 
 /**
@@ -38,6 +43,8 @@ export interface AriSessionListener {
 export class AriSession {
   readonly arrivals = new StasisArrivals();
   asteriskId?: string;
+  /** What the last check of the server's version and modules found. */
+  support?: AsteriskSupport;
   private restClient?: AriRestClient;
   private readonly logger: Logger;
   private readonly stream: AriEventStream;
@@ -127,6 +134,7 @@ export class AriSession {
         }
         this.restClient = client;
       }
+      if (!(await this.checkSupport(generation))) return;
       await this.rest.subscribeToAll(this.app);
       await this.rest.setEventFilter(this.app, HANDLED_EVENT_TYPES);
       if (generation !== this.generation) return;
@@ -142,6 +150,34 @@ export class AriSession {
         if (generation === this.generation && this.stream.connected) void this.prepare();
       }, 2000);
     }
+  }
+
+  /**
+   * Reads the server's version and modules; a server that cannot be tapped is not subscribed to
+   * (nothing of ours is created there) and is looked at again later.
+   */
+  private async checkSupport(generation: number): Promise<boolean> {
+    const [version, modules] = await Promise.all([
+      this.rest.asteriskVersion(),
+      this.rest.listModules(),
+    ]);
+    const support = judgeAsteriskSupport(version, modules);
+    const changed = JSON.stringify(support) !== JSON.stringify(this.support);
+    this.support = support;
+    this.listener.onSupportChecked(this, support);
+    if (support.supported) {
+      if (changed) this.logger.log(`${this.server} runs Asterisk ${version}`);
+      return true;
+    }
+    if (changed) {
+      this.logger.error(
+        `cannot tap calls on ${this.server}: ${support.problems.join('; ')}; not subscribing, checking again every ${UNSUPPORTED_RECHECK_MS / 1000} s`,
+      );
+    }
+    setTimeout(() => {
+      if (generation === this.generation && this.stream.connected) void this.prepare();
+    }, UNSUPPORTED_RECHECK_MS).unref();
+    return false;
   }
 
   /**

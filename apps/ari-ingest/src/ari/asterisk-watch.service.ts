@@ -31,6 +31,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
   private sweep?: NodeJS.Timeout;
   private readonly connectedGauge;
   private readonly connectionFailures;
+  private readonly supportedGauge;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
@@ -52,9 +53,21 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       help: 'Lost events WebSockets and failed attempts to (re)connect, by server',
       labelNames: ['server'],
     });
+    this.supportedGauge = metrics.gauge({
+      name: 'ari_ingest_asterisk_supported',
+      help: "1 when a server's Asterisk version and modules allow tapping, 0 when not (labelled with the version)",
+      labelNames: ['server', 'version'],
+    });
     readiness.register('ari', () => {
       const servers = Object.fromEntries(
-        this.sessions.map((s) => [s.server, s.connected ? 'up' : 'down']),
+        this.sessions.map((s) => [
+          s.server,
+          s.support && !s.support.supported
+            ? `unsupported: ${s.support.problems.join('; ')}`
+            : s.connected
+              ? 'up'
+              : 'down',
+        ]),
       );
       if (!this.lease.isLeader) return { up: true, detail: { role: 'standby' } };
       return { up: this.sessions.every((s) => s.connected), detail: { role: 'active', servers } };
@@ -78,6 +91,17 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       },
       onConnectFailed: (session) => this.connectionFailures.inc({ server: session.server }),
       onInvalidEvent: (session, reason) => this.tracker.invalid(session, reason),
+      onSupportChecked: (session, support) => {
+        this.supportedGauge.reset();
+        for (const each of this.sessions) {
+          if (!each.support) continue;
+          this.supportedGauge.set(
+            { server: each.server, version: each.support.version },
+            each.support.supported ? 1 : 0,
+          );
+        }
+        if (!support.supported) this.connectedGauge.set({ server: session.server }, 0);
+      },
     };
     const http: AriHttpOptions = {
       connections: this.config.ARI_HTTP_CONNECTIONS,

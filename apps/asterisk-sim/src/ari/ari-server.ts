@@ -8,7 +8,7 @@ import { AriCredentials, isAuthorized } from './ari-credentials';
 import { pathParam } from './ari-request';
 import { EventsWebSocket } from './events-websocket';
 import { applicationsRoutes } from './routes/applications.routes';
-import { asteriskRoutes } from './routes/asterisk.routes';
+import { AsteriskIdentity, asteriskRoutes } from './routes/asterisk.routes';
 import { bridgesRoutes } from './routes/bridges.routes';
 import { channelsRoutes } from './routes/channels.routes';
 
@@ -21,6 +21,8 @@ export interface AriServerOptions {
   sessionLimit: number;
   /** http.conf `session_keep_alive`: how long an idle keep-alive connection stays open. */
   keepAliveMs: number;
+  /** What the server presents itself as: its version and the modules not loaded. */
+  identity?: AsteriskIdentity;
 }
 
 /**
@@ -69,7 +71,7 @@ export class AriServer {
       channelsRoutes(pbx),
       bridgesRoutes(pbx),
       applicationsRoutes(pbx),
-      asteriskRoutes(pbx),
+      asteriskRoutes(pbx, this.options.identity),
     );
     app.use((_req, res) => res.status(404).json({ message: 'Not found' }));
     app.use(

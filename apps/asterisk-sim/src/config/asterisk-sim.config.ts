@@ -51,6 +51,12 @@ export const asteriskSimEnv = {
    * scenarios run. Never point it at a real VICIdial's database.
    */
   SIM_VICIDIAL_DB_URL: envUrl(['mysql']).optional(),
+  /** The version the servers state (/asterisk/info): ViciBox 12's Asterisk 18 by default. */
+  SIM_ASTERISK_VERSION: envString()
+    .refine((value) => /^[\w.-]{1,64}$/.test(value), 'must be a version such as 18.26.4-vici')
+    .default('18.26.4-vici'),
+  /** Modules the servers report as not loaded (/asterisk/modules), e.g. chan_rtp.so. */
+  SIM_ASTERISK_MODULES_MISSING: envList(envString()).optional(),
   /** asterisk.conf `systemname`: when set, every uniqueid (channel id) is `<systemname>-<epoch>.<n>`. */
   SIM_SYSTEM_NAME: envString()
     .refine(

@@ -47,6 +47,10 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
           wsWriteTimeoutMs: config.SIM_WS_WRITE_TIMEOUT_MS,
           sessionLimit: config.SIM_HTTP_SESSION_LIMIT,
           keepAliveMs: config.SIM_HTTP_KEEP_ALIVE_MS,
+          identity: {
+            version: config.SIM_ASTERISK_VERSION,
+            missingModules: config.SIM_ASTERISK_MODULES_MISSING ?? [],
+          },
         }),
       );
     }

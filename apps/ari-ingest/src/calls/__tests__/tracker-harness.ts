@@ -59,4 +59,3 @@ export function channel(overrides: Partial<AriChannel> & Pick<AriChannel, 'state
     ...overrides,
   };
 }
-
