@@ -200,6 +200,19 @@ export class AriRestClient {
     }
   }
 
+  /** The Stasis application as Asterisk knows it, or undefined when it was never registered. */
+  async getApplication(app: string): Promise<unknown> {
+    try {
+      return await this.request('applications.get', {
+        method: 'GET',
+        path: `/applications/${encodeURIComponent(app)}`,
+      });
+    } catch (error) {
+      if (error instanceof AriRequestFailed && error.notFound) return undefined;
+      throw error;
+    }
+  }
+
   listChannels(): Promise<AriChannel[]> {
     return this.request('channels.list', { method: 'GET', path: '/channels' });
   }

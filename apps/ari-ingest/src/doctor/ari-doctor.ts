@@ -1,0 +1,174 @@
+import { vicidialDataSource } from '@asb/vicidial-db';
+import type { AriChannel } from '../ari/ari-model';
+import { AriRestClient } from '../ari/ari-rest.client';
+import { judgeAsteriskSupport } from '../ari/asterisk-support.util';
+import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { TapPolicy } from '../policy/tap-policy';
+import { VicidialDirectory } from '../vicidial/vicidial-directory';
+
+/** The tables ari-ingest reads, which its database user needs SELECT on. */
+const TABLES_READ = [
+  'vicidial_auto_calls',
+  'vicidial_live_agents',
+  'vicidial_list',
+  'vicidial_campaigns',
+  'vicidial_inbound_groups',
+  'vicidial_users',
+  'vicidial_log',
+  'vicidial_closer_log',
+];
+
+type Verdict = 'PASS' | 'FAIL' | 'WARN' | 'INFO';
+
+/** Prints one line per finding and remembers whether anything failed. */
+class Report {
+  failed = false;
+
+  constructor(private readonly print: (line: string) => void) {}
+
+  line(verdict: Verdict, subject: string, text: string): void {
+    if (verdict === 'FAIL') this.failed = true;
+    this.print(`${verdict.padEnd(4)}  ${subject.padEnd(10)}  ${text}`);
+  }
+}
+
+const examples = (channels: AriChannel[]) =>
+  channels.length === 0
+    ? ''
+    : ` (${channels
+        .slice(0, 3)
+        .map((c) => c.name)
+        .join(', ')}${channels.length > 3 ? ', ...' : ''})`;
+
+/**
+ * What a platform engineer runs against a live VICIdial before trusting the bridge: reads only,
+ * never subscribes, creates or changes anything, so no call is disturbed. For each configured
+ * server: ARI reachable with the credentials, version and modules, the application's state, and
+ * the channels up now as the policy sees them (customer calls, agents' phones, ours, others);
+ * then the VICIdial database's grant on every table ari-ingest reads. Returns the exit code:
+ * 0 when nothing failed, 1 otherwise.
+ */
+export async function runDoctor(
+  config: AriIngestConfig,
+  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<number> {
+  const report = new Report(print);
+  const policy = new TapPolicy(config);
+  if (config.VICIDIAL_DB_URL) await checkDatabase(config, policy, report);
+  for (const server of config.ARI_SERVERS) {
+    let client: AriRestClient | undefined;
+    try {
+      client = await AriRestClient.connect(
+        server,
+        server.user ?? config.ARI_USER,
+        server.password,
+        {
+          connections: 2,
+          keepAliveMs: 1000,
+          requestTimeoutMs: config.ARI_REQUEST_TIMEOUT_MS,
+          retries: 0,
+        },
+      );
+      report.line('PASS', server.name, `ARI at ${server.url} answers and takes the credentials`);
+    } catch (error) {
+      report.line('FAIL', server.name, `ARI at ${server.url}: ${(error as Error).message}`);
+      continue;
+    }
+    try {
+      const [version, modules] = await Promise.all([
+        client.asteriskVersion(),
+        client.listModules(),
+      ]);
+      const support = judgeAsteriskSupport(version, modules);
+      if (support.supported) {
+        report.line(
+          'PASS',
+          server.name,
+          `Asterisk ${version}${modules ? ', snoop and externalMedia modules loaded' : ' (modules not listed)'}`,
+        );
+      } else {
+        for (const problem of support.problems) report.line('FAIL', server.name, problem);
+      }
+      const application = await client.getApplication(config.ARI_APP);
+      report.line(
+        'INFO',
+        server.name,
+        application
+          ? `application ${config.ARI_APP} is registered (an ari-ingest is or was connected)`
+          : `application ${config.ARI_APP} is not registered yet (no ari-ingest connected since Asterisk started)`,
+      );
+      classifyChannels(await client.listChannels(), policy, server.name, report);
+    } catch (error) {
+      report.line('FAIL', server.name, (error as Error).message);
+    } finally {
+      await client.close();
+    }
+  }
+  print(report.failed ? 'Some checks failed.' : 'All checks passed.');
+  return report.failed ? 1 : 0;
+}
+
+function classifyChannels(
+  channels: AriChannel[],
+  policy: TapPolicy,
+  server: string,
+  report: Report,
+): void {
+  const ours = channels.filter((c) => policy.isOwnOrMediaChannel(c));
+  const agentPhones = channels.filter((c) => !ours.includes(c) && policy.isAgentPhone(c));
+  const calls = channels.filter(
+    (c) => !ours.includes(c) && !agentPhones.includes(c) && policy.isCall(c),
+  );
+  const others = channels.filter(
+    (c) => !ours.includes(c) && !agentPhones.includes(c) && !calls.includes(c),
+  );
+  report.line(
+    'INFO',
+    server,
+    `${channels.length} channels up: ${calls.length} customer calls${examples(calls)}, ` +
+      `${agentPhones.length} agent phones${examples(agentPhones)}, ${ours.length} of taps, ` +
+      `${others.length} other${examples(others)}`,
+  );
+  if (calls.length > 0 && agentPhones.length === 0) {
+    report.line(
+      'WARN',
+      server,
+      'calls are up but no agent phone was recognised: if agents are logged in, their phones would be taken for calls (see AGENT_PHONE_PATTERN)',
+    );
+  }
+}
+
+async function checkDatabase(config: AriIngestConfig, policy: TapPolicy, report: Report) {
+  const db = vicidialDataSource({
+    url: config.VICIDIAL_DB_URL as string,
+    connections: 1,
+    connectTimeoutMs: config.VICIDIAL_DB_QUERY_TIMEOUT_MS,
+  });
+  try {
+    await db.initialize();
+    report.line('PASS', 'database', `VICIdial's database answers (${db.driver.database})`);
+  } catch (error) {
+    report.line('FAIL', 'database', `VICIdial's database: ${(error as Error).message}`);
+    return;
+  }
+  try {
+    for (const table of TABLES_READ) {
+      try {
+        await db.query(`SELECT 1 FROM ${table} LIMIT 0`);
+        report.line('PASS', 'database', `can read ${table}`);
+      } catch (error) {
+        report.line('FAIL', 'database', `cannot read ${table}: ${(error as Error).message}`);
+      }
+    }
+    try {
+      const directory = new VicidialDirectory(db, config.VICIDIAL_DB_QUERY_TIMEOUT_MS);
+      const phones = await directory.agentPhones();
+      policy.useAgentPhones(phones);
+      report.line('INFO', 'database', `${phones.size} agent phones logged in`);
+    } catch {
+      report.line('WARN', 'database', "agents' phones unknown: vicidial_live_agents unreadable");
+    }
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { dropMariaDatabase, eventually, freshMariaDatabase, MARIADB_ADMIN_URL } from '@asb/testing';
+import { BridgeStack } from './support/bridge-stack';
+import { distMain } from './support/workspace';
+
+const run = promisify(execFile);
+
+/** `ari-ingest doctor` with these settings: its exit code and what it printed. */
+async function doctor(env: Record<string, string>): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [distMain('ari-ingest'), 'doctor'], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, out: stdout };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string };
+    return { code: failed.code ?? -1, out: failed.stdout ?? '' };
+  }
+}
+
+/**
+ * The doctor against a running (simulated) VICIdial: agents logged in, calls up, its database.
+ * It must tell calls from agents' phones, find what is wrong, and change nothing.
+ */
+describe('ari-ingest doctor against a live VICIdial', () => {
+  const database = `asb_e2e_doctor_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const limitedUser = `asbdoc${randomBytes(3).toString('hex')}`;
+  const limitedPassword = randomBytes(12).toString('base64url');
+  let vicidialUrl: string;
+  let stack: BridgeStack;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    vicidialUrl = await freshMariaDatabase(database);
+    stack = new BridgeStack({
+      servers: ['pbx1'],
+      env: { 'asterisk-sim': { SIM_VICIDIAL_DB_URL: vicidialUrl } },
+    });
+    await stack.start();
+    env = {
+      ARI_SERVERS: `pbx1=http://127.0.0.1:${stack.ariPorts.get('pbx1')}`,
+      ARI_PASSWORD: stack.password,
+      ARI_APP: stack.app,
+      VICIDIAL_DB_URL: vicidialUrl,
+    };
+    await stack.control('POST', '/sim/scenarios', {
+      totalCalls: 3,
+      concurrency: 3,
+      arrivalRate: 20,
+      ringMs: { min: 50, max: 100 },
+      talkMs: { min: 60_000, max: 60_000 },
+      answerRatio: 1,
+      mix: { outbound: 1 },
+      agentsPerServer: 4,
+    });
+    await eventually(
+      async () =>
+        (await stack.ari<Array<{ name: string; state: string }>>('pbx1', '/channels')).filter(
+          (c) => c.name.startsWith('SIP/carrier-') && c.state === 'Up',
+        ).length === 3,
+      20_000,
+      'three answered calls',
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    stack?.kill();
+    const admin = await createConnection(MARIADB_ADMIN_URL);
+    await admin.query(`DROP USER IF EXISTS '${limitedUser}'@'%'`);
+    await admin.end();
+    await dropMariaDatabase(database);
+  });
+
+  it('passes, telling the three calls from the four agent phones, and changes nothing', async () => {
+    const before = await stack.ari<unknown[]>('pbx1', '/channels');
+    const { code, out } = await doctor(env);
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(out).toMatch(/PASS\s+pbx1\s+ARI at http:\/\/127\.0\.0\.1:\d+ answers/);
+    expect(out).toMatch(
+      /PASS\s+pbx1\s+Asterisk 18\.26\.4-vici, snoop and externalMedia modules loaded/,
+    );
+    expect(out).toMatch(/INFO\s+pbx1\s+application e2e\w+ is registered/);
+    expect(out).toMatch(/3 customer calls \(SIP\/carrier-/);
+    expect(out).toMatch(/4 agent phones \(SIP\/10\d\d-/);
+    expect(out).toMatch(/PASS\s+database\s+can read vicidial_closer_log/);
+    expect(out).toMatch(/INFO\s+database\s+4 agent phones logged in/);
+    expect(out).toContain('All checks passed.');
+    expect((await stack.ari<unknown[]>('pbx1', '/channels')).length).toBe(before.length);
+  });
+
+  it('fails on wrong ARI credentials and on a database user without the grant, naming them', async () => {
+    const admin = await createConnection(MARIADB_ADMIN_URL);
+    await admin.query(`CREATE USER '${limitedUser}'@'%' IDENTIFIED BY '${limitedPassword}'`);
+    await admin.query(
+      `GRANT SELECT ON \`${database}\`.vicidial_auto_calls TO '${limitedUser}'@'%'`,
+    );
+    await admin.end();
+    const limited = new URL(vicidialUrl);
+    limited.username = limitedUser;
+    limited.password = limitedPassword;
+    const { code, out } = await doctor({
+      ...env,
+      ARI_PASSWORD: 'wrong',
+      VICIDIAL_DB_URL: limited.toString(),
+    });
+    expect(code).toBe(1);
+    expect(out).toMatch(/FAIL\s+pbx1\s+ARI at .*Authentication required/);
+    expect(out).toMatch(/WARN\s+database\s+agents' phones unknown/);
+    expect(out).toMatch(/PASS\s+database\s+can read vicidial_auto_calls/);
+    expect(out).toMatch(/FAIL\s+database\s+cannot read vicidial_log: .*denied/i);
+    expect(out).not.toContain(limitedPassword);
+    expect(out).toContain('Some checks failed.');
+  });
+
+  it('names a broken setting and exits 78', async () => {
+    const { code, out } = await doctor({ ...env, VICIDIAL_DB_URL: 'postgres://nope' });
+    expect(code).toBe(78);
+    expect(out).toMatch(/FAIL\s+config\s+VICIDIAL_DB_URL: must be a mysql:\/\/ URL/);
+  });
+});
