@@ -19,6 +19,7 @@ const TOTAL_CALLS = 20;
 
 interface CallRow {
   call_id: string;
+  direction: string;
   channel_name: string;
   campaign: string | null;
   campaign_name: string | null;
@@ -119,6 +120,15 @@ describe("VICIdial's database: asterisk-sim writes it, ari-ingest reads it, call
     expect(calls.filter((call) => call.answeredAt).length).toBeGreaterThan(10);
     expect(rows.size).toBe(TOTAL_CALLS);
     for (const row of rows.values()) expect(row.channel_name).toMatch(/^SIP\/carrier-/);
+  });
+
+  it('tells calls coming in on chan_sip (created Down, then Ring) from calls dialled out', () => {
+    for (const call of calls) {
+      expect({ type: call.plan.type, direction: rowOf(call).direction }).toEqual({
+        type: call.plan.type,
+        direction: call.plan.type === 'inbound' ? 'inbound' : 'outbound',
+      });
+    }
   });
 
   it("gives every answered call its campaign, list and agent from VICIdial's database", () => {

@@ -121,19 +121,6 @@ describe('CallTracker: agent phones', () => {
     expect(published).toEqual([]);
   });
 
-  it('takes a dialled carrier channel for a call, from the time it was created', () => {
-    const { play, published } = trackerWith();
-    play('ChannelCreated', channel({ state: 'Down' }), '2026-12-03T10:00:00.000+0000');
-    play(
-      'ChannelCallerId',
-      channel({ state: 'Down', caller: { name: '', number: '913125550199' } }),
-      '2026-12-03T10:00:00.040+0000',
-    );
-    expect(published).toMatchObject([
-      { event: 'started', direction: 'outbound', occurredAt: '2026-12-03T10:00:00.000Z' },
-    ]);
-  });
-
   it('tells agent phones by a channel name pattern too, for sites that overwrite the caller id', () => {
     const { play, published } = trackerWith({ AGENT_PHONE_PATTERN: '^SIP/1[0-9]{3}-' });
     play(
@@ -145,5 +132,41 @@ describe('CallTracker: agent phones', () => {
       channel({ id: '1795533218.31', name: 'SIP/carrier-0000001f', state: 'Ring' }),
     );
     expect(published.map((e) => e.event)).toEqual(['started']);
+  });
+});
+
+describe('CallTracker: direction', () => {
+  it('takes a chan_sip call coming in (created Down with its caller id, then Ring) for inbound', () => {
+    const { play, published } = trackerWith();
+    const incoming = {
+      caller: { name: '', number: '3125550142' },
+      dialplan: { context: 'trunkinbound', exten: '8005550100', priority: 1, app_name: '' },
+    };
+    play('ChannelCreated', channel({ state: 'Down', ...incoming }), '2026-12-03T10:00:00.000+0000');
+    play('ChannelStateChange', channel({ state: 'Ring', ...incoming }));
+    expect(published).toMatchObject([
+      { event: 'started', direction: 'inbound', occurredAt: '2026-12-03T10:00:00.000Z' },
+    ]);
+  });
+
+  it('takes a channel Dial staged for an outbound call, from the time it was created', () => {
+    const { play, published } = trackerWith();
+    play('ChannelCreated', channel({ state: 'Down' }), '2026-12-03T10:00:00.000+0000');
+    play(
+      'ChannelCallerId',
+      channel({
+        state: 'Down',
+        caller: { name: '', number: '913125550199' },
+        dialplan: {
+          context: 'trunkinbound',
+          exten: '913125550199',
+          priority: 1,
+          app_name: 'AppDial',
+        },
+      }),
+    );
+    expect(published).toMatchObject([
+      { event: 'started', direction: 'outbound', occurredAt: '2026-12-03T10:00:00.000Z' },
+    ]);
   });
 });

@@ -182,19 +182,18 @@ export class CallTracker {
       return undefined;
     }
     if (this.policy.isUndecided(channel)) {
-      this.triage.hold(session.server, channel.id, channel.state, at);
+      this.triage.hold(session.server, channel.id, at);
       return undefined;
     }
     const first = this.triage.take(session.server, channel.id);
     const startedAt = first ? (first.at ?? at) : at;
-    const firstState = first?.state ?? channel.state;
     const call: TrackedCall = {
       callId: callIdFromChannel(session.server, channel.id),
       server: session.server,
       asteriskId: session.asteriskId,
       channelId: channel.id,
       channelName: channel.name,
-      direction: firstState === 'Ring' ? 'inbound' : firstState === 'Down' ? 'outbound' : 'unknown',
+      direction: this.policy.directionOf(channel),
       phase: 'ringing',
       channelState: channel.state,
       context: channel.dialplan?.context,

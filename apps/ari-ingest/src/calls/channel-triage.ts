@@ -2,7 +2,6 @@
 export interface FirstSight {
   /** Asterisk's time of that event. */
   at?: Date;
-  state: string;
   /** performance.now() when it was seen, for pruning. */
   seenAt: number;
 }
@@ -21,7 +20,7 @@ export class ChannelTriage {
   private readonly agentPhones = new Map<string, Set<string>>();
 
   /** Remembers the first sight of a channel that cannot be told yet. */
-  hold(server: string, channelId: string, state: string, at?: Date): void {
+  hold(server: string, channelId: string, at?: Date): void {
     const held = this.mapOf(this.undecided, server, () => new Map<string, FirstSight>());
     if (held.has(channelId)) return;
     const now = performance.now();
@@ -29,7 +28,7 @@ export class ChannelTriage {
       for (const [id, sight] of held)
         if (now - sight.seenAt >= UNDECIDED_MEMORY_MS) held.delete(id);
     }
-    held.set(channelId, { at, state, seenAt: now });
+    held.set(channelId, { at, seenAt: now });
   }
 
   /** The first sight of a channel held as undecided, which is then no longer held. */

@@ -29,13 +29,17 @@ class FakeGatewayBeat {
     readonly gatewayId: string,
   ) {}
 
-  /** Subscribes to the probe subject: `answer` as a busy gateway does, `ignore` as a hung one. */
-  probed(how: 'answer' | 'ignore'): void {
+  /**
+   * Subscribes to the probe subject: `answer` as a busy gateway does, `ignore` as a hung one.
+   * Resolves once the server has the subscription, so a probe can never find nobody there.
+   */
+  async probed(how: 'answer' | 'ignore'): Promise<void> {
     this.probe = this.nc.subscribe(gatewayProbeSubject(this.bootId), {
       callback: (_error, message) => {
         if (how === 'answer') message.respond();
       },
     });
+    await this.nc.flush();
   }
 
   start(): void {
@@ -121,9 +125,9 @@ describe('GatewayWatch', () => {
 
   it('declares a gateway process that is gone lost at once, with the boot it had', async () => {
     const beat = await beating('gw-gone');
-    beat.probed('answer');
+    await beat.probed('answer');
     const alive = await beating('gw-alive');
-    alive.probed('answer');
+    await alive.probed('answer');
     const goneAt = performance.now();
     beat.die();
     await eventually(() => lossesOf('gw-gone').length === 1, 5000, 'the loss');
@@ -137,9 +141,9 @@ describe('GatewayWatch', () => {
 
   it('keeps a gateway that misses beats but answers its probe, and gives up on one that answers nothing', async () => {
     const busy = await beating('gw-busy');
-    busy.probed('answer');
+    await busy.probed('answer');
     const hung = await beating('gw-hung');
-    hung.probed('ignore');
+    await hung.probed('ignore');
     busy.stop();
     hung.stop();
     await eventually(() => lossesOf('gw-hung').length === 1, 5000, 'the hung one lost');
@@ -180,7 +184,7 @@ describe('GatewayWatch', () => {
 
   it('blames nobody while NATS itself is frozen, nor right after it thaws', async () => {
     const beat = await beating('gw-through-freeze');
-    beat.probed('answer');
+    await beat.probed('answer');
     server.pause();
     await new Promise((resolve) => setTimeout(resolve, LOST_AFTER_MS * 4));
     server.resume();

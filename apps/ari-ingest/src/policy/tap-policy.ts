@@ -67,15 +67,33 @@ export class TapPolicy {
   }
 
   /**
-   * Whether a channel can be told yet: one created for an outgoing call (Down, no caller id) may
-   * still become an agent's phone, which VICIdial gives its login caller id before calling it.
+   * Whether a channel cannot be told yet: one still Down that Dial has not staged and that has
+   * no call code may become an agent's phone (VICIdial gives it its login caller id before
+   * calling it) or, on chan_sip, is a call coming in that goes to Ring next.
    */
   isUndecided(channel: AriChannel): boolean {
-    return channel.state === 'Down' && !channel.caller?.name && !channel.caller?.number;
+    return (
+      channel.state === 'Down' &&
+      !isDialled(channel) &&
+      !parseVicidialCallCode(channel.caller?.name, this.config.VICIDIAL_CALL_CODE_LAYOUT)
+    );
+  }
+
+  /** Which way a call goes, told when the channel stops being undecided. */
+  directionOf(channel: AriChannel): 'inbound' | 'outbound' | 'unknown' {
+    if (isDialled(channel)) return 'outbound';
+    if (channel.state === 'Ring') return 'inbound';
+    if (channel.state === 'Ringing' || channel.state === 'Down') return 'outbound';
+    return 'unknown';
   }
 
   /** Whether an answered call is tapped, given its VICIdial call type where known. */
   shouldTap(callType: string | undefined): boolean {
     return !this.callTypes || (callType !== undefined && this.callTypes.has(callType));
   }
+}
+
+/** Dial created and staged the channel (its dialplan shows app_dial's AppDial): an outgoing call. */
+function isDialled(channel: AriChannel): boolean {
+  return channel.dialplan?.app_name?.startsWith('AppDial') ?? false;
 }

@@ -144,14 +144,17 @@ describe('VicidialCall', () => {
     expect(outcome.answeredAt).toBeUndefined();
   });
 
-  it('brings an inbound call in on the trunk first, ringing, with the caller number', async () => {
+  it('brings an inbound call in on the trunk first as chan_sip does: Down with the caller number, then Ring', async () => {
     const pbx = new AsteriskInstance('pbx1', media);
     const events = watch(pbx);
     const outcome = await new VicidialCall(pbx, plan({ type: 'inbound', hangupBy: 'agent' })).run();
-    expect(events[0]).toMatchObject({
-      type: 'ChannelCreated',
-      channel: { state: 'Ring', caller: { name: '' } },
-    });
+    expect(events.slice(0, 2)).toMatchObject([
+      {
+        type: 'ChannelCreated',
+        channel: { state: 'Down', caller: { name: '', number: '3125551234' } },
+      },
+      { type: 'ChannelStateChange', channel: { state: 'Ring' } },
+    ]);
     expect(outcome.callCode).toMatch(/^Y/);
   });
 

@@ -177,13 +177,16 @@ export class VicidialCall {
 
   private arriveInbound(): void {
     const did = '8005550100';
+    // chan_sip creates an incoming call's channel Down, with the caller's number, and sets it to
+    // Ring while it handles the INVITE (PJSIP creates it in Ring).
     this.trunk = this.pbx.createCallChannel({
       name: `SIP/carrier-${hex(4)}`,
-      state: 'Ring',
+      state: 'Down',
       dialplan: { context: 'trunkinbound', exten: did },
       voices: { in: 'caller', out: 'agent' },
       caller: { name: '', number: this.plan.number },
     });
+    this.pbx.setState(this.trunk, 'Ring');
     this.pbx.enterDialplan(this.trunk, 'AGI', 'agi://127.0.0.1:4577/call_log');
     this.channels.push(this.trunk);
     this.outcome.trunkChannelId = this.trunk.id;
