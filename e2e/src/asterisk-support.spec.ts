@@ -1,4 +1,5 @@
 import { callIdFromChannel } from '@asb/contracts';
+import { eventually } from '@asb/testing';
 import { BridgeStack } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
 
@@ -30,8 +31,18 @@ describe('an Asterisk the bridge cannot tap: refused clearly, left untouched', (
   });
 
   it('reports the server as unsupported in readiness and metrics, naming why', async () => {
-    const ready = await stack.ingest.waitFor('/health/ready', 503, 20_000);
-    const body = JSON.stringify(await ready.json());
+    let body = '';
+    // Not ready from the start; the reason shows once the server has been looked at.
+    await eventually(
+      async () => {
+        const ready = await fetch(`${stack.ingest.baseUrl}/health/ready`);
+        body = `${ready.status} ${await ready.text()}`;
+        return body.includes('unsupported');
+      },
+      20_000,
+      'readiness naming the unsupported server',
+    );
+    expect(body).toMatch(/^503 /);
     expect(body).toContain('unsupported: Asterisk 16.5.0 has no externalMedia (needs 16.6');
     expect(
       await stack.metric(stack.ingest, 'ari_ingest_asterisk_supported', 'version="16.5.0"'),

@@ -228,7 +228,7 @@ describe('live call audio under faults', () => {
     // The calls' own channels are all still there; none of ours is.
     const channels = await stack.ari<Array<{ id: string; name: string }>>('pbx1', '/channels');
     expect(channels.filter((c) => c.id.startsWith('asb-'))).toEqual([]);
-    expect(channels.filter((c) => c.name.startsWith('SIP/'))).toHaveLength(3);
+    expect(channels.filter((c) => c.name.startsWith('SIP/carrier-'))).toHaveLength(3);
     expect(await stack.ari('pbx1', '/bridges')).toEqual([]);
     stack.ingest = await stack.startIngest();
     const calls = await finish(id);

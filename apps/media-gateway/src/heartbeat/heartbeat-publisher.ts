@@ -38,6 +38,15 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
  * It also answers on the process's probe subject: a listener that misses beats asks there, and
  * NATS's "no responders" then tells a dead gateway from one that is only busy.
  */
+/**
+ * The next beat's slot on the grid `dueAt + k * intervalMs` after `now`: a late beat does not
+ * move the grid, and the slots missed while the loop was held are skipped.
+ */
+export function nextBeatAt(dueAt: number, now: number, intervalMs: number): number {
+  if (dueAt > now) return dueAt;
+  return dueAt + (Math.floor((now - dueAt) / intervalMs) + 1) * intervalMs;
+}
+
 @Injectable()
 export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HeartbeatPublisher.name);
@@ -88,7 +97,7 @@ export class HeartbeatPublisher implements OnApplicationBootstrap, OnModuleDestr
 
   private schedule(): void {
     const now = performance.now();
-    while (this.dueAt <= now) this.dueAt += this.intervalMs;
+    this.dueAt = nextBeatAt(this.dueAt, now, this.intervalMs);
     this.timer = setTimeout(this.tick, this.dueAt - now);
   }
 

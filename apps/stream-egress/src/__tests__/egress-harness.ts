@@ -133,7 +133,10 @@ export class TestCall {
       callType: 'V',
       leadId: 12345,
       campaign: 'SALES',
+      campaignName: 'Outbound sales',
+      listId: 101,
       agent: 'agent007',
+      agentName: 'James Bond',
       ...vicidial,
     };
   }

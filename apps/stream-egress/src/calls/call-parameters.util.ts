@@ -19,7 +19,11 @@ export function callParameters(call: LiveCall): Record<string, string> {
     callType: call.vicidial?.callType,
     leadId: call.vicidial?.leadId,
     campaign: call.vicidial?.campaign,
+    campaignName: call.vicidial?.campaignName,
+    inGroup: call.vicidial?.inGroup,
+    listId: call.vicidial?.listId,
     agent: call.vicidial?.agent,
+    agentName: call.vicidial?.agentName,
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined && value !== '') parameters[name] = String(value);

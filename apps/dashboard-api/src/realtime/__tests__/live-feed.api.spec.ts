@@ -136,10 +136,14 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
     await nats.publishEvent(call.started());
     await nats.publishEvent(call.answered());
     await nats.publishEvent(call.tapStarted('caller'));
-    nats.publishStats(call.stats('caller'));
+    // Samples come every second from a live gateway; one that beats the tap_started event (a
+    // JetStream consumer, not this core NATS subscription) is not news, so keep sending.
     await eventually(
-      () => healthOf(dashboard, call.callId).some((s) => s.health === 'healthy'),
-      3000,
+      () => {
+        nats.publishStats(call.stats('caller'));
+        return healthOf(dashboard, call.callId).some((s) => s.health === 'healthy');
+      },
+      10_000,
       'a healthy stream',
     );
     const lastSampleSeen = Date.now();
@@ -161,7 +165,7 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
     await eventually(
       () =>
         healthOf(dashboard, call.callId).some((s) => s.health === 'healthy' && s.at > stalledAt),
-      3000,
+      10_000,
       'the stream healthy again',
     );
     await nats.publishEvent(call.ended());

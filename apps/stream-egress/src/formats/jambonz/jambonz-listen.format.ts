@@ -98,7 +98,11 @@ export class JambonzListenFormat implements EgressFormat {
       callType: v?.callType,
       leadId: v?.leadId,
       campaign: v?.campaign,
+      campaignName: v?.campaignName,
+      inGroup: v?.inGroup,
+      listId: v?.listId,
       agent: v?.agent,
+      agentName: v?.agentName,
     };
     for (const key of Object.keys(preamble)) if (preamble[key] === undefined) delete preamble[key];
     return [JSON.stringify(preamble)];
