@@ -188,25 +188,28 @@ export class AriRestClient {
   }
 
   /** The server's modules, or undefined where it does not list them (404). */
-  async listModules(): Promise<AsteriskModule[] | undefined> {
-    try {
-      return await this.request<AsteriskModule[]>('asterisk.listModules', {
-        method: 'GET',
-        path: '/asterisk/modules',
-      });
-    } catch (error) {
-      if (error instanceof AriRequestFailed && error.notFound) return undefined;
-      throw error;
-    }
+  listModules(): Promise<AsteriskModule[] | undefined> {
+    return this.requestUnlessAbsent('asterisk.listModules', {
+      method: 'GET',
+      path: '/asterisk/modules',
+    });
   }
 
   /** The Stasis application as Asterisk knows it, or undefined when it was never registered. */
-  async getApplication(app: string): Promise<unknown> {
+  getApplication(app: string): Promise<unknown> {
+    return this.requestUnlessAbsent('applications.get', {
+      method: 'GET',
+      path: `/applications/${encodeURIComponent(app)}`,
+    });
+  }
+
+  /** A request whose 404 means "there is none", not a failure. */
+  private async requestUnlessAbsent<T>(
+    operation: string,
+    spec: RequestSpec,
+  ): Promise<T | undefined> {
     try {
-      return await this.request('applications.get', {
-        method: 'GET',
-        path: `/applications/${encodeURIComponent(app)}`,
-      });
+      return await this.request<T>(operation, spec);
     } catch (error) {
       if (error instanceof AriRequestFailed && error.notFound) return undefined;
       throw error;
