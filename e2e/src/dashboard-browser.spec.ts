@@ -250,13 +250,19 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/number=/);
     const rows = page.locator('.history-table tbody tr');
+    // The unfiltered page stays until the filtered one arrives, and it holds the call too.
     await until(
-      async () =>
-        (await rows.evaluateAll((r) => r.map((row) => row.getAttribute('data-call-id')))).includes(
-          call.callId,
-        ),
+      async () => {
+        const shown = await rows.evaluateAll((r) =>
+          r.map((row) => [row.getAttribute('data-call-id'), row.textContent ?? '']),
+        );
+        return (
+          shown.some(([id]) => id === call.callId) &&
+          shown.every(([, text]) => text.includes(call.number))
+        );
+      },
       5000,
-      'the call among the matches',
+      'the filtered page with the call',
     );
     const matches = await rows.evaluateAll((r) => r.map((row) => row.textContent ?? ''));
     expect(matches.length).toBeLessThan(6);
