@@ -1,6 +1,6 @@
 import { createSocket, Socket } from 'node:dgram';
 import { ulawDecode, ulawEncode } from '@asb/rtp';
-import { freePort, sleep } from '@asb/testing';
+import { eventually, freePort, sleep } from '@asb/testing';
 import { decodeUlawPackets } from './__tests__/ulaw-packets';
 import { FixtureLibrary } from './fixture-library';
 import { ShardedRtpSender } from './sharded-rtp-sender';
@@ -65,7 +65,11 @@ describe('ShardedRtpSender', () => {
     await sleep(600);
     for (let i = 0; i < 4; i += 1) sender.stopStream(`em-${i}`);
     const reports = await sender.reports();
-    await sleep(50);
+    await eventually(
+      () => reports.every((report) => (received.get(report.localPort)?.length ?? 0) >= report.sent),
+      10_000,
+      'every packet sent',
+    );
 
     expect(reports).toHaveLength(4);
     expect(reports.every((report) => !report.active)).toBe(true);
@@ -87,10 +91,14 @@ describe('ShardedRtpSender', () => {
     sender.faults = { lossPercent: 100, duplicatePercent: 0, reorderPercent: 0, jitterMs: 0 };
     expect(sender.faults.lossPercent).toBe(100);
     await startStreams(2);
-    await sleep(300);
-    const reports = await sender.reports();
+    let reports = await sender.reports();
+    await eventually(
+      async () => (reports = await sender.reports()).every((report) => report.lost > 5),
+      10_000,
+      'both threads to lose packets',
+    );
     expect(reports.map((report) => report.active)).toEqual([true, true]);
-    expect(reports.every((report) => report.sent === 0 && report.lost > 5)).toBe(true);
+    expect(reports.every((report) => report.sent === 0)).toBe(true);
     expect(received.size).toBe(0);
   });
 
