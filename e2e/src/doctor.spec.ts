@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { dropMariaDatabase, eventually, freshMariaDatabase, MARIADB_ADMIN_URL } from '@asb/testing';
 import { BridgeStack } from './support/bridge-stack';
-import { distMain } from './support/workspace';
+import { distMain, NATS_URL } from './support/workspace';
 
 const run = promisify(execFile);
 
@@ -42,6 +42,7 @@ describe('ari-ingest doctor against a live VICIdial', () => {
     });
     await stack.start();
     env = {
+      NATS_SERVERS: NATS_URL,
       ARI_SERVERS: `pbx1=http://127.0.0.1:${stack.ariPorts.get('pbx1')}`,
       ARI_PASSWORD: stack.password,
       ARI_APP: stack.app,

@@ -26,6 +26,8 @@ if (!process.env.DASHBOARD_ADMIN_PASSWORD && !existsSync(adminPasswordFile)) {
 const vicidialDbUrl =
   process.env.VICIDIAL_DB_URL ?? 'mysql://root@127.0.0.1:3306/asb_vicidial_demo';
 const shared = {
+  // One machine: the services may fall back to local defaults for what production must be told.
+  RUN_MODE: 'development',
   NATS_SERVERS: process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asb',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',

@@ -50,8 +50,14 @@ function failuresOf(testResults, workspaceRoot) {
   return failures;
 }
 
+/** The message and the spec's own stack frames, without Jest's and the libraries'. */
 function firstLines(text) {
-  return (text ?? '').replace(ANSI_ESCAPES, '').split('\n').slice(0, MESSAGE_LINES).join('\n');
+  return (text ?? '')
+    .replace(ANSI_ESCAPES, '')
+    .split('\n')
+    .filter((line) => !/^\s+at .*(node_modules|node:internal|<anonymous>)/.test(line))
+    .slice(0, MESSAGE_LINES)
+    .join('\n');
 }
 
 module.exports = JestSummaryReporter;

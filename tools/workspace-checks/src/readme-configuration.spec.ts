@@ -3,7 +3,10 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../../..');
 
-/** Environment variables declared in config shapes: `  NAME: envSomething(` in a config file. */
+/**
+ * Environment variables declared in config shapes: `  NAME: envSomething(` (or wrapped in
+ * `requiredInProduction(`) in a config file.
+ */
 function declaredVariables(): Map<string, string> {
   const sources = [
     ...readdirSync(join(ROOT, 'libs/config/src/lib/fragments')).map((f) =>
@@ -21,7 +24,7 @@ function declaredVariables(): Map<string, string> {
   const found = new Map<string, string>();
   for (const file of sources) {
     for (const match of readFileSync(file, 'utf8').matchAll(
-      /^\s+([A-Z][A-Z0-9_]+):\s*env[A-Z]\w*\(/gm,
+      /^\s+([A-Z][A-Z0-9_]+):\s*(?:requiredInProduction\(\s*)?env[A-Z]\w*\(/gm,
     )) {
       found.set(match[1], file.replace(`${ROOT}/`, ''));
     }

@@ -1,9 +1,12 @@
 import { ConfigError } from '@asb/config';
 import { loadMediaGatewayConfig } from './media-gateway.config';
 
+/** What production requires that these tests do not vary. */
+const PRODUCTION_NEEDS = { NATS_SERVERS: 'nats://nats:4222' };
+
 function problems(env: Record<string, string>): Array<[string, string]> {
   try {
-    loadMediaGatewayConfig({ env });
+    loadMediaGatewayConfig({ env: { ...PRODUCTION_NEEDS, ...env } });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems.map((p) => [p.variable, p.message]);
@@ -13,7 +16,7 @@ function problems(env: Record<string, string>): Array<[string, string]> {
 
 describe('media-gateway configuration', () => {
   it('has working defaults', () => {
-    expect(loadMediaGatewayConfig({ env: {} })).toMatchObject({
+    expect(loadMediaGatewayConfig({ env: { ...PRODUCTION_NEEDS } })).toMatchObject({
       HTTP_PORT: 3002,
       GATEWAY_BIND_HOST: '0.0.0.0',
       GATEWAY_ADVERTISED_HOST: '127.0.0.1',
@@ -30,11 +33,16 @@ describe('media-gateway configuration', () => {
 
   it('advertises a specific bind address unless told otherwise', () => {
     expect(
-      loadMediaGatewayConfig({ env: { GATEWAY_BIND_HOST: '10.1.2.3' } }).GATEWAY_ADVERTISED_HOST,
+      loadMediaGatewayConfig({ env: { ...PRODUCTION_NEEDS, GATEWAY_BIND_HOST: '10.1.2.3' } })
+        .GATEWAY_ADVERTISED_HOST,
     ).toBe('10.1.2.3');
     expect(
       loadMediaGatewayConfig({
-        env: { GATEWAY_BIND_HOST: '10.1.2.3', GATEWAY_ADVERTISED_HOST: '192.0.2.7' },
+        env: {
+          ...PRODUCTION_NEEDS,
+          GATEWAY_BIND_HOST: '10.1.2.3',
+          GATEWAY_ADVERTISED_HOST: '192.0.2.7',
+        },
       }).GATEWAY_ADVERTISED_HOST,
     ).toBe('192.0.2.7');
   });

@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { ConfigError, redactConfig } from '@asb/config';
 import { loadStreamEgressConfig } from './stream-egress.config';
 
+/** What production requires that these tests do not vary. */
+const PRODUCTION_NEEDS = { NATS_SERVERS: 'nats://nats:4222' };
+
 function problems(env: Record<string, string>): Array<[string, string]> {
   try {
-    loadStreamEgressConfig({ env });
+    loadStreamEgressConfig({ env: { ...PRODUCTION_NEEDS, ...env } });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems.map((p) => [p.variable, p.message]);
@@ -19,7 +22,7 @@ const route = (target: Record<string, unknown>, match: Record<string, unknown> =
 
 describe('stream-egress configuration', () => {
   it('has working defaults: no routes, no inbound clients', () => {
-    const config = loadStreamEgressConfig({ env: {} });
+    const config = loadStreamEgressConfig({ env: { ...PRODUCTION_NEEDS } });
     expect(config.HTTP_PORT).toBe(3004);
     expect(config.EGRESS_ROUTES).toEqual([]);
     expect(config.EGRESS_INBOUND_TOKENS).toBeUndefined();
@@ -29,6 +32,7 @@ describe('stream-egress configuration', () => {
   it('reads routes with target defaults, and secrets from other variables', () => {
     const config = loadStreamEgressConfig({
       env: {
+        ...PRODUCTION_NEEDS,
         EGRESS_ROUTES: JSON.stringify([
           {
             name: 'sales',
@@ -76,6 +80,7 @@ describe('stream-egress configuration', () => {
   it('never shows tokens or secrets in the config it logs', () => {
     const config = loadStreamEgressConfig({
       env: {
+        ...PRODUCTION_NEEDS,
         EGRESS_ROUTES: route({
           url: 'ws://user:pa55word@h/x',
           bearerToken: 'tok-inline-1',
@@ -93,8 +98,9 @@ describe('stream-egress configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'egress-ca-'));
     writeFileSync(join(dir, 'ca.pem'), 'not read as PEM here');
     expect(
-      loadStreamEgressConfig({ env: { EGRESS_TLS_CA_FILE: join(dir, 'ca.pem') } })
-        .EGRESS_TLS_CA_FILE,
+      loadStreamEgressConfig({
+        env: { ...PRODUCTION_NEEDS, EGRESS_TLS_CA_FILE: join(dir, 'ca.pem') },
+      }).EGRESS_TLS_CA_FILE,
     ).toBe(join(dir, 'ca.pem'));
     expect(problems({ EGRESS_TLS_CA_FILE: join(dir, 'absent.pem') })).toEqual([
       ['EGRESS_TLS_CA_FILE', expect.stringMatching(/cannot read/)],

@@ -113,3 +113,23 @@ export function envJson<T extends z.ZodType>(schema: T) {
     }
   }, schema);
 }
+
+/** What a setting needs outside development: a value, or in development this default. */
+export interface ProductionRequirement {
+  developmentDefault?: unknown;
+}
+
+export const productionRequirements = z.registry<ProductionRequirement>();
+
+/**
+ * A setting the service cannot do its job without: in production (RUN_MODE's default) a missing
+ * value stops the service, naming it; in development it falls back to `developmentDefault`, a
+ * value fit for one machine (or stays unset when there is none, and the service fails closed).
+ */
+export function requiredInProduction<T extends z.ZodType>(
+  field: T,
+  developmentDefault?: z.input<T>,
+): T {
+  productionRequirements.add(field as z.ZodType, { developmentDefault });
+  return field;
+}

@@ -29,9 +29,15 @@ const shape = {
   SERVERS: envJson(z.array(z.object({ name: z.string(), url: z.string() })).min(1)).optional(),
 };
 
+/** What production requires of `shape` and nothing else. */
+const PRODUCTION_REQUIRED = {
+  NATS_SERVERS: 'nats://nats:4222',
+  DATABASE_URL: 'postgres://asb@db:5432/asb',
+};
+
 function problemsOf(env: Record<string, string>): Array<[string, string]> {
   try {
-    loadConfig(shape, { env });
+    loadConfig(shape, { env: { ...PRODUCTION_REQUIRED, ...env } });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems.map((p) => [p.variable, p.message]);
@@ -43,6 +49,7 @@ describe('loadConfig', () => {
   it('applies defaults and converts types', () => {
     const config = loadConfig(shape, {
       env: {
+        ...PRODUCTION_REQUIRED,
         GATEWAY_ID: 'gw-a',
         RTP_PORT_MIN: '41000',
         RESAMPLE: 'yes',
@@ -54,7 +61,42 @@ describe('loadConfig', () => {
     expect(config.RESAMPLE).toBe(true);
     expect(config.NATS_SERVERS).toEqual(['nats://a:4222', 'nats://b:4222']);
     expect(config.LOG_LEVEL).toBe('info');
-    expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/asb');
+    expect(config.RUN_MODE).toBe('production');
+    expect(config.DATABASE_URL).toBe('postgres://asb@db:5432/asb');
+  });
+
+  it('refuses to run in production without what the service needs, naming how to develop without it', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(shape, { env: { GATEWAY_ID: 'gw', ...env } });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => [p.variable, p.message]);
+      }
+    };
+    expect(problems({})).toEqual([
+      ['NATS_SERVERS', 'is required (RUN_MODE=development uses "nats://127.0.0.1:4222")'],
+      [
+        'DATABASE_URL',
+        'is required (RUN_MODE=development uses "postgres://postgres@127.0.0.1:5432/asb")',
+      ],
+    ]);
+    expect(problems({ RUN_MODE: 'production', NATS_SERVERS: ' ' })).toHaveLength(2);
+    expect(problems({ RUN_MODE: 'staging' })).toEqual(
+      expect.arrayContaining([
+        ['RUN_MODE', 'must be one of production, development, got "staging"'],
+        ['NATS_SERVERS', expect.stringMatching(/^is required/)],
+      ]),
+    );
+  });
+
+  it('gives the required settings their local defaults in development, and keeps given values', () => {
+    const config = loadConfig(shape, {
+      env: { GATEWAY_ID: 'gw', RUN_MODE: 'development', DATABASE_URL: 'postgres://me@h/db' },
+    });
+    expect(config.RUN_MODE).toBe('development');
+    expect(config.NATS_SERVERS).toEqual(['nats://127.0.0.1:4222']);
+    expect(config.DATABASE_URL).toBe('postgres://me@h/db');
   });
 
   it('names a missing required variable', () => {
@@ -84,7 +126,7 @@ describe('loadConfig', () => {
 
   it('reports every bad variable at once, in the error message too', () => {
     try {
-      loadConfig(shape, { env: { HTTP_PORT: 'x', MODE: 'c' } });
+      loadConfig(shape, { env: { ...PRODUCTION_REQUIRED, HTTP_PORT: 'x', MODE: 'c' } });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect((error as Error).message).toMatch(/HTTP_PORT: .*integer/);
@@ -102,7 +144,9 @@ describe('loadConfig', () => {
         file,
         'GATEWAY_ID: from-file\nHTTP_PORT: 9000\nSERVERS:\n  - name: pbx1\n    url: http://127.0.0.1:8088\n',
       );
-      const config = loadConfig(shape, { env: { CONFIG_FILE: file, HTTP_PORT: '9100' } });
+      const config = loadConfig(shape, {
+        env: { ...PRODUCTION_REQUIRED, CONFIG_FILE: file, HTTP_PORT: '9100' },
+      });
       expect(config.GATEWAY_ID).toBe('from-file');
       expect(config.HTTP_PORT).toBe(9100);
       expect(config.SERVERS).toEqual([{ name: 'pbx1', url: 'http://127.0.0.1:8088' }]);

@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './config-error';
+import { ConfigError, ConfigProblem } from './config-error';
+import { productionRequirements } from './env-fields';
 
 /** Name of the variable that points at an optional YAML or JSON file of settings. */
 export const CONFIG_FILE_VARIABLE = 'CONFIG_FILE';
+
+/** Name of the variable that relaxes the settings required in production (serviceEnv's RUN_MODE). */
+export const RUN_MODE_VARIABLE = 'RUN_MODE';
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -71,16 +75,51 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     input[variable] = env[variable] ?? fromFile[variable];
   }
 
+  const missing = applyProductionRequirements(shape, input);
   const result = z.object(shape).safeParse(input);
+  const problems: ConfigProblem[] = [...missing];
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => ({
-        variable: issue.path.map(String).join('.') || '(config)',
-        message: issue.message,
-      })),
-    );
+    for (const issue of result.error.issues) {
+      const variable = issue.path.map(String).join('.') || '(config)';
+      if (!missing.some((problem) => problem.variable === variable)) {
+        problems.push({ variable, message: issue.message });
+      }
+    }
   }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
+}
+
+const isUnset = (value: unknown) =>
+  value === undefined || (typeof value === 'string' && value.trim() === '');
+
+/**
+ * Settings required in production: missing ones are problems, unless RUN_MODE is development,
+ * where they take their development default (filled into `input`).
+ */
+function applyProductionRequirements(
+  shape: z.ZodRawShape,
+  input: Record<string, unknown>,
+): ConfigProblem[] {
+  const mode = input[RUN_MODE_VARIABLE];
+  const development = typeof mode === 'string' && mode.trim().toLowerCase() === 'development';
+  const problems: ConfigProblem[] = [];
+  for (const [variable, field] of Object.entries(shape)) {
+    const requirement = productionRequirements.get(field);
+    if (!requirement || !isUnset(input[variable])) continue;
+    if (development) {
+      input[variable] = requirement.developmentDefault;
+      continue;
+    }
+    problems.push({
+      variable,
+      message:
+        requirement.developmentDefault === undefined
+          ? 'is required (RUN_MODE=development runs without it)'
+          : `is required (RUN_MODE=development uses ${JSON.stringify(requirement.developmentDefault)})`,
+    });
+  }
+  return problems;
 }
 
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|_KEY|CREDENTIALS|API_KEY)$/i;

@@ -14,7 +14,12 @@ import { CallTracker } from '../call-tracker.service';
 /** A CallTracker with what it publishes recorded; taps are set up by a fake that never finishes. */
 export function trackerWith(env: Record<string, string> = {}) {
   const config = loadAriIngestConfig({
-    env: { ARI_SERVERS: 'pbx1=http://127.0.0.1:8088', ARI_PASSWORD: 'secret', ...env },
+    env: {
+      NATS_SERVERS: 'nats://nats:4222',
+      ARI_SERVERS: 'pbx1=http://127.0.0.1:8088',
+      ARI_PASSWORD: 'secret',
+      ...env,
+    },
   });
   const published: CallEvent[] = [];
   const sink = { emit: async (event: CallEvent) => void published.push(event) };

@@ -1,9 +1,16 @@
 import type { EnvOf } from '../load-config';
-import { envBoolean, envInteger, envList, envString, envUrl } from '../env-fields';
+import {
+  envBoolean,
+  envInteger,
+  envList,
+  envString,
+  envUrl,
+  requiredInProduction,
+} from '../env-fields';
 
 /** How every service reaches NATS. Credentials and TLS files are paths (mounted secrets on Kubernetes). */
 export const natsEnv = {
-  NATS_SERVERS: envList(envUrl(['nats', 'tls'])).default(['nats://127.0.0.1:4222']),
+  NATS_SERVERS: requiredInProduction(envList(envUrl(['nats', 'tls'])), 'nats://127.0.0.1:4222'),
   NATS_USER: envString().optional(),
   NATS_PASSWORD: envString().optional(),
   NATS_TOKEN: envString().optional(),

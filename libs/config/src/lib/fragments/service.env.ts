@@ -1,11 +1,25 @@
 import type { EnvOf } from '../load-config';
-import { envBoolean, envEnum, envInteger, envPort, envString, envUrl } from '../env-fields';
+import {
+  envBoolean,
+  envEnum,
+  envInteger,
+  envPort,
+  envString,
+  envUrl,
+  requiredInProduction,
+} from '../env-fields';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const RUN_MODES = ['production', 'development'] as const;
 
 /** HTTP endpoint (health, metrics, APIs) and logging, common to every service. */
 export function serviceEnv(defaultPort: number) {
   return {
+    /**
+     * production (the default) refuses to start without the settings a service needs for its job;
+     * development (the demo, one machine) gives them local defaults.
+     */
+    RUN_MODE: envEnum(RUN_MODES).default('production'),
     HTTP_HOST: envString().default('0.0.0.0'),
     HTTP_PORT: envPort().default(defaultPort),
     LOG_LEVEL: envEnum(LOG_LEVELS).default('info'),
@@ -17,7 +31,8 @@ export function serviceEnv(defaultPort: number) {
 }
 
 export const databaseEnv = {
-  DATABASE_URL: envUrl(['postgres', 'postgresql']).default(
+  DATABASE_URL: requiredInProduction(
+    envUrl(['postgres', 'postgresql']),
     'postgres://postgres@127.0.0.1:5432/asb',
   ),
   DATABASE_POOL_SIZE: envInteger({ min: 1, max: 200 }).default(10),

@@ -2,6 +2,7 @@ import { Test } from '@nestjs/testing';
 import { INestApplicationContext } from '@nestjs/common';
 import { JsMsg } from 'nats';
 import { loadConfig, natsEnv, callEventsStreamEnv } from '@asb/config';
+import { freePort, NatsTestServer } from '@asb/testing';
 import { CallEvent, ContractViolation, deterministicEventId, randomEventId } from '@asb/contracts';
 import { NatsModule } from '../nats.module';
 import { NatsClient } from '../connection/nats-client';
@@ -40,11 +41,16 @@ describe('call events through JetStream (real NATS)', () => {
   const callId = `test-${process.pid}-${Date.now()}`;
   const durable = `test_${process.pid}_${Date.now()}`;
 
+  // A private server: the stream and its consumers are this file's alone.
+  let server: NatsTestServer;
+
   beforeAll(async () => {
+    server = new NatsTestServer(await freePort());
+    await server.start();
     const moduleRef = await Test.createTestingModule({
       imports: [
         NatsModule.forRoot({
-          env: loadConfig(natsEnv, { env: { NATS_SERVERS: process.env['NATS_URL'] } }),
+          env: loadConfig(natsEnv, { env: { NATS_SERVERS: server.url } }),
           connectionName: 'nats-lib-test',
         }),
       ],
@@ -61,14 +67,8 @@ describe('call events through JetStream (real NATS)', () => {
 
   afterAll(async () => {
     await Promise.all(handles.map((h) => h.stop()));
-    for (const name of [durable, `${durable}_poison`, `${durable}_retry`]) {
-      await (
-        await nats.jetstreamManager()
-      ).consumers
-        .delete('CALL_EVENTS', name)
-        .catch(() => undefined);
-    }
-    await app.close();
+    await app?.close();
+    await server?.dispose();
   });
 
   const consume = async (
