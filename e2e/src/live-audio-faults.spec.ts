@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { callIdFromChannel, CallEvent, TapStarted } from '@asb/contracts';
+import { audioSubject, callIdFromChannel, CallEvent, TapStarted } from '@asb/contracts';
 import { RTP_HEADER_BYTES, writeRtpHeader } from '@asb/rtp';
 import { eventually, sleep } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
@@ -293,7 +293,8 @@ describe('live call audio under faults', () => {
     expect(compared).toBe(8);
   }, 60_000);
 
-  it('drops and counts packets from a source other than the latched one', async () => {
+  /** A one-call scenario, tapped, for a test that sends its own packets to the gateway. */
+  async function oneTappedCall(seed: number) {
     const from = recorders.events.length;
     const id = await startScenario({
       totalCalls: 1,
@@ -302,17 +303,16 @@ describe('live call audio under faults', () => {
       answerRatio: 1,
       ringMs: { min: 100, max: 200 },
       talkMs: { min: 4000, max: 4000 },
-      seed: 16,
+      seed,
     });
     await tapsUp(from, 1);
-    const tap = tapsStarted(recorders.events.slice(from))[0];
-    await sleep(300);
-    const before = await stack.metric(
-      stack.gateway,
-      'media_gateway_rtp_packets_rejected_total',
-      'reason="wrong_source"',
-    );
-    const intruder = createSocket('udp4');
+    return { id, tap: tapsStarted(recorders.events.slice(from))[0] };
+  }
+
+  /** Sends 20 valid u-law packets to the tap's gateway port from `address`. */
+  async function sendValidPackets(tap: TapStarted, address: string): Promise<void> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     const packet = Buffer.alloc(RTP_HEADER_BYTES + 160);
     for (let i = 0; i < 20; i += 1) {
       writeRtpHeader(packet, 0, {
@@ -323,17 +323,47 @@ describe('live call audio under faults', () => {
         ssrc: 1234,
       });
       await new Promise<void>((resolve) =>
-        intruder.send(packet, tap.gateway.port, tap.gateway.host, () => resolve()),
+        socket.send(packet, tap.gateway.port, tap.gateway.host, () => resolve()),
       );
     }
-    intruder.close();
-    await sleep(300);
-    const after = await stack.metric(
-      stack.gateway,
-      'media_gateway_rtp_packets_rejected_total',
-      'reason="wrong_source"',
+    socket.close();
+  }
+
+  const rejected = (reason: string) =>
+    stack.metric(stack.gateway, 'media_gateway_rtp_packets_rejected_total', `reason="${reason}"`);
+
+  it('drops and counts packets from a source other than the latched one', async () => {
+    const { id, tap } = await oneTappedCall(16);
+    await eventually(
+      () => (recorders.audio.get(audioSubject(tap.callId, tap.track))?.frames ?? 0) > 0,
+      10_000,
+      "the PBX's packets to latch the stream",
     );
-    expect(after - before).toBe(20);
+    const before = await rejected('wrong_source');
+    // The PBX's address, another port: not the latched sender.
+    await sendValidPackets(tap, '127.0.0.1');
+    await eventually(
+      async () => (await rejected('wrong_source')) - before === 20,
+      10_000,
+      'the 20 packets refused as wrong_source',
+    );
+    await endedAll(await finish(id));
+  }, 30_000);
+
+  it("drops and counts packets from an address that is not the PBX's, however early they come", async () => {
+    const { id, tap } = await oneTappedCall(17);
+    const [foreignBefore, wrongBefore] = [
+      await rejected('foreign_source'),
+      await rejected('wrong_source'),
+    ];
+    // Another host (any 127.x address is this machine's): ari-ingest told the gateway the PBX's.
+    await sendValidPackets(tap, '127.0.0.2');
+    await eventually(
+      async () => (await rejected('foreign_source')) - foreignBefore === 20,
+      10_000,
+      'the 20 spoofed packets refused as foreign_source',
+    );
+    expect((await rejected('wrong_source')) - wrongBefore).toBe(0);
     await endedAll(await finish(id));
   }, 30_000);
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
   callEventsStreamEnv,
@@ -80,6 +81,24 @@ const serverEntry = z.union([
     .strict(),
 ]);
 
+/** `name=address|address`: where a server's RTP comes from when not from its ARI host. */
+const rtpSourcesEntry = z.string().transform((entry, ctx) => {
+  const [name, ...rest] = entry.split('=');
+  const addresses = rest
+    .join('=')
+    .split('|')
+    .map((address) => address.trim());
+  const invalid = addresses.filter((address) => isIP(address) === 0);
+  if (!SERVER_NAME.test(name.trim()) || addresses.length === 0 || invalid.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${entry}" must be name=address|address with IP addresses${invalid.length > 0 ? ` (not: ${invalid.join(', ')})` : ''}`,
+    });
+    return z.NEVER;
+  }
+  return { name: name.trim(), addresses };
+});
+
 const serverList = envList(serverEntry).refine(
   (servers) => new Set(servers.map((s) => s.name)).size === servers.length,
   'server names must be unique',
@@ -94,6 +113,12 @@ export const ariIngestEnv = {
   /** ARI user and password for servers whose entry names none. */
   ARI_USER: envString().default('asterisk'),
   ARI_PASSWORD: envString().optional(),
+  /**
+   * Per server, the addresses its RTP reaches the gateways from, when that is not what its
+   * ARI host resolves to (a PBX with several interfaces, or NAT between it and the gateways):
+   * `pbx1=10.0.1.5|10.0.2.5,pbx2=10.0.1.6`. Gateways drop RTP from any other address.
+   */
+  ARI_RTP_SOURCES: envList(rtpSourcesEntry).optional(),
   /** The Stasis application of the bridge: its snoop and externalMedia channels enter it. */
   ARI_APP: envString().default('audio-bridge'),
   /** Longest wait between two attempts to (re)connect to an Asterisk server. */
@@ -222,6 +247,17 @@ export function loadAriIngestConfig(options?: LoadConfigOptions): AriIngestConfi
     const password = server.password ?? env.ARI_PASSWORD;
     if (password) servers.push({ ...server, password });
     else withoutPassword.push(server.name);
+  }
+  const unknown = (env.ARI_RTP_SOURCES ?? [])
+    .map((entry) => entry.name)
+    .filter((name) => !env.ARI_SERVERS.some((server) => server.name === name));
+  if (unknown.length > 0) {
+    throw new ConfigError([
+      {
+        variable: 'ARI_RTP_SOURCES',
+        message: `names no server of ARI_SERVERS: ${unknown.join(', ')}`,
+      },
+    ]);
   }
   if (withoutPassword.length > 0) {
     throw new ConfigError([

@@ -15,6 +15,7 @@ import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
 import { GatewayWatch } from '../gateways/gateway-watch.service';
 import { MediaAllocation, MediaAllocationFailed, MediaAllocator } from './media-allocator';
+import { PbxMediaSources } from './pbx-media-sources';
 import type { TapHandle, TapIds } from './tap-handle';
 
 /** What each track hears: spy=in is what Asterisk receives from the customer's trunk. */
@@ -78,6 +79,7 @@ export class TapOrchestrator {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
     private readonly allocator: MediaAllocator,
+    private readonly mediaSources: PbxMediaSources,
     private readonly sink: CallEventSink,
     private readonly gateways: GatewayWatch,
     registry: MetricsRegistry,
@@ -286,13 +288,14 @@ export class TapOrchestrator {
       return result;
     };
 
-    handle.allocation = await step('allocate', () =>
+    handle.allocation = await step('allocate', async () =>
       this.allocator.allocate({
         callId: call.callId,
         track: handle.track,
         codec: this.config.TAP_CODEC,
         server: call.server,
         resampleTo16k: this.config.TAP_RESAMPLE_16K || undefined,
+        sources: await this.mediaSources.of(call.server),
       }),
     );
     const { host, port, gatewayId, bootId } = handle.allocation;

@@ -156,9 +156,14 @@ export class RtpTestSender {
     readonly codec: SourceCodec,
   ) {}
 
-  static async open(port: number, codec: SourceCodec): Promise<RtpTestSender> {
+  /** Sends from `address`: any 127.x address is this machine's, so a test can be two hosts. */
+  static async open(
+    port: number,
+    codec: SourceCodec,
+    address = '127.0.0.1',
+  ): Promise<RtpTestSender> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     return new RtpTestSender(socket, port, codec);
   }
 

@@ -27,7 +27,7 @@ import { NatsClient, respondJson, subscribeJson } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
 import { GatewayIdentity } from '../identity/gateway-identity';
-import { RtpReceiver } from '../rtp/rtp-receiver';
+import { plainAddress, RtpReceiver } from '../rtp/rtp-receiver';
 import { RtpReceiversService } from '../rtp/rtp-receivers.service';
 import { UdpBindFailed } from '../rtp/udp-bind-failed.error';
 import { Allocation, RELEASE_REASONS, ReleaseReason } from './allocation';
@@ -212,7 +212,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
     this.active.set(this.byId.size);
     this.allocated.inc();
     this.logger.log(
-      `allocated port ${receiver.port} to ${trackKey} (${request.codec}${request.resampleTo16k ? ', 16 kHz' : ''}) from ${request.server} as ${allocation.id}`,
+      `allocated port ${receiver.port} to ${trackKey} (${request.codec}${request.resampleTo16k ? ', 16 kHz' : ''}) from ${request.server} (${request.sources ? request.sources.join(' ') : 'first sender latched: no addresses given'}) as ${allocation.id}`,
     );
     if (concurrent) await this.release(concurrent, 'replaced');
     return allocation;
@@ -225,6 +225,7 @@ export class AllocationService implements OnApplicationBootstrap, OnModuleDestro
       track: request.track,
       codec: request.codec,
       resampleTo16k: request.resampleTo16k ?? false,
+      sources: request.sources?.map(plainAddress),
     };
     let lastFailure: UdpBindFailed | undefined;
     for (let attempt = 0; attempt < this.pool.size; attempt += 1) {

@@ -1,38 +1,38 @@
+import { randomInt } from 'node:crypto';
+
 /**
- * The UDP ports of GATEWAY_PORT_MIN..GATEWAY_PORT_MAX this gateway hands out. Ports are taken
- * round-robin rather than lowest-first, so a port just released rests as long as possible: an
- * Asterisk channel still sending to it would otherwise be latched as the next stream's source.
+ * The UDP ports of GATEWAY_PORT_MIN..GATEWAY_PORT_MAX this gateway hands out. A port is drawn at
+ * random, so nobody can predict the next stream's port and send to it first, from the half of the
+ * free ports that have rested longest: an Asterisk channel still sending to a port just released
+ * must not reach the next stream on it.
  */
 export class PortPool {
-  private readonly taken = new Set<number>();
-  private cursor: number;
+  /** Free ports, those freed longest ago first. */
+  private readonly free: number[] = [];
 
   constructor(
     readonly min: number,
     readonly max: number,
   ) {
-    this.cursor = min;
+    for (let port = min; port <= max; port += 1) this.free.push(port);
+    for (let i = this.free.length - 1; i > 0; i -= 1) {
+      const j = randomInt(i + 1);
+      [this.free[i], this.free[j]] = [this.free[j], this.free[i]];
+    }
   }
 
   get size(): number {
     return this.max - this.min + 1;
   }
 
-  /** The next free port after the last one taken, or undefined when every port is taken. */
+  /** A random port among the longest-rested half of the free ones, or undefined when none is. */
   take(): number | undefined {
-    if (this.taken.size >= this.size) return undefined;
-    while (this.taken.has(this.cursor)) this.advance();
-    const port = this.cursor;
-    this.taken.add(port);
-    this.advance();
-    return port;
+    if (this.free.length === 0) return undefined;
+    const index = randomInt(Math.ceil(this.free.length / 2));
+    return this.free.splice(index, 1)[0];
   }
 
   give(port: number): void {
-    this.taken.delete(port);
-  }
-
-  private advance(): void {
-    this.cursor = this.cursor >= this.max ? this.min : this.cursor + 1;
+    this.free.push(port);
   }
 }

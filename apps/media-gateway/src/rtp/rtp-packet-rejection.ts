@@ -7,6 +7,8 @@ import type { RtpRejectReason } from '@asb/rtp';
  */
 export type RtpPacketRejection =
   | RtpRejectReason
+  /** From an address that is not one the allocation names as the PBX's. */
+  | 'foreign_source'
   /** From another address:port than the one latched by the stream's first valid packet. */
   | 'wrong_source'
   /** Not the payload type Asterisk sends for the allocated codec. */
@@ -34,6 +36,7 @@ export const RTP_PACKET_REJECTION_SLOT: Readonly<Record<RtpPacketRejection, numb
   bad_payload_size: 8,
   bad_sequence: 9,
   receiver_error: 10,
+  foreign_source: 11,
 };
 
 export const RTP_PACKET_REJECTIONS = Object.keys(RTP_PACKET_REJECTION_SLOT) as RtpPacketRejection[];

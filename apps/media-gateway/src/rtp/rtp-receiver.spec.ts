@@ -59,7 +59,7 @@ describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
     await nats.stop();
   });
 
-  async function openStream(codec: SourceCodec, resampleTo16k = false) {
+  async function openStream(codec: SourceCodec, resampleTo16k = false, sources?: string[]) {
     const callId = uniqueCallId();
     const reply = await nats.allocate({
       callId,
@@ -67,6 +67,7 @@ describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
       codec,
       server: 'pbx1',
       resampleTo16k,
+      sources,
     });
     if (!reply.ok) throw new Error(reply.error);
     const frames = new FrameCollector(nats, audioSubject(callId, 'caller'));
@@ -132,6 +133,32 @@ describe('RtpReceiver: RTP in, PCM16LE frames out', () => {
       [0, 1, 2].map((i) => expectedSamples('ulaw', i)),
     );
     expect((await rejected('wrong_source')) - before).toBe(2);
+  });
+
+  it('takes packets only from the addresses the allocation names, even before the first', async () => {
+    const { frames, sender, reply } = await openStream('ulaw', false, ['127.0.0.1']);
+    if (!reply.ok) throw new Error('unreachable');
+    const spoofer = await RtpTestSender.open(reply.port, 'ulaw', '127.0.0.2');
+    senders.push(spoofer);
+    const before = await rejected('foreign_source');
+    // Valid packets, sent before the PBX's: without the allocation's addresses they would latch.
+    for (let seq = 0; seq < 3; seq += 1) await spoofer.sendFrame(seq, 99);
+    await eventually(
+      async () => (await rejected('foreign_source')) - before === 3,
+      10_000,
+      'the spoofed packets to be refused',
+    );
+    for (let seq = 0; seq < 3; seq += 1) await sender.sendFrame(seq);
+    await frames.waitFor(3);
+    await spoofer.sendFrame(3, 99);
+    await eventually(
+      async () => (await rejected('foreign_source')) - before === 4,
+      10_000,
+      'a spoofed packet after the latch to be refused',
+    );
+    expect(frames.frames().map((f) => f.samples)).toEqual(
+      [0, 1, 2].map((i) => expectedSamples('ulaw', i)),
+    );
   });
 
   it('hands the stream to another sender once the latched one has been silent long enough', async () => {

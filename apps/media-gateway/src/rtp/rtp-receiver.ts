@@ -24,6 +24,15 @@ export interface RtpStreamSpec {
   track: AudioTrack;
   codec: SourceCodec;
   resampleTo16k: boolean;
+  /** The PBX's addresses (IPv4 as dotted quads): packets from any other are dropped. */
+  sources?: readonly string[];
+}
+
+const IPV4_MAPPED = '::ffff:';
+
+/** An address as the allow-list holds it: an IPv4-mapped IPv6 address as plain IPv4. */
+export function plainAddress(address: string): string {
+  return address.startsWith(IPV4_MAPPED) ? address.slice(IPV4_MAPPED.length) : address;
 }
 
 /** GATEWAY_REORDER_WINDOW and GATEWAY_REORDER_MAX_HOLD_MS (unset: derived from the window). */
@@ -37,8 +46,8 @@ const STALLED_AFTER_MS = 2000;
 const FULL_SCALE_SQUARED = 32768 * 32768;
 
 /**
- * Receives one allocated RTP stream on its own socket and turns it into frames: latches the
- * sender, validates each packet against what Asterisk sends for the codec, tracks sequence and
+ * Receives one allocated RTP stream on its own socket and turns it into frames: accepts only the
+ * PBX's addresses, latches the sender, validates each packet against what Asterisk sends for the codec, tracks sequence and
  * jitter, puts packets back in order, decodes them into the frame publisher's memory and queues
  * them for publishing. Nothing here allocates per packet; a bad packet is counted and dropped.
  */
@@ -160,6 +169,10 @@ export class RtpReceiver implements StatsSource {
   private receive(packet: Buffer, source: RemoteInfo): void {
     const { counters, view } = this;
     counters.datagrams += 1;
+    if (this.spec.sources && !this.spec.sources.includes(plainAddress(source.address))) {
+      counters.reject('foreign_source');
+      return;
+    }
     const otherSender =
       this.sourceAddress !== undefined &&
       (source.port !== this.sourcePort || source.address !== this.sourceAddress);

@@ -10,6 +10,16 @@ export const mediaAllocateRequestSchema = z.object({
   server: z.string().min(1).max(40),
   /** Whether consumers want 16 kHz frames from an 8 kHz source (upsampled by the gateway). */
   resampleTo16k: z.boolean().optional(),
+  /**
+   * The addresses the Asterisk server sends RTP from: the gateway drops packets from any other
+   * (counted as foreign_source), so no one else can take the stream. Unset (an ari-ingest older
+   * than this field), the first valid packet's sender is latched.
+   */
+  sources: z
+    .array(z.union([z.ipv4(), z.ipv6()]))
+    .min(1)
+    .max(16)
+    .optional(),
 });
 export type MediaAllocateRequest = z.infer<typeof mediaAllocateRequestSchema>;
 
