@@ -1,3 +1,4 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { startService } from '@asb/observability';
 import { AppModule } from './app/app.module';
 import { configureApp } from './app/configure-app';
@@ -7,5 +8,5 @@ void startService({
   name: 'dashboard-api',
   loadConfig: () => loadDashboardApiConfig(),
   module: (config) => AppModule.register(config),
-  configure: (app) => configureApp(app),
+  configure: (app, config) => configureApp(app as NestExpressApplication, config),
 });

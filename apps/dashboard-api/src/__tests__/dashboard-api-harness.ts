@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import {
   CALL_RECORD_ENTITIES,
@@ -220,8 +221,10 @@ export async function startApi(
       ...env,
     },
   });
-  const app = await NestFactory.create(AppModule.register(config), { logger: false });
-  configureApp(app);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    logger: false,
+  });
+  configureApp(app, config);
   await app.listen(port, '127.0.0.1');
   if (waitForDatabase) {
     await app.get(DatabaseConnector).ready;

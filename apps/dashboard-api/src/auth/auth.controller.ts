@@ -1,6 +1,5 @@
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { authUserSchema, LoginResult, loginResultSchema, loginSchema } from '@asb/contracts';
 import type { z } from 'zod';
@@ -10,6 +9,7 @@ import { Authenticated } from './access.decorator';
 import type { AuthUser } from './auth-user';
 import { AuthService } from './auth.service';
 import { CurrentUser } from './current-user.decorator';
+import { LoginThrottleGuard } from './login-throttle.guard';
 
 @ApiTags('auth')
 @Controller(`${API_PREFIX}/auth`)
@@ -18,10 +18,12 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(LoginThrottleGuard)
   @ApiOperation({ summary: 'Exchange a username and password for an access token' })
   @ZodResponse(200, loginResultSchema, 'logged in')
-  @ApiTooManyRequestsResponse({ description: 'too many attempts from this address; wait' })
+  @ApiTooManyRequestsResponse({
+    description: 'too many attempts from this address or for this user; wait Retry-After seconds',
+  })
   async login(
     @ZodBody(loginSchema) body: z.output<typeof loginSchema>,
     @Req() request: Request,

@@ -9,7 +9,7 @@ import { AccessGuard } from './access.guard';
 import { AccessTokens } from './access-tokens';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { LOGIN_THROTTLER } from './login-throttle.constant';
+import { loginThrottlers } from './login-throttle.guard';
 
 /**
  * Global, so every capability's controllers and gateways can use the access guard without a
@@ -21,15 +21,7 @@ import { LOGIN_THROTTLER } from './login-throttle.constant';
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: DashboardApiConfig) => ({
-        throttlers: [
-          {
-            name: LOGIN_THROTTLER,
-            limit: config.DASHBOARD_LOGIN_RATE_LIMIT,
-            ttl: config.DASHBOARD_LOGIN_RATE_WINDOW_SECONDS * 1000,
-          },
-        ],
-      }),
+      useFactory: (config: DashboardApiConfig) => ({ throttlers: loginThrottlers(config) }),
     }),
     UsersModule,
     AuditModule,

@@ -1,12 +1,15 @@
+import proxyAddr from 'proxy-addr';
 import {
   ConfigError,
   databaseEnv,
   EnvOf,
   envInteger,
+  envList,
   envString,
   loadConfig,
   LoadConfigOptions,
   natsEnv,
+  requiredInProduction,
   serviceEnv,
 } from '@asb/config';
 
@@ -20,14 +23,16 @@ export const dashboardApiEnv = {
   /** Built dashboard (dist/apps/dashboard) to serve at /; unset when the dashboard is served elsewhere. */
   DASHBOARD_STATIC_DIR: envString().optional(),
   /**
-   * Signs the access tokens; every replica needs the same one. Without it the service still runs
-   * (health, metrics) but refuses every login and token, so it fails closed.
+   * Signs the access tokens; every replica needs the same one. Required in production; in
+   * development the service runs without it (health, metrics) but refuses every login and token.
    */
-  DASHBOARD_JWT_SECRET: envString()
-    .refine((value) => value.length >= JWT_SECRET_MIN_LENGTH, {
-      message: `must be at least ${JWT_SECRET_MIN_LENGTH} characters`,
-    })
-    .optional(),
+  DASHBOARD_JWT_SECRET: requiredInProduction(
+    envString()
+      .refine((value) => value.length >= JWT_SECRET_MIN_LENGTH, {
+        message: `must be at least ${JWT_SECRET_MIN_LENGTH} characters`,
+      })
+      .optional(),
+  ),
   /** Lifetime of an access token: one shift, so a supervisor logs in once a day. */
   DASHBOARD_JWT_TTL_MINUTES: envInteger({ min: 1, max: 7 * 24 * 60 }).default(480),
   /** Created at start as an admin when no user of that name exists (its password is then never reset). */
@@ -41,8 +46,28 @@ export const dashboardApiEnv = {
       message: `must be at least ${ADMIN_PASSWORD_MIN_LENGTH} characters`,
     })
     .optional(),
+  /**
+   * The proxies in front of the service whose X-Forwarded-For is believed (Express's `trust proxy`:
+   * addresses, CIDR ranges, or loopback, linklocal, uniquelocal). Unset, the client address is the
+   * connection's, so behind a proxy every user shares the proxy's address.
+   */
+  DASHBOARD_TRUSTED_PROXIES: envList(envString())
+    .refine(
+      (proxies) => {
+        try {
+          proxyAddr.compile(proxies);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must list addresses, CIDR ranges, loopback, linklocal or uniquelocal' },
+    )
+    .optional(),
   /** Login attempts allowed per client address within the window. */
   DASHBOARD_LOGIN_RATE_LIMIT: envInteger({ min: 1, max: 10_000 }).default(10),
+  /** Login attempts allowed per user name, from any address, within the window. */
+  DASHBOARD_LOGIN_USER_RATE_LIMIT: envInteger({ min: 1, max: 10_000 }).default(10),
   DASHBOARD_LOGIN_RATE_WINDOW_SECONDS: envInteger({ min: 1, max: 86_400 }).default(60),
   /**
    * How far back each replica replays the call events stream at start to rebuild its picture of

@@ -1,10 +1,12 @@
 import {
   BeforeApplicationShutdown,
+  Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Subscription } from 'nats';
+import proxyAddr from 'proxy-addr';
 import type { Namespace, Socket } from 'socket.io';
 import {
   callAudioWildcard,
@@ -15,10 +17,12 @@ import {
   parseAudioFrame,
   parseAudioSubject,
 } from '@asb/contracts';
+import { APP_CONFIG } from '@asb/config';
 import { NatsClient } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../auth/auth-user';
+import type { DashboardApiConfig } from '../config/dashboard-api.config';
 import { LiveCallsStore } from '../live/live-calls.store';
 import { listenRoom } from './live-namespace.constant';
 
@@ -27,6 +31,12 @@ export type ListenStopReason = 'stopped' | 'disconnected' | 'call_ended' | 'shut
 interface Relay {
   subscription: Subscription;
   listeners: number;
+}
+
+/** One socket's listen to one call: since when, and the start that may still be under way. */
+interface Listen {
+  since: number;
+  started: Promise<void>;
 }
 
 /**
@@ -39,8 +49,9 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(LiveListenService.name);
   private namespace?: Namespace;
   private readonly relays = new Map<string, Relay>();
-  /** Per socket: the calls it listens to and since when. */
-  private readonly sessions = new Map<Socket, Map<string, number>>();
+  /** Per socket: the calls it listens to (or is starting to). */
+  private readonly sessions = new Map<Socket, Map<string, Listen>>();
+  private readonly trustedProxies: (address: string, hop: number) => boolean;
   private unsubscribe?: () => void;
   private readonly frames;
   private readonly invalid;
@@ -51,7 +62,9 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
     private readonly store: LiveCallsStore,
     private readonly audit: AuditService,
     metrics: MetricsRegistry,
+    @Inject(APP_CONFIG) config: DashboardApiConfig,
   ) {
+    this.trustedProxies = proxyAddr.compile(config.DASHBOARD_TRUSTED_PROXIES ?? []);
     this.frames = metrics.counter({
       name: 'dashboard_listen_frames_relayed_total',
       help: 'Audio frames relayed to live listeners',
@@ -79,22 +92,33 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
     this.namespace = namespace;
   }
 
-  isListening(socket: Socket, callId: string): boolean {
-    return this.sessions.get(socket)?.has(callId) ?? false;
+  /**
+   * Joins the socket to the call's audio; the audit entry is written first. The listen is claimed
+   * before anything is awaited, so a second start of the same listen waits for the first instead
+   * of subscribing twice, and a stop that arrives meanwhile undoes a complete start.
+   */
+  async start(socket: Socket, user: AuthUser, callId: string): Promise<void> {
+    const calls = this.sessions.get(socket) ?? new Map<string, Listen>();
+    this.sessions.set(socket, calls);
+    const existing = calls.get(callId);
+    if (existing) return existing.started;
+    const listen: Listen = { since: Date.now(), started: this.join(socket, user, callId) };
+    calls.set(callId, listen);
+    try {
+      await listen.started;
+    } catch (error) {
+      this.forget(socket, callId, listen);
+      throw error;
+    }
   }
 
-  /** Joins the socket to the call's audio; the audit entry is written first. */
-  async start(socket: Socket, user: AuthUser, callId: string): Promise<void> {
-    if (this.isListening(socket, callId)) return;
+  private async join(socket: Socket, user: AuthUser, callId: string): Promise<void> {
     await this.audit.record({
       action: 'live_listen_started',
       user,
       callId,
-      clientAddress: socket.handshake.address,
+      clientAddress: this.clientAddress(socket),
     });
-    let calls = this.sessions.get(socket);
-    if (!calls) this.sessions.set(socket, (calls = new Map()));
-    calls.set(callId, Date.now());
     await socket.join(listenRoom(callId));
     this.retain(callId);
     // The reply waits until the server has the subscription, so no frame after it is missed.
@@ -107,11 +131,14 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
     callId: string,
     reason: ListenStopReason,
   ): Promise<void> {
-    const calls = this.sessions.get(socket);
-    const since = calls?.get(callId);
-    if (since === undefined) return;
-    calls?.delete(callId);
-    if (calls?.size === 0) this.sessions.delete(socket);
+    const listen = this.sessions.get(socket)?.get(callId);
+    if (!listen) return;
+    this.forget(socket, callId, listen);
+    try {
+      await listen.started;
+    } catch {
+      return;
+    }
     await socket.leave(listenRoom(callId));
     this.release(callId);
     await this.audit
@@ -119,10 +146,22 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
         action: 'live_listen_stopped',
         user,
         callId,
-        clientAddress: socket.handshake.address,
-        detail: { reason, seconds: Math.round((Date.now() - since) / 1000) },
+        clientAddress: this.clientAddress(socket),
+        detail: { reason, seconds: Math.round((Date.now() - listen.since) / 1000) },
       })
       .catch((error: unknown) => this.logger.warn((error as Error).message));
+  }
+
+  private forget(socket: Socket, callId: string, listen: Listen): void {
+    const calls = this.sessions.get(socket);
+    if (calls?.get(callId) !== listen) return;
+    calls.delete(callId);
+    if (calls.size === 0) this.sessions.delete(socket);
+  }
+
+  /** The client's address as the trusted proxies forward it, like the HTTP API's. */
+  private clientAddress(socket: Socket): string {
+    return proxyAddr(socket.request, this.trustedProxies);
   }
 
   async stopAll(socket: Socket, user: AuthUser, reason: ListenStopReason): Promise<void> {

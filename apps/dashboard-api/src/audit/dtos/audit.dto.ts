@@ -1,11 +1,12 @@
 import { callIdSchema } from '@asb/contracts';
 import { z } from 'zod';
+import { plainText } from '../../http/plain-text.schema';
 import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
 
 export const auditQuerySchema = z.strictObject({
   action: z.enum(AUDIT_ACTIONS).optional(),
   callId: callIdSchema.optional(),
-  username: z.string().max(64).optional(),
+  username: plainText(64).optional(),
   before: z
     .string()
     .regex(/^[1-9][0-9]{0,17}$/, 'must be an entry id')

@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import { loadDashboardApiConfig } from '../../config/dashboard-api.config';
 import {
   ADMIN,
   freshDatabase,
@@ -262,12 +263,21 @@ describe('dashboard-api authentication and roles (real PostgreSQL and NATS)', ()
     let unconfigured: TestApi;
 
     beforeAll(async () => {
-      unconfigured = await startApi(nats, databaseUrl, { DASHBOARD_JWT_SECRET: undefined });
+      unconfigured = await startApi(nats, databaseUrl, {
+        RUN_MODE: 'development',
+        DASHBOARD_JWT_SECRET: undefined,
+      });
+    });
+
+    it('refuses to start in production, naming the setting', () => {
+      expect(() =>
+        loadDashboardApiConfig({ env: { NATS_SERVERS: nats.url, DATABASE_URL: databaseUrl } }),
+      ).toThrow(/DASHBOARD_JWT_SECRET: is required \(RUN_MODE=development runs without it\)/);
     });
 
     afterAll(() => unconfigured?.close());
 
-    it('fails closed: no login, no token accepted, health still answers', async () => {
+    it('fails closed in development: no login, no token accepted, health still answers', async () => {
       const login = await unconfigured.request('POST', '/api/v1/auth/login', { body: ADMIN });
       expect(login.status).toBe(503);
       expect(

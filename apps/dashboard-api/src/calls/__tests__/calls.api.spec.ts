@@ -150,6 +150,24 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
         ['cursor: is not a cursor of this listing (same sort) returned by the API'],
       ],
       ['agent=a&color=red', ['(query): Unrecognized key: "color"']],
+      // PostgreSQL refuses NUL in text: a 400, not a 500 from the database.
+      ['campaign=%00', ['campaign: must not contain control characters']],
+      ['agent=a%00b', ['agent: must not contain control characters']],
+      ['server=%00', ['server: must not contain control characters']],
+      ['inGroup=%0A', ['inGroup: must not contain control characters']],
+      ['status=%7F', ['status: must not contain control characters']],
+      [
+        `cursor=${Buffer.from(JSON.stringify({ sort: '-startedAt', key: '\u0000', callId: 'x' })).toString('base64url')}`,
+        ['cursor: is not a cursor of this listing (same sort) returned by the API'],
+      ],
+      [
+        `cursor=${Buffer.from(JSON.stringify({ sort: '-startedAt', key: 'yesterday', callId: 'x' })).toString('base64url')}`,
+        ['cursor: is not a cursor of this listing (same sort) returned by the API'],
+      ],
+      [
+        `sort=durationMs&cursor=${Buffer.from(JSON.stringify({ sort: 'durationMs', key: '1e9', callId: 'x' })).toString('base64url')}`,
+        ['cursor: is not a cursor of this listing (same sort) returned by the API'],
+      ],
     ];
     for (const [query, errors] of cases) {
       const response = await api.request('GET', `/api/v1/calls?${query}`, { token: viewer });

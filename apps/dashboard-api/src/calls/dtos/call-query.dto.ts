@@ -1,5 +1,6 @@
 import { callIdSchema } from '@asb/contracts';
 import { z } from 'zod';
+import { plainText } from '../../http/plain-text.schema';
 
 export const CALL_SORTS = ['-startedAt', 'startedAt', '-durationMs', 'durationMs'] as const;
 export type CallSort = (typeof CALL_SORTS)[number];
@@ -28,16 +29,13 @@ export const callQuerySchema = z
       .optional()
       .describe('caller or callee number, or its beginning'),
     leadId: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    campaign: z.string().min(1).max(256).optional(),
-    agent: z.string().min(1).max(256).optional().describe("the agent's VICIdial user"),
-    inGroup: z.string().min(1).max(256).optional().describe('the in-group of inbound calls'),
-    status: z
-      .string()
-      .min(1)
-      .max(256)
+    campaign: plainText(256).optional(),
+    agent: plainText(256).optional().describe("the agent's VICIdial user"),
+    inGroup: plainText(256).optional().describe('the in-group of inbound calls'),
+    status: plainText(256)
       .optional()
       .describe("VICIdial's status of the call (the agent's disposition)"),
-    server: z.string().min(1).max(40).optional(),
+    server: plainText(40).optional(),
     sort: z.enum(CALL_SORTS).default('-startedAt').describe('a leading - sorts descending'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional().describe('nextCursor of the previous page'),

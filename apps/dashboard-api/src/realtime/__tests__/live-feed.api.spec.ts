@@ -249,6 +249,20 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
     }
   });
 
+  /** Waits until the audit log holds one start and one stop of a listen to the call. */
+  const auditedOneListen = (callId: string) =>
+    eventually(
+      async () => {
+        const audit = await api.request('GET', `/api/v1/audit?callId=${callId}`, {
+          token: admin,
+        });
+        const { entries } = (await audit.json()) as { entries: Array<{ action: string }> };
+        return entries.map((e) => e.action).join() === 'live_listen_stopped,live_listen_started';
+      },
+      3000,
+      'one start and one stop of the listen in the audit',
+    );
+
   it('relays a call’s audio to admins who listen, never to viewers, and audits it', async () => {
     const call = new SyntheticCall();
     // Connected first: a call that started before a client connected reaches it in the snapshot,
@@ -316,19 +330,33 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
 
     await nats.publishEvent(call.ended());
     await eventually(() => listener.of('listen:ended').length === 1, 2000, 'listen:ended');
-    await eventually(
-      async () => {
-        const audit = await api.request('GET', `/api/v1/audit?callId=${call.callId}`, {
-          token: admin,
-        });
-        const { entries } = (await audit.json()) as { entries: Array<{ action: string }> };
-        return entries.map((e) => e.action).join() === 'live_listen_stopped,live_listen_started';
-      },
-      3000,
-      'the audit of the listen',
-    );
+    await auditedOneListen(call.callId);
     expect(await api.request('GET', '/metrics').then((r) => r.text())).toMatch(
       /dashboard_live_invalid_messages_total\{kind="audio",reason="invalid_audio_frame",service="dashboard-api"\} 1/,
     );
+  });
+  it('leaks no audio subscription when a listener starts twice at once, and audits one listen', async () => {
+    const call = new SyntheticCall();
+    const listener = await Recorder.connect(api, admin);
+    await nats.publishEvent(call.started());
+    await eventually(
+      () => listener.arrival('started', call.callId) !== undefined,
+      10_000,
+      'the call',
+    );
+    const starts = await Promise.all([
+      listener.emit('listen:start', { callId: call.callId }),
+      listener.emit('listen:start', { callId: call.callId }),
+    ]);
+    expect(starts).toEqual([
+      { ok: true, callId: call.callId },
+      { ok: true, callId: call.callId },
+    ]);
+    expect(await listener.emit('listen:stop', { callId: call.callId })).toMatchObject({ ok: true });
+    expect(await api.request('GET', '/metrics').then((r) => r.text())).toMatch(
+      /^dashboard_listen_calls\{service="dashboard-api"\} 0$/m,
+    );
+    await auditedOneListen(call.callId);
+    await nats.publishEvent(call.ended());
   });
 });

@@ -1,2 +1,0 @@
-/** Name of the throttler that limits login attempts per client address. */
-export const LOGIN_THROTTLER = 'login';
