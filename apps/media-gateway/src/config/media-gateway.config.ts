@@ -71,6 +71,12 @@ export const mediaGatewayEnv = {
   GATEWAY_UDP_RECV_BUFFER_BYTES: envInteger({ min: 4096, max: 256 * 1024 * 1024 }).default(
     32 * 1024,
   ),
+  /**
+   * How often the kernel's drop counts of the RTP sockets are read (media_gateway_udp_kernel_drops_total):
+   * /proc/net/udp lists every socket, and at thousands of them its parsing holds the event loop
+   * for milliseconds, so not with every stats sample.
+   */
+  GATEWAY_KERNEL_DROPS_INTERVAL_MS: envInteger({ min: 100, max: 600_000 }).default(5000),
 };
 
 export type MediaGatewayConfig = Omit<EnvOf<typeof mediaGatewayEnv>, 'GATEWAY_ADVERTISED_HOST'> & {

@@ -3,11 +3,12 @@ import { CodecsModule } from '../codecs/codecs.module';
 import { FramesModule } from '../frames/frames.module';
 import { StatsModule } from '../stats/stats.module';
 import { RtpReceiversService } from './rtp-receivers.service';
+import { UdpKernelDropsSampler } from './udp-kernel-drops.sampler';
 import { UdpSocketFactory } from './udp-socket.factory';
 
 @Module({
   imports: [CodecsModule, FramesModule, StatsModule],
-  providers: [UdpSocketFactory, RtpReceiversService],
+  providers: [UdpSocketFactory, RtpReceiversService, UdpKernelDropsSampler],
   exports: [RtpReceiversService],
 })
 export class RtpModule {}
