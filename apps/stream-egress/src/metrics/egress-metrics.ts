@@ -33,6 +33,7 @@ export interface StreamMetrics {
   queued: { inc(value?: number): void; dec(value?: number): void };
   reconnects: { inc(): void };
   connectFailures: { inc(): void };
+  answersRefused: { inc(): void };
 }
 
 /** Every metric of stream-egress, created once per app (each app has its own registry). */
@@ -46,6 +47,7 @@ export class EgressMetrics {
   readonly queuedFrames: Gauge<'direction' | 'format'>;
   readonly reconnects: Counter<'format'>;
   readonly connectFailures: Counter<'format'>;
+  readonly answersRefused: Counter<'direction' | 'format'>;
   readonly streamsStarted: Counter<'direction' | 'format'>;
   readonly audioRejected: Counter<'reason'>;
   readonly audioReceived: Counter;
@@ -97,6 +99,11 @@ export class EgressMetrics {
       name: 'stream_egress_connect_failures_total',
       help: 'Attempts to connect to a backend that failed (refused, timed out, bad handshake)',
       labelNames: ['format'],
+    });
+    this.answersRefused = metrics.counter({
+      name: 'stream_egress_answers_refused_total',
+      help: 'Messages from a client or backend left unanswered (twilio marks): it sent more than a stream may ask',
+      labelNames: both,
     });
     this.streamsStarted = metrics.counter({
       name: 'stream_egress_streams_started_total',
@@ -169,6 +176,7 @@ export class EgressMetrics {
       queued: this.queuedFrames.labels(labels),
       reconnects: this.reconnects.labels({ format }),
       connectFailures: this.connectFailures.labels({ format }),
+      answersRefused: this.answersRefused.labels(labels),
     };
   }
 }

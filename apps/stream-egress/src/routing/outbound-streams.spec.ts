@@ -14,6 +14,7 @@ import {
   ulawToPcm,
   Json,
 } from '../__tests__/egress-harness';
+import { ANSWER_BURST } from '../streams/egress-stream';
 
 const HMAC_SECRET = 'backend-shared-secret-0123';
 const BACKEND_TOKEN = 'backend-bearer-token-1';
@@ -215,6 +216,38 @@ describe('outbound streams over real NATS and WebSockets', () => {
       ).toBe(20);
       expect(await egress.metric('stream_egress_backends_connected')).toBe(0);
       await other.ended();
+    });
+
+    it('answers a flood of marks only up to its allowance, and counts the rest', async () => {
+      const sessionsBefore = backend.sessions.length;
+      const call = await new TestCall(nats).begin(['caller']);
+      await eventually(
+        () => backend.sessions.length === sessionsBefore + 1,
+        5000,
+        'the backend connection',
+      );
+      const session = backend.sessions[sessionsBefore];
+      await eventually(() => session.messages.length >= 2, 5000, 'connected and start');
+      const marks = () => session.messages.filter((m) => m.json?.['event'] === 'mark').length;
+      const refused = () =>
+        egress.metric('stream_egress_answers_refused_total', {
+          direction: 'outbound',
+          format: 'twilio',
+        });
+      const refusedBefore = await refused();
+      const flood = 1000;
+      for (let i = 0; i < flood; i += 1) {
+        session.ws.send(JSON.stringify({ event: 'mark', streamSid: 'x', mark: { name: `m${i}` } }));
+      }
+      await eventually(
+        async () => marks() + (await refused()) - refusedBefore === flood,
+        10_000,
+        'every mark answered or refused',
+      );
+      // The burst, and what the allowance refilled while the flood was read.
+      expect(marks()).toBeGreaterThanOrEqual(ANSWER_BURST);
+      expect(marks()).toBeLessThan(flood / 2);
+      await call.ended();
     });
   });
 

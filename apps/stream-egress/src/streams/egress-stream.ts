@@ -31,6 +31,10 @@ export interface EgressStreamOptions {
 
 type StreamState = 'connecting' | 'open' | 'down' | 'stopped';
 
+/** Answers a stream gives on average (twilio marks), and how many may come at once. */
+export const ANSWERS_PER_SECOND = 50;
+export const ANSWER_BURST = 100;
+
 /**
  * One call's audio going to one backend, for the call's whole life. Frames from NATS become the
  * format's media messages and go straight to the socket while it keeps up; when the socket holds
@@ -47,6 +51,8 @@ export class EgressStream implements FrameSink, TransportListener {
   private everOpened = false;
   private stopReason?: EgressStopReason;
   private stopping?: Promise<void>;
+  private answerAllowance = ANSWER_BURST;
+  private allowanceAt = performance.now();
   framesSent = 0;
   framesDropped = 0;
   reconnects = 0;
@@ -198,10 +204,26 @@ export class EgressStream implements FrameSink, TransportListener {
     this.finish('backend_closed');
   }
 
+  /**
+   * Answers what the format answers (twilio: a mark), at most ANSWERS_PER_SECOND on average, so a
+   * backend that floods us with marks cannot make us send without end.
+   */
   received(data: Buffer, isBinary: boolean): void {
     if (this.state !== 'open') return;
     const answer = this.spec.format.answer(data, isBinary);
-    if (answer !== undefined) this.transport?.send(answer);
+    if (answer === undefined) return;
+    const now = performance.now();
+    this.answerAllowance = Math.min(
+      ANSWER_BURST,
+      this.answerAllowance + ((now - this.allowanceAt) / 1000) * ANSWERS_PER_SECOND,
+    );
+    this.allowanceAt = now;
+    if (this.answerAllowance < 1) {
+      this.options.metrics.answersRefused.inc();
+      return;
+    }
+    this.answerAllowance -= 1;
+    this.transport?.send(answer);
   }
 
   /**
