@@ -200,13 +200,22 @@ export class BridgeStack {
 
   /** GET on a simulated server's ARI, as an ARI client would. */
   async ari<T>(server: string, path: string): Promise<T> {
+    const response = await this.ariRequest(server, 'GET', path);
+    return (await response.json()) as T;
+  }
+
+  /** Any request to a simulated server's ARI, as another ARI client would make it. */
+  async ariRequest(server: string, method: string, path: string): Promise<Response> {
     const response = await fetch(`http://127.0.0.1:${this.ariPorts.get(server)}/ari${path}`, {
+      method,
       headers: {
         authorization: `Basic ${Buffer.from(`asterisk:${this.password}`).toString('base64')}`,
       },
     });
-    if (!response.ok) throw new Error(`ARI ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
+    if (!response.ok) {
+      throw new Error(`ARI ${method} ${path}: ${response.status} ${await response.text()}`);
+    }
+    return response;
   }
 
   /** Channels and bridges left on the simulated servers. */

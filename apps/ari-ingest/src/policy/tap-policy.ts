@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
 import type { AriChannel } from '../ari/ari-model';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { ownIdPrefix } from '../tap/tap-handle';
 import { parseVicidialCallCode } from './parse-vicidial-call-code.util';
 
 /** Which channels are calls, which calls are tapped, and which channels are the bridge's own. */
@@ -24,7 +25,7 @@ export class TapPolicy {
     this.callPattern = new RegExp(config.TAP_CHANNEL_PATTERN);
     this.contexts = config.TAP_CONTEXTS ? new Set(config.TAP_CONTEXTS) : undefined;
     this.callTypes = config.TAP_CALL_TYPES ? new Set(config.TAP_CALL_TYPES) : undefined;
-    this.ownIdPrefix = `${config.TAP_ID_PREFIX}-`;
+    this.ownIdPrefix = ownIdPrefix(config);
   }
 
   /** Our snoop and externalMedia channels (and anyone's), which are never calls. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AudioTrack } from '@asb/contracts';
 import type { MediaAllocation } from './media-allocator';
 
@@ -5,6 +6,16 @@ export interface TapIds {
   snoop: string;
   externalMedia: string;
   bridge: string;
+}
+
+/**
+ * What every id of this deployment's channels and bridges begins with: TAP_ID_PREFIX and a tag of
+ * its ARI application. Another bridge deployment on the same Asterisk (another application) has
+ * another tag, so neither takes the other's taps for its own leftovers.
+ */
+export function ownIdPrefix(config: { TAP_ID_PREFIX: string; ARI_APP: string }): string {
+  const appTag = createHash('sha256').update(config.ARI_APP).digest('hex').slice(0, 8);
+  return `${config.TAP_ID_PREFIX}-${appTag}-`;
 }
 
 /** One track's tap of a call: its channels and bridge, its port, and whether it is up. */

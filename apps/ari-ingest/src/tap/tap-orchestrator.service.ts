@@ -16,7 +16,7 @@ import { CallEventSink } from '../events/call-event-sink';
 import { GatewayWatch } from '../gateways/gateway-watch.service';
 import { MediaAllocation, MediaAllocationFailed, MediaAllocator } from './media-allocator';
 import { PbxMediaSources } from './pbx-media-sources';
-import type { TapHandle, TapIds } from './tap-handle';
+import { ownIdPrefix, TapHandle, TapIds } from './tap-handle';
 
 /** What each track hears: spy=in is what Asterisk receives from the customer's trunk. */
 const SPY: Record<AudioTrack, 'in' | 'out' | 'both'> = {
@@ -75,6 +75,7 @@ export class TapOrchestrator {
   /** Gateway processes heard starting so far: one that came during an attempt ends the wait. */
   private gatewaysJoined = 0;
   private readonly setupTurns = new Map<string, pLimit.Limit>();
+  private readonly idPrefix: string;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
@@ -84,6 +85,7 @@ export class TapOrchestrator {
     private readonly gateways: GatewayWatch,
     registry: MetricsRegistry,
   ) {
+    this.idPrefix = ownIdPrefix(config);
     this.metrics = {
       active: registry.gauge({ name: 'ari_ingest_taps_active', help: 'Tracks being tapped now' }),
       started: registry.counter({ name: 'ari_ingest_taps_started_total', help: 'Taps set up' }),
@@ -115,11 +117,11 @@ export class TapOrchestrator {
 
   newIds(callId: string, track: AudioTrack): TapIds {
     const tag = randomBytes(3).toString('hex');
-    const prefix = this.config.TAP_ID_PREFIX;
+    const prefix = this.idPrefix;
     return {
-      snoop: `${prefix}-s-${callId}-${track}-${tag}`,
-      externalMedia: `${prefix}-e-${callId}-${track}-${tag}`,
-      bridge: `${prefix}-b-${callId}-${track}-${tag}`,
+      snoop: `${prefix}s-${callId}-${track}-${tag}`,
+      externalMedia: `${prefix}e-${callId}-${track}-${tag}`,
+      bridge: `${prefix}b-${callId}-${track}-${tag}`,
     };
   }
 
