@@ -112,6 +112,8 @@ describe('stream-egress: simulated calls -> the bridge -> stream-egress -> a Fas
                 url: receiver.url,
                 bearerTokenEnv: 'RECEIVER_TOKEN',
                 hmacSecretEnv: 'RECEIVER_HMAC_SECRET',
+                // On this host: no network between them to encrypt.
+                allowPlainWs: true,
               },
             ],
           },

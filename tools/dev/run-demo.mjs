@@ -102,7 +102,14 @@ const services = [
         {
           name: 'example-backend',
           match: { all: true },
-          targets: [{ url: 'ws://127.0.0.1:8765/media-stream', bearerTokenEnv: 'RECEIVER_TOKEN' }],
+          // The demo's receiver runs on this host: no network to encrypt.
+          targets: [
+            {
+              url: 'ws://127.0.0.1:8765/media-stream',
+              bearerTokenEnv: 'RECEIVER_TOKEN',
+              allowPlainWs: true,
+            },
+          ],
         },
       ]),
       RECEIVER_TOKEN: receiverToken,

@@ -64,6 +64,8 @@ export interface TestEgress {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Waits until this replica has heard of the call's tap_started (its events are JetStream's). */
   knows(callId: string): Promise<void>;
+  /** Waits until the call is known to have ended (or is forgotten). */
+  knowsEnded(callId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,12 @@ export async function startEgress(
         () => (app.get(LiveCallsRegistry).get(callId)?.taps.size ?? 0) > 0,
         10_000,
         `stream-egress to know ${callId}`,
+      ),
+    knowsEnded: (callId) =>
+      eventually(
+        () => app.get(LiveCallsRegistry).get(callId)?.ended ?? true,
+        10_000,
+        `stream-egress to know ${callId} ended`,
       ),
     close: () => app.close(),
   };

@@ -54,7 +54,8 @@ describe('stream-egress configuration', () => {
         ]),
         AI_TOKEN: 'tok-1',
         AI_HMAC: 'a-long-enough-secret',
-        EGRESS_INBOUND_TOKENS: 'bot-a=aaaaaaaaaaaaaaaaaaaa, bot-b=bbbbbbbbbbbbbbbbbbbb',
+        EGRESS_INBOUND_TOKENS:
+          'bot-a=aaaaaaaaaaaaaaaaaaaa, bot-b=bbbbbbbbbbbbbbbbbbbb, bot-c:SALES|RENEW=cccccccccccccccccccc',
       },
     });
     expect(config.EGRESS_ROUTES[0].targets).toEqual([
@@ -74,6 +75,7 @@ describe('stream-egress configuration', () => {
     expect(config.EGRESS_INBOUND_TOKENS).toEqual([
       { clientId: 'bot-a', token: 'aaaaaaaaaaaaaaaaaaaa' },
       { clientId: 'bot-b', token: 'bbbbbbbbbbbbbbbbbbbb' },
+      { clientId: 'bot-c', token: 'cccccccccccccccccccc', campaigns: ['SALES', 'RENEW'] },
     ]);
   });
 
@@ -82,7 +84,7 @@ describe('stream-egress configuration', () => {
       env: {
         ...PRODUCTION_NEEDS,
         EGRESS_ROUTES: route({
-          url: 'ws://user:pa55word@h/x',
+          url: 'wss://user:pa55word@h/x',
           bearerToken: 'tok-inline-1',
           hmacSecret: 'hmac-inline-secret-1',
         }),
@@ -130,10 +132,27 @@ describe('stream-egress configuration', () => {
     expect(found[0][1]).toMatch(message);
   });
 
-  it('names a secret variable that is not set, and other bad values', () => {
-    expect(problems({ EGRESS_ROUTES: route({ url: 'ws://h/x', bearerTokenEnv: 'NOPE' }) })).toEqual(
-      [['EGRESS_ROUTES.0.targets.0.bearerTokenEnv', 'names NOPE, which is not set']],
+  it('sends credentials over wss:// only, unless a target allows plain ws:// in so many words', () => {
+    const plain = 'would send the bearer token or signature unencrypted';
+    for (const credentials of [{ bearerToken: 'tok-1' }, { hmacSecret: 'a-long-enough-secret' }]) {
+      expect(problems({ EGRESS_ROUTES: route({ url: 'ws://h/x', ...credentials }) })).toEqual([
+        ['EGRESS_ROUTES.0.targets.0.url', expect.stringContaining(plain)],
+      ]);
+    }
+    const allowed = (target: Record<string, unknown>) =>
+      loadStreamEgressConfig({ env: { ...PRODUCTION_NEEDS, EGRESS_ROUTES: route(target) } })
+        .EGRESS_ROUTES[0].targets[0].url;
+    expect(allowed({ url: 'ws://127.0.0.1/x', bearerToken: 'tok-1', allowPlainWs: true })).toBe(
+      'ws://127.0.0.1/x',
     );
+    expect(allowed({ url: 'wss://h/x', bearerToken: 'tok-1' })).toBe('wss://h/x');
+    expect(allowed({ url: 'ws://h/x' })).toBe('ws://h/x');
+  });
+
+  it('names a secret variable that is not set, and other bad values', () => {
+    expect(
+      problems({ EGRESS_ROUTES: route({ url: 'wss://h/x', bearerTokenEnv: 'NOPE' }) }),
+    ).toEqual([['EGRESS_ROUTES.0.targets.0.bearerTokenEnv', 'names NOPE, which is not set']]);
     expect(problems({ EGRESS_INBOUND_TOKENS: 'bot=short' })[0][0]).toBe('EGRESS_INBOUND_TOKENS.0');
     expect(problems({ EGRESS_RECONNECT_MIN_MS: '5000', EGRESS_RECONNECT_MAX_MS: '1000' })).toEqual([
       ['EGRESS_RECONNECT_MIN_MS', expect.stringMatching(/must not exceed/)],

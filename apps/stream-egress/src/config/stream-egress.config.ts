@@ -81,6 +81,11 @@ export const egressTargetConfigSchema = z
       .optional(),
     /** CA bundle (PEM) that signs this backend's certificate, besides EGRESS_TLS_CA_FILE. */
     caFile: z.string().min(1).optional(),
+    /**
+     * Send the bearer token and signature over a ws:// URL anyway: only for a backend on the same
+     * host or behind an encrypted network. Without it, credentials require wss://.
+     */
+    allowPlainWs: z.literal(true).optional(),
   })
   .strict();
 
@@ -129,13 +134,24 @@ export const egressRoutesSchema = z
     'route names must be unique',
   );
 
-/** `clientId=token`: the id names the client in events and logs, the token never appears. */
+/**
+ * `clientId=token` (every call) or `clientId:CAMPAIGN|CAMPAIGN=token` (the calls of those VICIdial
+ * campaigns only): the id names the client in events and logs, the token never appears.
+ */
 const inboundTokenEntry = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}=\S{16,}$/, 'must be clientId=token with a token of 16+ characters')
+  .regex(
+    /^[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_-]{1,20}(\|[A-Za-z0-9_-]{1,20})*)?=\S{16,}$/,
+    'must be clientId=token or clientId:CAMPAIGN|CAMPAIGN=token, with a token of 16+ characters',
+  )
   .transform((entry) => {
     const split = entry.indexOf('=');
-    return { clientId: entry.slice(0, split), token: entry.slice(split + 1) };
+    const [clientId, scope] = entry.slice(0, split).split(':');
+    return {
+      clientId,
+      token: entry.slice(split + 1),
+      ...(scope === undefined ? {} : { campaigns: scope.split('|') }),
+    };
   });
 
 export const streamEgressEnv = {
@@ -143,7 +159,10 @@ export const streamEgressEnv = {
   ...natsEnv,
   /** Which calls go to which WebSocket backends: a JSON array of routes. */
   EGRESS_ROUTES: envJson(egressRoutesSchema).default([]),
-  /** Clients allowed on /v1/streams as comma-separated `clientId=token`; unset: no inbound streams. */
+  /**
+   * Clients allowed on /v1/streams, comma-separated: `clientId=token` may open any call,
+   * `clientId:SALES|RENEW=token` only calls of those campaigns. Unset: no inbound streams.
+   */
   EGRESS_INBOUND_TOKENS: envList(inboundTokenEntry)
     .refine(
       (entries) => new Set(entries.map((e) => e.clientId)).size === entries.length,
@@ -242,6 +261,13 @@ export function loadStreamEgressConfig(options: LoadConfigOptions = {}): StreamE
       const hmacSecret = secret(target.hmacSecret, target.hmacSecretEnv, 'hmacSecret');
       if (hmacSecret !== undefined && hmacSecret.length < 16) {
         problems.push({ variable: `${at}.hmacSecret`, message: 'must be at least 16 characters' });
+      }
+      if ((bearerToken || hmacSecret) && target.url.startsWith('ws:') && !target.allowPlainWs) {
+        problems.push({
+          variable: `${at}.url`,
+          message:
+            'would send the bearer token or signature unencrypted: use wss://, or set allowPlainWs: true for a backend on this host or an encrypted network',
+        });
       }
       if (target.caFile) {
         const problem = readable(target.caFile);

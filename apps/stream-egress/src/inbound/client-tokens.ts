@@ -1,7 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+/** A client the tokens know: its id, and the campaigns it may listen to (all when unset). */
+export interface InboundClientScope {
+  clientId: string;
+  campaigns?: readonly string[];
+}
+
 export type ClientAuthentication =
-  { ok: true; clientId: string } | { ok: false; reason: 'missing_token' | 'bad_token' };
+  ({ ok: true } & InboundClientScope) | { ok: false; reason: 'missing_token' | 'bad_token' };
+
+/** Whether a client may have the call of this campaign. */
+export function inScope(scope: InboundClientScope, campaign: string | undefined): boolean {
+  return !scope.campaigns || (campaign !== undefined && scope.campaigns.includes(campaign));
+}
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -13,13 +24,10 @@ function digest(text: string): Buffer {
  * is compared on every request. A client is known by its id; its token is never logged.
  */
 export class ClientTokens {
-  private readonly digests: Array<{ clientId: string; digest: Buffer }>;
+  private readonly digests: Array<{ scope: InboundClientScope; digest: Buffer }>;
 
-  constructor(entries: ReadonlyArray<{ clientId: string; token: string }>) {
-    this.digests = entries.map((entry) => ({
-      clientId: entry.clientId,
-      digest: digest(entry.token),
-    }));
+  constructor(entries: ReadonlyArray<InboundClientScope & { token: string }>) {
+    this.digests = entries.map(({ token, ...scope }) => ({ scope, digest: digest(token) }));
   }
 
   get enabled(): boolean {
@@ -31,11 +39,10 @@ export class ClientTokens {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return { ok: false, reason: 'missing_token' };
     const presented = digest(match[1]);
-    let clientId: string | undefined;
+    let scope: InboundClientScope | undefined;
     for (const entry of this.digests) {
-      if (timingSafeEqual(presented, entry.digest) && clientId === undefined)
-        clientId = entry.clientId;
+      if (timingSafeEqual(presented, entry.digest) && scope === undefined) scope = entry.scope;
     }
-    return clientId === undefined ? { ok: false, reason: 'bad_token' } : { ok: true, clientId };
+    return scope === undefined ? { ok: false, reason: 'bad_token' } : { ok: true, ...scope };
   }
 }

@@ -19,12 +19,12 @@ import type { EgressStream } from '../streams/egress-stream';
 import { EgressStreamFactory } from '../streams/egress-stream.factory';
 import { inboundStreamId } from '../streams/stream-ids.util';
 import { SocketBatcher } from '../streams/socket-batcher';
-import { ClientTokens } from './client-tokens';
+import { ClientTokens, InboundClientScope, inScope } from './client-tokens';
 import { InboundConnection } from './inbound-connection';
 import { INBOUND_PATH, parseStreamRequest, StreamRequest } from './stream-request';
 
 interface InboundClient {
-  clientId: string;
+  scope: InboundClientScope;
   request: StreamRequest;
   connection: InboundConnection;
   format: EgressFormat;
@@ -138,19 +138,32 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
     const parsed = parseStreamRequest(url.searchParams, offered);
     if (!parsed.ok) return this.reject(socket, 'bad_request', 400, parsed.error);
     const wanted = parsed.request;
-    if (wanted.call !== 'next' && !this.registry.get(wanted.call)) {
-      return this.reject(socket, 'unknown_call', 404, `no live call ${wanted.call}`);
+    if (wanted.call !== 'next') {
+      const call = this.registry.get(wanted.call);
+      if (!call) return this.reject(socket, 'unknown_call', 404, `no live call ${wanted.call}`);
+      if (!inScope(auth, call.vicidial?.campaign)) {
+        return this.reject(
+          socket,
+          'forbidden',
+          403,
+          `call ${wanted.call} is not in your campaigns`,
+        );
+      }
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) =>
-      this.accept(ws, socket, auth.clientId, wanted),
-    );
+    const scope: InboundClientScope = { clientId: auth.clientId, campaigns: auth.campaigns };
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, scope, wanted));
   }
 
-  private accept(ws: WebSocket, socket: Duplex, clientId: string, request: StreamRequest): void {
+  private accept(
+    ws: WebSocket,
+    socket: Duplex,
+    scope: InboundClientScope,
+    request: StreamRequest,
+  ): void {
     const streamId = inboundStreamId();
     const format = createFormat(request, streamId, this.config.EGRESS_TWILIO_ACCOUNT_SID);
     const client: InboundClient = {
-      clientId,
+      scope,
       request,
       format,
       streamId,
@@ -159,7 +172,7 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
     };
     client.connection = new InboundConnection(ws, socket, this.batcher, () => this.gone(client));
     this.clients.add(client);
-    this.logger.log(`client ${clientId} connected for call ${request.call} (${format.name})`);
+    this.logger.log(`client ${scope.clientId} connected for call ${request.call} (${format.name})`);
     if (request.call !== 'next') {
       const call = this.registry.get(request.call);
       if (!call || call.ended) {
@@ -179,7 +192,7 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
       {
         streamId: client.streamId,
         direction: 'inbound',
-        target: client.clientId,
+        target: client.scope.clientId,
         format: client.format,
       },
       call,
@@ -223,8 +236,9 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
     if (change === 'tapped' || change === 'metadata') void this.dispatch();
   }
 
-  private eligible(request: StreamRequest, call: LiveCall): boolean {
+  private eligible({ request, scope }: InboundClient, call: LiveCall): boolean {
     if (call.ended || !requestHasAudio(request, new Set(call.taps.keys()))) return false;
+    if (!inScope(scope, call.vicidial?.campaign)) return false;
     if (request.campaigns && !request.campaigns.includes(call.vicidial?.campaign ?? ''))
       return false;
     if (request.callTypes && !request.callTypes.includes(call.vicidial?.callType ?? ''))
@@ -245,7 +259,7 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
         for (const call of this.registry.live()) {
           if (this.waiting.length === 0 || this.stopping) break;
           if (this.handedOut.has(call.callId)) continue;
-          if (!this.waiting.some((client) => this.eligible(client.request, call))) continue;
+          if (!this.waiting.some((client) => this.eligible(client, call))) continue;
           this.handedOut.add(call.callId);
           const key = `next.${call.callId}`;
           let outcome;
@@ -259,7 +273,7 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
           }
           if (outcome === 'held') continue;
           const index = this.waiting.findIndex(
-            (client) => !client.gone && this.eligible(client.request, call),
+            (client) => !client.gone && this.eligible(client, call),
           );
           if (index < 0 || call.ended) {
             // The client left (or the call ended) while we claimed: give the call back.
@@ -268,7 +282,9 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
             continue;
           }
           const [client] = this.waiting.splice(index, 1);
-          this.logger.log(`handed call ${call.callId} to next-call client ${client.clientId}`);
+          this.logger.log(
+            `handed call ${call.callId} to next-call client ${client.scope.clientId}`,
+          );
           this.startStream(client, call, true);
         }
       } while (this.dispatchAgain && this.waiting.length > 0 && !this.stopping);

@@ -13,7 +13,8 @@ import {
   Json,
 } from '../__tests__/egress-harness';
 
-const TOKENS = 'bot-a=token-aaaaaaaaaaaaaaaa,bot-b=token-bbbbbbbbbbbbbbbb';
+const TOKENS =
+  'bot-a=token-aaaaaaaaaaaaaaaa,bot-b=token-bbbbbbbbbbbbbbbb,sales-bot:SALES|RENEW=token-ssssssssssssssss';
 
 interface Client {
   ws: WebSocket;
@@ -102,6 +103,43 @@ describe('inbound streams: AI clients connect to /v1/streams', () => {
       await egress.metric('stream_egress_inbound_rejected_total', { reason: 'bad_request' }),
     ).toBe(1);
     await call.ended();
+  });
+
+  it('gives a token scoped to campaigns only the calls of those campaigns', async () => {
+    const sales = await new TestCall(nats).begin(['caller']);
+    const support = await new TestCall(nats, undefined, { campaign: 'SUPPORT' }).begin(['caller']);
+    await Promise.all([egress.knows(sales.callId), egress.knows(support.callId)]);
+    const scoped = { Authorization: 'Bearer token-ssssssssssssssss' };
+    const forbiddenBefore = await egress.metric('stream_egress_inbound_rejected_total', {
+      reason: 'forbidden',
+    });
+    expect(await refusal(`${egress.wsUrl}/v1/streams?call=${support.callId}`, scoped)).toBe(403);
+    expect(
+      (await egress.metric('stream_egress_inbound_rejected_total', { reason: 'forbidden' })) -
+        forbiddenBefore,
+    ).toBe(1);
+    const named = client(
+      `${egress.wsUrl}/v1/streams?call=${sales.callId}`,
+      scoped.Authorization.slice(7),
+    );
+    await named.opened;
+    await eventually(() => named.texts.length >= 2, 5000, 'connected and start');
+    named.ws.close();
+    await sales.ended();
+    await egress.knowsEnded(sales.callId);
+    // A next-call client of that token waits past the SUPPORT call for one of its campaigns.
+    const next = client(`${egress.wsUrl}/v1/streams?call=next`, scoped.Authorization.slice(7));
+    await next.opened;
+    const renewal = await new TestCall(nats, undefined, { campaign: 'RENEW' }).begin(['caller']);
+    await eventually(
+      () => next.texts.some((text) => text['event'] === 'start'),
+      10_000,
+      'the RENEW call handed to the scoped client',
+    );
+    const start = next.texts.find((text) => text['event'] === 'start') as Json;
+    expect((start['start'] as Json)['callSid']).toBe(renewal.callId);
+    next.ws.close();
+    await Promise.all([support.ended(), renewal.ended()]);
   });
 
   it('streams a named call in the twilio format until it ends', async () => {

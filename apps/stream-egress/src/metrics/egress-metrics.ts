@@ -18,6 +18,7 @@ export const INBOUND_REJECT_REASONS = [
   'bad_token',
   'bad_request',
   'unknown_call',
+  'forbidden',
   'too_many_clients',
   'shutting_down',
 ] as const;

@@ -61,7 +61,14 @@ describe('outbound streams over real NATS and WebSockets', () => {
       });
       egress = await startEgress(nats, {
         EGRESS_ROUTES: routes(
-          [{ url: backend.url('/media?x=1'), bearerToken: BACKEND_TOKEN, hmacSecret: HMAC_SECRET }],
+          [
+            {
+              url: backend.url('/media?x=1'),
+              bearerToken: BACKEND_TOKEN,
+              hmacSecret: HMAC_SECRET,
+              allowPlainWs: true,
+            },
+          ],
           { campaigns: ['SALES'] },
         ),
       });
