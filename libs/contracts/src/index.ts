@@ -13,3 +13,4 @@ export * from './lib/audio/audio-frame';
 export * from './lib/asyncapi/asyncapi-document';
 export * from './lib/dashboard/dashboard-rest.schema';
 export * from './lib/dashboard/dashboard-live.schema';
+export * from './lib/permissions/nats-permissions';

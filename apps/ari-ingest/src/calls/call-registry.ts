@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from 'nats';
-import type { AudioTrack } from '@asb/contracts';
+import { ARI_INGEST_CALLS_BUCKET, type AudioTrack } from '@asb/contracts';
 import { APP_CONFIG } from '@asb/config';
 import { NatsClient } from '@asb/nats';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import type { MediaAllocation } from '../tap/media-allocator';
 import type { TapIds } from '../tap/tap-handle';
 import type { TrackedCall } from './tracked-call';
-
-export const CALLS_BUCKET = 'ari_ingest_calls';
 
 /** A running tap, as another ari-ingest needs it to take the tap over rather than redo it. */
 export interface RememberedTap {
@@ -46,7 +44,7 @@ export class CallRegistry {
   ) {}
 
   private bucket(): Promise<KV> {
-    this.kv ??= this.nats.jetstream().views.kv(CALLS_BUCKET, { history: 1 });
+    this.kv ??= this.nats.jetstream().views.kv(ARI_INGEST_CALLS_BUCKET, { history: 1 });
     this.kv.catch(() => (this.kv = undefined));
     return this.kv;
   }

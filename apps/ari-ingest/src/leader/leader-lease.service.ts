@@ -3,11 +3,11 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from 'nats';
 import { APP_CONFIG } from '@asb/config';
+import { ARI_INGEST_LEASE_BUCKET } from '@asb/contracts';
 import { NatsClient } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 
-export const LEASE_BUCKET = 'ari_ingest_leaders';
 const RENEWAL_RETRY_MS = 500;
 
 interface Lease {
@@ -71,7 +71,7 @@ export class LeaderLease {
     if (this.stopped) return;
     try {
       await this.nats.connected;
-      this.kv ??= await this.nats.jetstream().views.kv(LEASE_BUCKET, { history: 1 });
+      this.kv ??= await this.nats.jetstream().views.kv(ARI_INGEST_LEASE_BUCKET, { history: 1 });
       const lease = this.encode();
       if (this.leading) {
         this.revision = await this.kv.update(this.key, lease.bytes, this.revision);

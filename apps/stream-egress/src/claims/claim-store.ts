@@ -3,12 +3,11 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV, KvEntry } from 'nats';
 import { APP_CONFIG } from '@asb/config';
+import { STREAM_EGRESS_CLAIMS_BUCKET } from '@asb/contracts';
 import { NatsClient } from '@asb/nats';
 import type { StreamEgressConfig } from '../config/stream-egress.config';
 import { EgressMetrics } from '../metrics/egress-metrics';
 
-/** NATS KV bucket of stream-egress's claims and replica leases. */
-export const CLAIMS_BUCKET = 'stream_egress_claims';
 /** Claims outlive any call: the bucket forgets them a day after they were written. */
 export const CLAIMS_MAX_AGE_MS = 24 * 3600 * 1000;
 
@@ -90,7 +89,7 @@ export class ClaimStore {
         try {
           const kv = await this.nats
             .jetstream()
-            .views.kv(CLAIMS_BUCKET, { history: 1, ttl: CLAIMS_MAX_AGE_MS });
+            .views.kv(STREAM_EGRESS_CLAIMS_BUCKET, { history: 1, ttl: CLAIMS_MAX_AGE_MS });
           this.kv = kv;
           await this.renew();
           this.scheduleRenewal();

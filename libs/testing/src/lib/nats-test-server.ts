@@ -22,13 +22,22 @@ export function freePort(): Promise<number> {
  * A private nats-server (JetStream on, its own store) that a test can stop and start again on
  * the same port, for outage tests that must not disturb the shared server.
  */
+export interface NatsTestServerOptions {
+  /** A configuration file (its port and store are overridden); its `$VARIABLES` come from `env`. */
+  configFile?: string;
+  env?: Record<string, string>;
+}
+
 export class NatsTestServer {
   private process?: ChildProcess;
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'asb-nats-'));
+  private readonly binary = process.env['NATS_SERVER_BIN'] ?? 'nats-server';
+  /** What the server logged (its errors, and permission violations): kept for the test to read. */
+  readonly log: string[] = [];
 
   constructor(
     readonly port: number,
-    private readonly binary = process.env['NATS_SERVER_BIN'] ?? 'nats-server',
+    private readonly options: NatsTestServerOptions = {},
   ) {}
 
   get url(): string {
@@ -41,22 +50,39 @@ export class NatsTestServer {
   }
 
   async start(): Promise<void> {
+    const { configFile, env } = this.options;
     this.process = spawn(
       this.binary,
-      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
-      { stdio: 'ignore' },
+      [
+        ...(configFile ? ['-c', configFile] : []),
+        ...['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '', ...env } },
     );
+    this.process.stderr?.setEncoding('utf8').on('data', (text: string) => this.log.push(text));
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
+      if (this.process.exitCode !== null) {
+        throw new Error(`nats-server exited with ${this.process.exitCode}: ${this.log.join('')}`);
+      }
       try {
-        const nc = await connect({ servers: this.url, timeout: 500, reconnect: false });
-        await nc.close();
+        await this.ping();
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
     throw new Error(`nats-server on port ${this.port} did not start`);
+  }
+
+  /** A connection that does not authenticate is refused by a server with users: its answer counts. */
+  private async ping(): Promise<void> {
+    try {
+      const nc = await connect({ servers: this.url, timeout: 500, reconnect: false });
+      await nc.close();
+    } catch (error) {
+      if (!/authorization/i.test((error as Error).message)) throw error;
+    }
   }
 
   async stop(): Promise<void> {

@@ -53,3 +53,8 @@ export const SUBJECT_TEMPLATES: readonly string[] = [
 
 /** Name of the JetStream stream that stores `call.v1.>`. */
 export const CALL_EVENTS_STREAM = 'CALL_EVENTS';
+
+/** NATS KV buckets, each owned by one service: ari-ingest's leader leases and calls, egress claims. */
+export const ARI_INGEST_LEASE_BUCKET = 'ari_ingest_leaders';
+export const ARI_INGEST_CALLS_BUCKET = 'ari_ingest_calls';
+export const STREAM_EGRESS_CLAIMS_BUCKET = 'stream_egress_claims';

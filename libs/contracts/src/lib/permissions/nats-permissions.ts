@@ -1,0 +1,170 @@
+import {
+  ARI_INGEST_CALLS_BUCKET,
+  ARI_INGEST_LEASE_BUCKET,
+  AUDIO_WILDCARD,
+  CALL_EVENTS_PREFIX,
+  CALL_EVENTS_STREAM,
+  CALL_EVENTS_WILDCARD,
+  MEDIA_ALLOCATE_SUBJECT,
+  MEDIA_HEARTBEAT_SUBJECT,
+  MEDIA_PROBE_PREFIX,
+  MEDIA_RELEASE_SUBJECT,
+  STATS_WILDCARD,
+  STREAM_EGRESS_CLAIMS_BUCKET,
+} from '../subjects/subject-names';
+
+/** The NATS users of a deployment: one per service, and a read-only one for AI consumers. */
+export const NATS_USERS = [
+  'ari-ingest',
+  'media-gateway',
+  'call-logger',
+  'dashboard-api',
+  'stream-egress',
+  'ai-consumer',
+] as const;
+export type NatsUser = (typeof NATS_USERS)[number];
+
+export interface NatsPermissions {
+  publish: readonly string[];
+  subscribe: readonly string[];
+  /** May answer requests made to it (on their reply subjects) without a publish grant for them. */
+  allowResponses?: boolean;
+}
+
+/** The largest message the server accepts: well above every contract's own limit. */
+export const NATS_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** The subjects once each, in the order given. */
+const allow = (...subjects: string[]): readonly string[] => [...new Set(subjects)];
+
+/** Replies to a client's requests, JetStream's included, and its ordered consumers' deliveries. */
+const INBOX = '_INBOX.>';
+const JETSTREAM_INFO = '$JS.API.INFO';
+
+function streamAdmin(stream: string): string[] {
+  return ['INFO', 'CREATE', 'UPDATE'].map((action) => `$JS.API.STREAM.${action}.${stream}`);
+}
+
+/** What reading a stream through consumers takes: creating them, fetching, acking, flow control. */
+function streamReading(stream: string): string[] {
+  return [
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.>`,
+    `$JS.API.CONSUMER.DELETE.${stream}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
+    `$JS.ACK.${stream}.>`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/** A KV bucket its owner creates, reads, writes and watches. */
+function kvBucket(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    ...streamAdmin(stream),
+    ...streamReading(stream),
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.STREAM.PURGE.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$KV.${bucket}.>`,
+  ];
+}
+
+/**
+ * Least privilege on NATS: each service may publish and subscribe only what the contracts give
+ * it (and the JetStream API of its own streams and buckets); everything else is refused by the
+ * server. deploy/nats/nats-server.conf is rendered from this.
+ */
+export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
+  'ari-ingest': {
+    publish: allow(
+      JETSTREAM_INFO,
+      ...streamAdmin(CALL_EVENTS_STREAM),
+      CALL_EVENTS_WILDCARD,
+      MEDIA_ALLOCATE_SUBJECT,
+      MEDIA_RELEASE_SUBJECT,
+      `${MEDIA_PROBE_PREFIX}.*`,
+      ...kvBucket(ARI_INGEST_LEASE_BUCKET),
+      ...kvBucket(ARI_INGEST_CALLS_BUCKET),
+    ),
+    subscribe: allow(INBOX, MEDIA_HEARTBEAT_SUBJECT),
+  },
+  'media-gateway': {
+    publish: allow(AUDIO_WILDCARD, STATS_WILDCARD, MEDIA_HEARTBEAT_SUBJECT),
+    subscribe: allow(MEDIA_ALLOCATE_SUBJECT, MEDIA_RELEASE_SUBJECT, `${MEDIA_PROBE_PREFIX}.*`),
+    allowResponses: true,
+  },
+  'call-logger': {
+    publish: allow(
+      JETSTREAM_INFO,
+      ...streamAdmin(CALL_EVENTS_STREAM),
+      ...streamReading(CALL_EVENTS_STREAM),
+    ),
+    subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD),
+  },
+  'dashboard-api': {
+    publish: allow(JETSTREAM_INFO, ...streamReading(CALL_EVENTS_STREAM)),
+    subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD),
+  },
+  'stream-egress': {
+    publish: allow(
+      JETSTREAM_INFO,
+      ...streamReading(CALL_EVENTS_STREAM),
+      `${CALL_EVENTS_PREFIX}.*.egress_started`,
+      `${CALL_EVENTS_PREFIX}.*.egress_stopped`,
+      ...kvBucket(STREAM_EGRESS_CLAIMS_BUCKET),
+    ),
+    subscribe: allow(INBOX, AUDIO_WILDCARD),
+  },
+  'ai-consumer': {
+    publish: allow(),
+    subscribe: allow(AUDIO_WILDCARD, STATS_WILDCARD, CALL_EVENTS_WILDCARD),
+  },
+};
+
+/** The environment variable the server config reads a user's password from. */
+export function natsPasswordVariable(user: NatsUser): string {
+  return `${user.toUpperCase().replace(/-/g, '_')}_NATS_PASSWORD`;
+}
+
+/**
+ * nats-server's configuration: the payload limit, JetStream, and one user per service with its
+ * permissions; passwords come from the server's environment (NATS_PASSWORD variables), so the
+ * file holds no secret.
+ */
+export function renderNatsServerConfig(): string {
+  const list = (subjects: readonly string[]) =>
+    `[\n${subjects.map((s) => `          "${s}"`).join('\n')}\n        ]`;
+  const users = NATS_USERS.map((user) => {
+    const permissions = NATS_PERMISSIONS[user];
+    return [
+      '    {',
+      `      user: "${user}"`,
+      `      password: $${natsPasswordVariable(user)}`,
+      '      permissions: {',
+      // An empty allow list would be no restriction at all: nothing is then said as deny all.
+      permissions.publish.length === 0
+        ? '        publish: { deny: [">"] }'
+        : `        publish: { allow: ${list(permissions.publish)} }`,
+      `        subscribe: { allow: ${list(permissions.subscribe)} }`,
+      ...(permissions.allowResponses ? ['        allow_responses: true'] : []),
+      '      }',
+      '    }',
+    ].join('\n');
+  });
+  return [
+    `max_payload: ${NATS_MAX_PAYLOAD_BYTES}`,
+    // The store's place is the deployment's: `nats-server -c <this file> -sd <dir>`.
+    'jetstream: {}',
+    'authorization: {',
+    '  users: [',
+    users.join('\n'),
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+}
