@@ -41,6 +41,7 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { 
       environment?: Record<string, string>;
       command?: string[];
       image?: string;
+      volumes?: string[];
     }
   >;
 };
@@ -142,5 +143,50 @@ describe('deployment files', () => {
     expect(compose.services['postgres'].image).toMatch(/^postgres:/);
     const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
     expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*(?!\$\{)\S/m);
+    // No secret falls back to a value everyone knows (an empty default leaves it unset).
+    expect(text).not.toMatch(/\$\{[A-Z_]*(PASSWORD|SECRET|TOKEN)[A-Z_]*:-[^}]/);
+  });
+
+  it('names in tools/dev/compose-env.sh every variable compose requires', () => {
+    const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    const required = new Set([...text.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]));
+    const script = readFileSync(join(ROOT, 'tools/dev/compose-env.sh'), 'utf8');
+    const written = new Set([
+      ...[...script.matchAll(/^\s*echo "([A-Z_]+)=/gm)].map((m) => m[1]),
+      ...[...script.matchAll(/for user in ([A-Z_ ]+);/g)].flatMap((m) =>
+        m[1].split(' ').map((user) => `${user}_NATS_PASSWORD`),
+      ),
+    ]);
+    expect([...required].filter((variable) => !written.has(variable))).toEqual([]);
+    expect(required.size).toBeGreaterThan(5);
+  });
+
+  it('runs NATS in compose with its users, and each service as its own user', () => {
+    const nats = compose.services['nats'];
+    expect(nats.command?.slice(0, 2)).toEqual(['-c', '/etc/nats/nats-server.conf']);
+    expect(nats.volumes).toContain('./deploy/nats/nats-server.conf:/etc/nats/nats-server.conf:ro');
+    const conf = readFileSync(join(ROOT, 'deploy/nats/nats-server.conf'), 'utf8');
+    for (const app of [
+      'ari-ingest',
+      'media-gateway',
+      'call-logger',
+      'dashboard-api',
+      'stream-egress',
+    ]) {
+      const variable = `${app.toUpperCase().replace(/-/g, '_')}_NATS_PASSWORD`;
+      const environment = compose.services[app].environment ?? {};
+      expect({ app, user: environment['NATS_USER'] }).toEqual({ app, user: app });
+      expect(environment['NATS_PASSWORD']).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
+      expect(nats.environment?.[variable]).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
+      expect(conf).toContain(`user: "${app}"\n      password: $${variable}`);
+    }
+  });
+
+  it('keeps recordings, scratch files and secrets out of git and of every image build', () => {
+    const ignored = (file: string) => readFileSync(join(ROOT, file), 'utf8').split('\n');
+    expect(ignored('.gitignore')).toEqual(expect.arrayContaining(['recordings/', 'tmp/', '.env']));
+    expect(ignored('.dockerignore')).toEqual(
+      expect.arrayContaining(['recordings', 'tmp', '.env', 'node_modules', 'dist']),
+    );
   });
 });
