@@ -14,7 +14,7 @@ const ADMIN = { username: 'admin', password: 'correct horse battery' };
 const CLIENT_TOKEN = randomBytes(18).toString('base64url');
 
 /**
- * Every service on a NATS that runs deploy/nats/nats-server.conf as shipped: each with its own
+ * Every service on a NATS that runs deploy/k8s/base/nats/nats-server.conf as shipped: each with its own
  * user, allowed only what the contracts give it. The whole path must still work, and the server
  * must have refused nothing any of them did.
  */
@@ -44,7 +44,7 @@ describe('the bridge on a NATS with one user per service and least privilege', (
 
   beforeAll(async () => {
     server = new NatsTestServer(await freePort(), {
-      configFile: join(WORKSPACE_ROOT, 'deploy/nats/nats-server.conf'),
+      configFile: join(WORKSPACE_ROOT, 'deploy/k8s/base/nats/nats-server.conf'),
       env: Object.fromEntries(
         NATS_USERS.map((user) => [natsPasswordVariable(user), passwords[user]]),
       ),

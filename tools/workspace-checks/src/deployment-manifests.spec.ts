@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -19,8 +20,12 @@ const APPS = readdirSync(join(ROOT, 'apps')).filter((name) =>
 /** Apps with a NestJS process (the dashboard is static files behind nginx). */
 const NEST_APPS = APPS.filter((app) => existsSync(join(ROOT, 'apps', app, 'src/main.ts')));
 
+/** The simulator is the demo overlay's; everything else is in the base. */
+const manifestDir = (app: string) =>
+  app === 'asterisk-sim' ? 'deploy/k8s/overlays/demo' : 'deploy/k8s/base';
+
 function manifests(app: string): Manifest[] {
-  const text = readFileSync(join(ROOT, 'deploy/k8s', `${app}.yaml`), 'utf8');
+  const text = readFileSync(join(ROOT, manifestDir(app), `${app}.yaml`), 'utf8');
   return parseAllDocuments(text).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`${app}.yaml: ${doc.errors[0].message}`);
     return doc.toJS() as Manifest;
@@ -86,7 +91,7 @@ describe('deployment files', () => {
       for (const kind of ['ConfigMap', 'Deployment', 'Service'])
         expect(only(k8s, kind).metadata.name).toBe(app);
       const kustomization = parse(
-        readFileSync(join(ROOT, 'deploy/k8s/kustomization.yaml'), 'utf8'),
+        readFileSync(join(ROOT, manifestDir(app), 'kustomization.yaml'), 'utf8'),
       ) as { resources: string[] };
       expect(kustomization.resources).toContain(`${app}.yaml`);
       expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': app });
@@ -164,8 +169,10 @@ describe('deployment files', () => {
   it('runs NATS in compose with its users, and each service as its own user', () => {
     const nats = compose.services['nats'];
     expect(nats.command?.slice(0, 2)).toEqual(['-c', '/etc/nats/nats-server.conf']);
-    expect(nats.volumes).toContain('./deploy/nats/nats-server.conf:/etc/nats/nats-server.conf:ro');
-    const conf = readFileSync(join(ROOT, 'deploy/nats/nats-server.conf'), 'utf8');
+    expect(nats.volumes).toContain(
+      './deploy/k8s/base/nats/nats-server.conf:/etc/nats/nats-server.conf:ro',
+    );
+    const conf = readFileSync(join(ROOT, 'deploy/k8s/base/nats/nats-server.conf'), 'utf8');
     for (const app of [
       'ari-ingest',
       'media-gateway',
@@ -188,5 +195,143 @@ describe('deployment files', () => {
     expect(ignored('.dockerignore')).toEqual(
       expect.arrayContaining(['recordings', 'tmp', '.env', 'node_modules', 'dist']),
     );
+  });
+
+  describe('rendered overlays (kubectl kustomize)', () => {
+    /** Renders an overlay as kubectl would apply it. */
+    function render(overlay: string): Manifest[] {
+      let text: string;
+      try {
+        text = execFileSync('kubectl', ['kustomize', join(ROOT, 'deploy/k8s/overlays', overlay)], {
+          encoding: 'utf8',
+        });
+      } catch (error) {
+        throw new Error(`kubectl kustomize (needed to render deploy/k8s) failed: ${error}`);
+      }
+      return parseAllDocuments(text).map((doc) => doc.toJS() as Manifest);
+    }
+    type Workload = Manifest & { metadata: { name: string; namespace?: string } };
+    const workloads = (list: Manifest[]) =>
+      list.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet') as Workload[];
+    const containersOf = (workload: Workload) =>
+      workload.spec.template.spec.containers as Array<{
+        name: string;
+        image: string;
+        envFrom?: Array<{ secretRef?: { name: string; optional?: boolean } }>;
+        resources: { requests?: object; limits?: { memory?: string } };
+        readinessProbe?: object;
+        livenessProbe?: object;
+      }>;
+    const production = render('production');
+    const demo = render('demo');
+    const deployDocs = readFileSync(join(ROOT, 'deploy/README.md'), 'utf8');
+    const secretsScript = readFileSync(join(ROOT, 'deploy/k8s/create-secrets.sh'), 'utf8');
+
+    it('deploys no simulator and no made-up database in production, and both in the demo', () => {
+      const names = (list: Manifest[]) =>
+        workloads(list)
+          .map((w) => w.metadata.name)
+          .sort();
+      expect(names(production)).toEqual(
+        [...NEST_APPS.filter((app) => app !== 'asterisk-sim'), 'dashboard', 'nats'].sort(),
+      );
+      expect(names(demo)).toEqual([...names(production), 'asterisk-sim', 'postgres'].sort());
+      const ariIngest = production.find(
+        (m) => m.kind === 'ConfigMap' && m.metadata.name === 'ari-ingest',
+      );
+      expect(ariIngest?.data?.['ARI_SERVERS']).not.toMatch(/asterisk-sim/);
+    });
+
+    it('takes every image of ours from the registry and release the production overlay names', () => {
+      for (const workload of workloads(production)) {
+        for (const container of containersOf(workload)) {
+          if (container.image.startsWith('nats:')) continue;
+          expect(container.image).toMatch(
+            /^registry\.example\.com\/audio-streaming-bridge\/[a-z-]+:\d+\.\d+\.\d+$/,
+          );
+        }
+      }
+    });
+
+    it('gives every workload probes, requests and a memory limit', () => {
+      for (const workload of [...workloads(production), ...workloads(demo)]) {
+        for (const container of containersOf(workload)) {
+          const what = `${workload.metadata.name}/${container.name}`;
+          expect({
+            what,
+            probes: Boolean(container.readinessProbe && container.livenessProbe),
+          }).toEqual({
+            what,
+            probes: true,
+          });
+          expect({ what, limit: container.resources.limits?.memory !== undefined }).toEqual({
+            what,
+            limit: true,
+          });
+        }
+      }
+    });
+
+    it("mounts each service's own Secret, never an optional shared one, and documents and creates each", () => {
+      for (const overlay of [production, demo]) {
+        for (const workload of workloads(overlay)) {
+          for (const container of containersOf(workload)) {
+            for (const source of container.envFrom ?? []) {
+              if (!source.secretRef) continue;
+              const { name, optional } = source.secretRef;
+              expect({ name, optional }).toEqual({ name, optional: undefined });
+              expect(name).not.toBe('audio-bridge-secrets');
+              expect({ name, documented: deployDocs.includes(`\`${name}\``) }).toEqual({
+                name,
+                documented: true,
+              });
+              expect({ name, created: secretsScript.includes(`apply ${name} `) }).toEqual({
+                name,
+                created: true,
+              });
+            }
+          }
+        }
+      }
+      const dashboard = workloads(production).find((w) => w.metadata.name === 'dashboard');
+      expect(containersOf(dashboard as Workload)[0].envFrom?.some((e) => e.secretRef)).toBe(false);
+    });
+
+    it('ships NATS with its users, network policies, disruption budgets, an Ingress and shared recordings', () => {
+      const kinds = (kind: string) => production.filter((m) => m.kind === kind);
+      const nats = workloads(production).find((w) => w.metadata.name === 'nats') as Workload;
+      expect(containersOf(nats)[0].envFrom).toEqual([{ secretRef: { name: 'nats-secrets' } }]);
+      const natsConfig = kinds('ConfigMap').find((m) => m.metadata.name.startsWith('nats-config'));
+      expect(natsConfig?.data?.['nats-server.conf']).toBe(
+        readFileSync(join(ROOT, 'deploy/k8s/base/nats/nats-server.conf'), 'utf8'),
+      );
+      expect(kinds('NetworkPolicy').map((m) => m.metadata.name)).toEqual(
+        expect.arrayContaining([
+          'default-deny-ingress',
+          'nats-clients',
+          'dashboard-api-from-dashboard',
+        ]),
+      );
+      const budgets = kinds('PodDisruptionBudget').map(
+        (m) => m.spec.selector.matchLabels['app.kubernetes.io/name'],
+      );
+      expect(budgets.sort()).toEqual(
+        workloads(production)
+          .map((w) => w.metadata.name)
+          .sort(),
+      );
+      const [ingress] = kinds('Ingress');
+      const backends = ingress.spec.rules.flatMap(
+        (rule: { http: { paths: Array<{ backend: { service: { name: string } } }> } }) =>
+          rule.http.paths.map((path) => path.backend.service.name),
+      );
+      expect(backends.sort()).toEqual(['dashboard', 'stream-egress']);
+      expect(ingress.spec.tls).toHaveLength(1);
+      const [recordings] = kinds('PersistentVolumeClaim');
+      expect(recordings.spec).toMatchObject({
+        accessModes: ['ReadWriteMany'],
+        storageClassName: expect.any(String),
+      });
+    });
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SUBJECT_TEMPLATES } from '../subjects/subject-names';
 import { NATS_PERMISSIONS, NATS_USERS, renderNatsServerConfig } from './nats-permissions';
 
-const CONFIG_PATH = join(__dirname, '../../../../../deploy/nats/nats-server.conf');
+const CONFIG_PATH = join(__dirname, '../../../../../deploy/k8s/base/nats/nats-server.conf');
 const HEADER =
   '# Generated from libs/contracts by `npx nx run contracts:nats-config`. Do not edit by hand.\n' +
   "# Each user's password comes from the server's environment (<USER>_NATS_PASSWORD).\n";

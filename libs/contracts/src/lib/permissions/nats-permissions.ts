@@ -77,7 +77,7 @@ function kvBucket(bucket: string): string[] {
 /**
  * Least privilege on NATS: each service may publish and subscribe only what the contracts give
  * it (and the JetStream API of its own streams and buckets); everything else is refused by the
- * server. deploy/nats/nats-server.conf is rendered from this.
+ * server. deploy/k8s/base/nats/nats-server.conf is rendered from this.
  */
 export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
   'ari-ingest': {
