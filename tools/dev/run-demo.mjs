@@ -25,10 +25,29 @@ if (!process.env.DASHBOARD_ADMIN_PASSWORD && !existsSync(adminPasswordFile)) {
 /** The simulated VICIdial's database (MariaDB); demo.sh creates it. */
 const vicidialDbUrl =
   process.env.VICIDIAL_DB_URL ?? 'mysql://root@127.0.0.1:3306/asb_vicidial_demo';
+/**
+ * The demo's own NATS, with the users and permissions deployments ship
+ * (deploy/k8s/base/nats/nats-server.conf): each service logs in as itself. Passwords per run, a
+ * letter then hex digits as nats-server wants them in its environment.
+ */
+const natsPort = 4223;
+const natsUsers = [
+  'ari-ingest',
+  'media-gateway',
+  'call-logger',
+  'dashboard-api',
+  'stream-egress',
+  'ai-consumer',
+];
+const natsPasswords = Object.fromEntries(
+  natsUsers.map((user) => [user, `p${randomBytes(16).toString('hex')}`]),
+);
+const natsPasswordVariable = (user) => `${user.toUpperCase().replaceAll('-', '_')}_NATS_PASSWORD`;
+const natsLogin = (user) => ({ NATS_USER: user, NATS_PASSWORD: natsPasswords[user] });
 const shared = {
   // One machine: the services may fall back to local defaults for what production must be told.
   RUN_MODE: 'development',
-  NATS_SERVERS: process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222',
+  NATS_SERVERS: `nats://127.0.0.1:${natsPort}`,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asb',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   LOG_PRETTY: 'true',
@@ -40,8 +59,23 @@ const shared = {
 const receiverToken = randomBytes(12).toString('base64url');
 const egressClientToken = process.env.EGRESS_DEMO_TOKEN ?? randomBytes(12).toString('base64url');
 
-/** Start order: the PBX and the receivers first, so ari-ingest finds them. */
+/** Start order: NATS, the PBX and the receivers first, so ari-ingest finds them. */
 const services = [
+  {
+    app: 'nats',
+    port: 8223,
+    color: 37,
+    health: '/healthz?js-enabled-only=true',
+    command: [
+      'nats-server',
+      ...['-c', join(root, 'deploy/k8s/base/nats/nats-server.conf')],
+      ...['-a', '127.0.0.1', '-p', String(natsPort), '-m', '8223'],
+      ...['-js', '-sd', join(root, 'tmp/demo-nats')],
+    ],
+    env: Object.fromEntries(
+      natsUsers.map((user) => [natsPasswordVariable(user), natsPasswords[user]]),
+    ),
+  },
   {
     app: 'fastapi-receiver',
     port: 8765,
@@ -67,13 +101,14 @@ const services = [
       SIM_VICIDIAL_DB_URL: vicidialDbUrl,
     },
   },
-  { app: 'media-gateway', port: 3002, color: 36 },
-  { app: 'call-logger', port: 3003, color: 33 },
+  { app: 'media-gateway', port: 3002, color: 36, env: natsLogin('media-gateway') },
+  { app: 'call-logger', port: 3003, color: 33, env: natsLogin('call-logger') },
   {
     app: 'ari-ingest',
     port: 3001,
     color: 32,
     env: {
+      ...natsLogin('ari-ingest'),
       ARI_SERVERS: 'pbx1=http://127.0.0.1:8088',
       ARI_PASSWORD: ariPassword,
       ARI_APP: 'audio-bridge-demo',
@@ -85,6 +120,7 @@ const services = [
     port: 3000,
     color: 34,
     env: {
+      ...natsLogin('dashboard-api'),
       DASHBOARD_STATIC_DIR: join(root, 'dist/apps/dashboard'),
       // Per run: logins end with the demo, nothing stores the key.
       DASHBOARD_JWT_SECRET:
@@ -98,6 +134,7 @@ const services = [
     port: 3004,
     color: 31,
     env: {
+      ...natsLogin('stream-egress'),
       EGRESS_ROUTES: JSON.stringify([
         {
           name: 'example-backend',
@@ -217,7 +254,8 @@ console.log(`
 \x1b[1mAudio Streaming Bridge demo is running\x1b[0m
   simulated calls   up to ${concurrentCalls} at once (DEMO_CALLS), scenario ${scenario.id},
                     each with its campaign, agent and disposition from the simulated VICIdial's database (${vicidialDbUrl})
-  live audio        nats sub 'audio.v1.>'  (call events: 'call.v1.>', stream health: 'stats.v1.>')
+  live audio        nats -s nats://127.0.0.1:${natsPort} --user ai-consumer --password ${natsPasswords['ai-consumer']} sub 'audio.v1.>'
+                    (call events: 'call.v1.>', stream health: 'stats.v1.>'; each service has its own NATS user)
   dashboard         http://127.0.0.1:3000/  (user ${adminUser}, password ${adminPassword}; API docs /api/docs)
   AI backends       every call streams to the example FastAPI receiver (WAVs in tmp/demo-receiver-recordings);
                     AI clients: ws://127.0.0.1:3004/v1/streams with 'Authorization: Bearer ${egressClientToken}'
