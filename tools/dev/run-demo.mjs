@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { onStopRequest } from './stop-signals.mjs';
 
 const root = join(import.meta.dirname, '../..');
 const exitWhenReady = process.argv.includes('--exit-when-ready');
@@ -219,8 +220,10 @@ async function stopAll(code) {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+onStopRequest((why) => {
+  console.log(`\n[demo] ${why}`);
+  void stopAll(0);
+});
 
 try {
   for (const service of services) {
