@@ -185,7 +185,17 @@ def main() -> None:
     )
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # log_config=None: uvicorn logs through the root logger set up above, once, not also through
+    # handlers of its own (every line twice). No lifespan events are used: with lifespan off, a
+    # stop while streams are open ends without a CancelledError traceback.
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=None,
+        lifespan="off",
+    )
 
 
 if __name__ == "__main__":

@@ -2,12 +2,18 @@
 // by service; waits until each is healthy, prints where to look, and stops them all on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onStopRequest } from './stop-signals.mjs';
 
 const root = join(import.meta.dirname, '../..');
 const exitWhenReady = process.argv.includes('--exit-when-ready');
+// Every service's log goes to its file; the console shows progress, errors and the banner, or
+// everything with --logs.
+const logsToConsole = process.argv.includes('--logs');
+const logDir = join(root, 'tmp/demo-logs');
+const bannerFile = join(root, 'tmp/demo-banner.txt');
+const PROBLEM = /\b(ERROR|FATAL|CRITICAL|Traceback)\b/;
 // A fresh ARI password per demo run: the simulator and ari-ingest share it, nothing stores it.
 const ariPassword = process.env.ARI_PASSWORD ?? randomBytes(12).toString('base64url');
 // The dashboard's first admin. dashboard-api creates it only when no user of that name exists,
@@ -159,12 +165,23 @@ const services = [
 const children = [];
 let stopping = false;
 
-function prefix(service, chunk) {
+function prefix(service, text) {
   const tag = `\x1b[${service.color}m${service.app.padEnd(13)}\x1b[0m│ `;
-  return chunk
-    .toString()
-    .replace(/\n(?=.)/g, `\n${tag}`)
-    .replace(/^/, tag);
+  return text.replace(/\n(?=.)/g, `\n${tag}`).replace(/^/, tag);
+}
+
+/** A service's output: all of it to its log file, to the console all or only its problems. */
+function follow(service, stream, console) {
+  const file = createWriteStream(join(logDir, `${service.app}.log`), { flags: 'a' });
+  stream.on('data', (chunk) => {
+    file.write(chunk);
+    const text = chunk.toString();
+    if (logsToConsole) console.write(prefix(service, text));
+    else {
+      const problems = text.split('\n').filter((line) => PROBLEM.test(line));
+      if (problems.length > 0) console.write(prefix(service, `${problems.join('\n')}\n`));
+    }
+  });
 }
 
 function start(service) {
@@ -176,8 +193,8 @@ function start(service) {
     env: { ...process.env, ...shared, HTTP_PORT: String(service.port), ...(service.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.on('data', (chunk) => process.stdout.write(prefix(service, chunk)));
-  child.stderr.on('data', (chunk) => process.stderr.write(prefix(service, chunk)));
+  follow(service, child.stdout, process.stdout);
+  follow(service, child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`\n[demo] ${service.app} exited (${signal ?? code}); stopping the demo`);
@@ -206,7 +223,7 @@ async function waitHealthy(service, timeoutMs = 30_000) {
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
-  console.log('\n[demo] stopping every service');
+  console.log(`\n[demo] stopping every service (logs in ${logDir}; passwords in ${bannerFile})`);
   await Promise.all(
     children.map(
       ({ child }) =>
@@ -225,10 +242,15 @@ onStopRequest((why) => {
   void stopAll(0);
 });
 
+mkdirSync(logDir, { recursive: true });
+for (const service of services) writeFileSync(join(logDir, `${service.app}.log`), '');
+console.log(`[demo] starting ${services.length} processes; their logs are in ${logDir}`);
 try {
   for (const service of services) {
+    const startedAt = Date.now();
     start(service);
     await waitHealthy(service);
+    console.log(`[demo] ${service.app} ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
   }
 } catch (error) {
   console.error(`[demo] ${error.message}`);
@@ -253,7 +275,7 @@ const scenario = await fetch('http://127.0.0.1:8090/sim/scenarios', {
   }),
 }).then((response) => response.json());
 
-console.log(`
+const banner = `
 \x1b[1mAudio Streaming Bridge demo is running\x1b[0m
   simulated calls   up to ${concurrentCalls} at once (DEMO_CALLS), scenario ${scenario.id},
                     each with its campaign, agent and disposition from the simulated VICIdial's database (${vicidialDbUrl})
@@ -265,6 +287,26 @@ console.log(`
   simulated ARI     http://127.0.0.1:8088/ari  (user asterisk, password ${ariPassword})
   simulator control http://127.0.0.1:8090/sim/servers  (same credentials)
   health / metrics  http://127.0.0.1:<port>/health/ready, /metrics  (ports ${services.map((s) => `${s.app} ${s.port}`).join(', ')})
+service logs      ${logDir} (or run with --logs to see them here)
 Ctrl-C stops everything.
-`);
+`;
+// It holds passwords: readable by this user only. Shown again when the demo stops.
+writeFileSync(bannerFile, banner.replace(/\x1b\[[0-9;]*m/g, ''), { mode: 0o600 });
+console.log(banner);
+console.log(`[demo] this is also in ${bannerFile}; a line a minute follows on the calls`);
 if (exitWhenReady) await stopAll(0);
+
+/** One line a minute, so the console says the demo is alive without burying the banner. */
+setInterval(async () => {
+  const at = new Date().toLocaleTimeString();
+  try {
+    const status = await fetch(`http://127.0.0.1:8090/sim/scenarios/${scenario.id}`, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`asterisk:${ariPassword}`).toString('base64')}`,
+      },
+    }).then((response) => response.json());
+    console.log(`[demo] ${at}: ${status.placed} calls placed, ${status.active} in progress`);
+  } catch (error) {
+    console.log(`[demo] ${at}: the simulator does not answer (${error.message})`);
+  }
+}, 60_000).unref();

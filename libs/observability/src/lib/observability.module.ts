@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { HealthCheckLogger } from './health/health-check-logger';
 import { HealthController } from './health/health.controller';
 import { LivenessRegistry, ReadinessRegistry } from './health/readiness-registry';
 import { LoggingOptions, pinoParams } from './logging/pino-options';
@@ -18,7 +19,7 @@ export class ObservabilityModule {
       module: ObservabilityModule,
       imports: [
         LoggerModule.forRoot(pinoParams(options)),
-        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        TerminusModule.forRoot({ errorLogStyle: 'json', logger: HealthCheckLogger }),
       ],
       controllers: [HealthController, MetricsController],
       providers: [
