@@ -66,6 +66,19 @@ class Settings:
     recordings: Path
     token: Optional[str]
     hmac_secret: Optional[str]
+    # The most the recordings folder may hold; the oldest files go beyond it. None: no limit.
+    max_bytes: Optional[int] = None
+
+
+def prune(folder: Path, max_bytes: int) -> None:
+    """Deletes the oldest files of the folder until what is left fits in max_bytes."""
+    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
+    total = sum(p.stat().st_size for p in files)
+    for path in files:
+        if total <= max_bytes:
+            break
+        total -= path.stat().st_size
+        path.unlink(missing_ok=True)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -91,6 +104,8 @@ def create_app(settings: Settings) -> FastAPI:
             },
         }
         (settings.recordings / f"{call_sid}.json").write_text(json.dumps(summary, indent=2))
+        if settings.max_bytes is not None:
+            prune(settings.recordings, settings.max_bytes)
 
     def verify(websocket: WebSocket) -> Optional[str]:
         """Why the sender is refused, or None."""
@@ -127,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         call_sid = None
         start: dict = {}
         media = 0
+        ended = False
         try:
             while True:
                 message = json.loads(await websocket.receive_text())
@@ -158,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
                     log.info("mark %s", message["mark"]["name"])
                 elif event == "stop":
                     log.info("stop: call %s after %d media messages", message["stop"]["callSid"], media)
+                    ended = True
                     break
         except WebSocketDisconnect as disconnect:
             log.info("disconnected (%s) from call %s after %d media messages", disconnect.code, call_sid, media)
@@ -167,6 +184,9 @@ def create_app(settings: Settings) -> FastAPI:
                 log.info("wrote %s", ", ".join(
                     f"{call_sid}-{t}.wav ({r.chunks} chunks)" for t, r in recordings[call_sid].items()
                 ))
+                # A stream that ended is done with; one cut off may come back and go on.
+                if ended:
+                    recordings.pop(call_sid, None)
 
     return app
 
@@ -176,12 +196,16 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("RECEIVER_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("RECEIVER_PORT", "8765")))
     parser.add_argument("--recordings", default=os.environ.get("RECEIVER_RECORDINGS", "recordings"))
+    parser.add_argument(
+        "--max-mb", type=int, default=None, help="most the recordings folder may hold (oldest go first)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(
         recordings=Path(args.recordings),
         token=os.environ.get("RECEIVER_TOKEN") or None,
         hmac_secret=os.environ.get("RECEIVER_HMAC_SECRET") or None,
+        max_bytes=None if args.max_mb is None else args.max_mb * 1024 * 1024,
     )
     import uvicorn
 

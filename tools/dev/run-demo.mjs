@@ -95,6 +95,9 @@ const services = [
       '8765',
       '--recordings',
       join(root, 'tmp/demo-receiver-recordings'),
+      // A demo left running must not fill the disk.
+      '--max-mb',
+      '500',
     ],
     env: { RECEIVER_TOKEN: receiverToken },
   },
@@ -109,7 +112,18 @@ const services = [
     },
   },
   { app: 'media-gateway', port: 3002, color: 36, env: natsLogin('media-gateway') },
-  { app: 'call-logger', port: 3003, color: 33, env: natsLogin('call-logger') },
+  {
+    app: 'call-logger',
+    port: 3003,
+    color: 33,
+    env: {
+      ...natsLogin('call-logger'),
+      // Bounded like the receiver's: the oldest recordings go once there are 1 GB of them.
+      RECORDINGS_DIR: join(root, 'tmp/demo-recordings'),
+      RECORDINGS_MAX_TOTAL_MB: '1000',
+      RECORDINGS_SWEEP_INTERVAL_MINUTES: '5',
+    },
+  },
   {
     app: 'ari-ingest',
     port: 3001,

@@ -49,6 +49,13 @@ export const callLoggerEnv = {
   /** Where WAV files are written (one per call, under yyyy/mm/dd/); relative to the working directory. */
   RECORDINGS_DIR: envString().default('recordings'),
   RECORDINGS_RETENTION_DAYS: envInteger({ min: 1, max: 36_500 }).default(30),
+  /**
+   * Largest total size of the finished recordings: beyond it, each sweep deletes the oldest
+   * (file and row) until they fit. Unset: only their age limits them.
+   */
+  RECORDINGS_MAX_TOTAL_MB: envInteger({ min: 1, max: 1_000_000_000 }).optional(),
+  /** How often the retention sweep runs (age, size, and files no row refers to). */
+  RECORDINGS_SWEEP_INTERVAL_MINUTES: envInteger({ min: 1, max: 24 * 60 }).default(60),
   /** Calls recorded at once, at most; later calls are not recorded while at the limit. */
   RECORDINGS_MAX_ACTIVE: envInteger({ min: 1, max: 100_000 }).default(2000),
 };

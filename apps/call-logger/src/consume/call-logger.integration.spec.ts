@@ -22,6 +22,8 @@ import {
   sleep,
   statsSample,
 } from '../__tests__/call-logger-harness';
+import type { RecordingState } from '@asb/call-records';
+import { RecordingsRepository } from '../recordings/recordings.repository';
 import { RetentionSweep } from '../recordings/retention-sweep.service';
 
 const DATABASE = `asb_test_logger_it_${process.pid}`;
@@ -72,6 +74,8 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     bed = await LoggerTestBed.start(DATABASE, {
       RECORDINGS_DIR: recordingsDir,
       STATS_SAMPLE_INTERVAL_MS: '5000',
+      // Far above what the other tests record; the size test below adds recordings that exceed it.
+      RECORDINGS_MAX_TOTAL_MB: '1',
     });
     ({ app, bridge, db } = bed);
   }, 60_000);
@@ -322,6 +326,57 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     expect(wav.channel(0)).toEqual(caller);
   });
 
+  it('deletes the oldest finished recordings beyond RECORDINGS_MAX_TOTAL_MB, and no other', async () => {
+    const repository = app.get(RecordingsRepository);
+    const recording = (
+      name: string,
+      minutesAgo: number,
+      sizeBytes: number,
+      state: RecordingState,
+    ) => {
+      const fileName = `2030/01/01/${name}.wav`;
+      mkdirSync(join(recordingsDir, '2030/01/01'), { recursive: true });
+      writeFileSync(join(recordingsDir, fileName), 'RIFF');
+      const startedAt = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      return {
+        callId: `${name}-${process.pid}`,
+        state,
+        path: join(recordingsDir, fileName),
+        fileName,
+        sampleRate: 8000,
+        channels: 1,
+        tracks: [],
+        startedAt,
+        ...(state === 'recording' ? {} : { endedAt: startedAt, durationMs: 1000, sizeBytes }),
+      };
+    };
+    // 0.6 MB each: the newest fits beside the small real recordings, the two older do not,
+    // except the one still being written, which stays whatever its age.
+    const newest = recording('size-newest', 60, 600_000, 'complete');
+    const older = recording('size-older', 120, 600_000, 'complete');
+    const oldest = recording('size-oldest', 180, 600_000, 'failed');
+    const writing = recording('size-writing', 240, 0, 'recording');
+    await repository.upsert([newest, older, oldest, writing]);
+
+    expect(await app.get(RetentionSweep).sweep(new Date())).toEqual({
+      recordings: 0,
+      orphans: 0,
+      overLimit: 2,
+    });
+    const left = (await rows(`SELECT call_id FROM recordings WHERE call_id LIKE 'size-%'`)).map(
+      (row) => row.call_id,
+    );
+    expect(left.sort()).toEqual([newest.callId, writing.callId].sort());
+    expect([newest, older, oldest, writing].map((r) => existsSync(r.path))).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    await db.query(`DELETE FROM recordings WHERE call_id LIKE 'size-%'`);
+    rmSync(join(recordingsDir, '2030'), { recursive: true, force: true });
+  });
+
   it('deletes expired recordings with their rows, and orphan files, at retention', async () => {
     const files = await rows(`SELECT call_id, path FROM recordings`);
     expect(files.length).toBeGreaterThan(0);
@@ -331,12 +386,16 @@ describe('call-logger against real NATS and PostgreSQL', () => {
     utimesSync(orphan, new Date('2020-01-01'), new Date('2020-01-01'));
     const sweep = app.get(RetentionSweep);
 
-    expect(await sweep.sweep(new Date())).toEqual({ recordings: 0, orphans: 1 });
+    expect(await sweep.sweep(new Date())).toEqual({ recordings: 0, orphans: 1, overLimit: 0 });
     expect(existsSync(orphan)).toBe(false);
     expect(files.every((f) => existsSync(f.path))).toBe(true);
 
     const later = new Date(Date.now() + 31 * 24 * 3600_000);
-    expect(await sweep.sweep(later)).toEqual({ recordings: files.length, orphans: 0 });
+    expect(await sweep.sweep(later)).toEqual({
+      recordings: files.length,
+      orphans: 0,
+      overLimit: 0,
+    });
     expect(await count(`SELECT count(*) FROM recordings`)).toBe(0);
     expect(files.some((f) => existsSync(f.path))).toBe(false);
   });

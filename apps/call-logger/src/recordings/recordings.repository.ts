@@ -55,6 +55,38 @@ export class RecordingsRepository {
     return rows.map((row) => ({ callId: row.call_id, fileName: row.file_name }));
   }
 
+  /**
+   * Finished recordings beyond the newest that together fit in `maxBytes`, oldest first: what
+   * must go for the rest to fit. A recording still being written is never among them.
+   */
+  async beyondTotal(
+    maxBytes: number,
+    limit: number,
+  ): Promise<Array<{ callId: string; fileName: string; startedAt: Date }>> {
+    const rows: Array<{ call_id: string; file_name: string; started_at: Date }> =
+      await this.dataSource.query(
+        `SELECT call_id, file_name, started_at FROM (
+           SELECT call_id, file_name, started_at,
+                  sum(coalesce(size_bytes, 0)) OVER (ORDER BY started_at DESC, call_id DESC) AS kept
+           FROM recordings WHERE state <> 'recording') newest_first
+         WHERE kept > $1 ORDER BY started_at, call_id LIMIT $2`,
+        [maxBytes, limit],
+      );
+    return rows.map((row) => ({
+      callId: row.call_id,
+      fileName: row.file_name,
+      startedAt: row.started_at,
+    }));
+  }
+
+  /** Deletes a finished recording's row (one still being written stays). */
+  async deleteFinished(callId: string): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM recordings WHERE call_id = $1 AND state <> 'recording'`,
+      [callId],
+    );
+  }
+
   async delete(callId: string, cutoff: Date): Promise<void> {
     await this.dataSource.query(`DELETE FROM recordings WHERE call_id = $1 AND started_at < $2`, [
       callId,

@@ -12,7 +12,6 @@ import type { CallLoggerConfig } from '../config/call-logger.config';
 import { RecordingsRepository } from './recordings.repository';
 import { RecordingStorage, StoredRecordingFile } from './recording-storage';
 
-const SWEEP_INTERVAL_MS = 3600_000;
 const FIRST_SWEEP_DELAY_MS = 30_000;
 const BATCH = 500;
 const DAY_MS = 24 * 3600_000;
@@ -22,10 +21,13 @@ export interface SweepResult {
   recordings: number;
   /** Expired files that no row refers to (left by a crash mid-recording) that were deleted. */
   orphans: number;
+  /** The oldest recordings deleted so that the rest fit in RECORDINGS_MAX_TOTAL_MB. */
+  overLimit: number;
 }
 
 /**
- * Deletes recordings older than RECORDINGS_RETENTION_DAYS: the file first, then its row, so that
+ * Deletes recordings older than RECORDINGS_RETENTION_DAYS, and the oldest beyond
+ * RECORDINGS_MAX_TOTAL_MB: the file first, then its row, so that
  * an interruption between the two leaves a row without a file, which the next sweep deletes
  * again, rather than a file nothing points to. Files without a row (a crash before the row was
  * written) are deleted too once they are past the retention period.
@@ -46,7 +48,7 @@ export class RetentionSweep implements OnApplicationBootstrap, BeforeApplication
   ) {
     this.deleted = metrics.counter<'kind'>({
       name: 'call_logger_recordings_deleted_total',
-      help: 'Recordings deleted by the retention sweep (kind: expired, orphan)',
+      help: 'Recordings deleted by the retention sweep (kind: expired, orphan, over_limit)',
       labelNames: ['kind'],
     });
   }
@@ -56,12 +58,12 @@ export class RetentionSweep implements OnApplicationBootstrap, BeforeApplication
       void this.database.ready
         .then(() => this.sweep())
         .catch((error: unknown) => {
-          this.logger.warn(`retention sweep failed, next in an hour: ${(error as Error).message}`);
+          this.logger.warn(`retention sweep failed, will run again: ${(error as Error).message}`);
         });
     };
     this.timer = setTimeout(() => {
       run();
-      this.timer = setInterval(run, SWEEP_INTERVAL_MS);
+      this.timer = setInterval(run, this.config.RECORDINGS_SWEEP_INTERVAL_MINUTES * 60_000);
     }, FIRST_SWEEP_DELAY_MS);
   }
 
@@ -78,7 +80,7 @@ export class RetentionSweep implements OnApplicationBootstrap, BeforeApplication
 
   private async run(now: Date): Promise<SweepResult> {
     const cutoff = new Date(now.getTime() - this.config.RECORDINGS_RETENTION_DAYS * DAY_MS);
-    const result: SweepResult = { recordings: 0, orphans: 0 };
+    const result: SweepResult = { recordings: 0, orphans: 0, overLimit: 0 };
     for (;;) {
       const expired = await this.repository.expired(cutoff, BATCH);
       for (const { callId, fileName } of expired) {
@@ -88,6 +90,7 @@ export class RetentionSweep implements OnApplicationBootstrap, BeforeApplication
       }
       if (expired.length < BATCH) break;
     }
+    result.overLimit = await this.removeBeyondTotal();
     let candidates: StoredRecordingFile[] = [];
     for await (const file of this.storage.files()) {
       if (file.modifiedAt >= cutoff) continue;
@@ -101,12 +104,30 @@ export class RetentionSweep implements OnApplicationBootstrap, BeforeApplication
     await this.storage.removeEmptyFolders();
     this.deleted.inc({ kind: 'expired' }, result.recordings);
     this.deleted.inc({ kind: 'orphan' }, result.orphans);
-    if (result.recordings + result.orphans > 0) {
-      this.logger.log(
-        `retention sweep deleted ${result.recordings} recordings and ${result.orphans} orphan files older than ${cutoff.toISOString()}`,
-      );
-    }
+    this.deleted.inc({ kind: 'over_limit' }, result.overLimit);
+    const deleted = [
+      result.recordings > 0 && `${result.recordings} recordings older than ${cutoff.toISOString()}`,
+      result.orphans > 0 && `${result.orphans} orphan files`,
+      result.overLimit > 0 &&
+        `the ${result.overLimit} oldest recordings beyond ${this.config.RECORDINGS_MAX_TOTAL_MB} MB`,
+    ].filter(Boolean);
+    if (deleted.length > 0) this.logger.log(`retention sweep deleted ${deleted.join(', ')}`);
     return result;
+  }
+
+  private async removeBeyondTotal(): Promise<number> {
+    const maxMb = this.config.RECORDINGS_MAX_TOTAL_MB;
+    if (maxMb === undefined) return 0;
+    let removed = 0;
+    for (;;) {
+      const beyond = await this.repository.beyondTotal(maxMb * 1024 * 1024, BATCH);
+      for (const { callId, fileName } of beyond) {
+        if (fileName) await this.storage.remove(fileName);
+        await this.repository.deleteFinished(callId);
+        removed += 1;
+      }
+      if (beyond.length < BATCH) return removed;
+    }
   }
 
   private async removeOrphans(files: StoredRecordingFile[]): Promise<number> {
