@@ -41,6 +41,9 @@ const WATCH_ROWS = `
   }).observe(document.body, { childList: true, subtree: true });
 `;
 
+/** The password the admin gives the users it adds in the browser. */
+const VIEWER_PASSWORD = 'a viewer password';
+
 describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashboard-api -> Chromium', () => {
   const suffix = randomBytes(4).toString('hex');
   const consumer = `e2e-dashboard-${suffix}`;
@@ -326,6 +329,67 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     );
     expect(await page.locator('.chart canvas').count()).toBe(3);
     await browser.screenshot(page, '06-metrics');
+  });
+
+  it('lets an admin add and change users, and read who did what in the audit log', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('table', { name: 'Users' }).waitFor();
+    const add = async (username: string) => {
+      const form = page.getByRole('form', { name: 'New user' });
+      await form.locator('input[name="username"]').fill(username);
+      await form.locator('input[name="password"]').fill(VIEWER_PASSWORD);
+      await form.locator('select[name="role"]').selectOption('viewer');
+      await page.getByRole('button', { name: 'Add user' }).click();
+      await page.locator(`[data-username="${username}"]`).waitFor();
+    };
+    await add('supervisor1');
+    await add('leaver1');
+    const leaver = page.locator('[data-username="leaver1"]');
+    await leaver.getByRole('button', { name: 'Disable' }).click();
+    await leaver.getByText('disabled').waitFor();
+    await page.getByLabel('Role of leaver1').selectOption('admin');
+    await until(
+      async () => (await page.getByLabel('Role of leaver1').inputValue()) === 'admin',
+      5000,
+      'the role change',
+    );
+    // Your own role and access are not yours to take away here.
+    const self = page.locator(`[data-username="${ADMIN.username}"]`);
+    expect(await self.getByRole('button', { name: 'Disable' }).isDisabled()).toBe(true);
+    await browser.screenshot(page, '07-users');
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page
+      .getByRole('form', { name: 'Audit filters' })
+      .locator('select[name="action"]')
+      .selectOption('user_created');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await until(
+      async () =>
+        (await page.locator('tr[data-action]').count()) === 2 &&
+        (await page.locator('tr[data-action="user_created"]').count()) === 2,
+      5000,
+      'the two user_created entries alone',
+    );
+    expect(await page.getByRole('table', { name: 'Audit log' }).textContent()).toContain(
+      'username: leaver1',
+    );
+    await browser.screenshot(page, '08-audit');
+  });
+
+  it('keeps the admin pages from a viewer', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('User').fill('supervisor1');
+    await page.getByLabel('Password').fill(VIEWER_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('supervisor1 (viewer)').waitFor();
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    await page.goto(url('/users'));
+    await page.waitForURL(url('/'));
+    await page.goto(url('/audit'));
+    await page.waitForURL(url('/'));
+    await browser.screenshot(page, '09-viewer');
   });
 
   async function token(): Promise<string> {

@@ -1,15 +1,5 @@
+import type { AuditAction } from '@asb/contracts';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-
-export const AUDIT_ACTIONS = [
-  'login_succeeded',
-  'login_failed',
-  'live_listen_started',
-  'live_listen_stopped',
-  'recording_downloaded',
-  'user_created',
-  'user_updated',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Append-only: nothing in the service updates or deletes a row. */
 @Entity({ name: 'audit_log' })

@@ -5,7 +5,8 @@ import { Authenticated } from '../auth/access.decorator';
 import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodQuery, ZodResponse } from '../http/zod-openapi';
 import { AuditService } from './audit.service';
-import { AuditPage, auditPageSchema, auditQuerySchema, toAuditPage } from './dtos/audit.dto';
+import { AuditPage, auditPageSchema } from '@asb/contracts';
+import { auditQuerySchema, toAuditPage } from './dtos/audit.dto';
 
 @ApiTags('audit')
 @Controller(`${API_PREFIX}/audit`)

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
-import { AuditAction, AuditLogEntry } from './audit-log-entry.entity';
+import type { AuditAction } from '@asb/contracts';
+import { AuditLogEntry } from './audit-log-entry.entity';
 import { AuditUnavailable } from './audit-unavailable.error';
 
 export interface AuditRecord {

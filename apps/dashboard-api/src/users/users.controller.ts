@@ -15,9 +15,8 @@ import {
   UpdateUser,
   updateUserSchema,
   userIdParamsSchema,
-  UserView,
-  userViewSchema,
 } from './dtos/user.dto';
+import { UserView, userViewSchema } from '@asb/contracts';
 import { UsersService } from './users.service';
 
 @ApiTags('users')

@@ -1,4 +1,6 @@
 import { Navigate, Route, Routes } from 'react-router-dom';
+import { AuditPage } from '../admin/audit-page';
+import { UsersPage } from '../admin/users-page';
 import { LoginPage } from '../auth/login-page';
 import { SessionProvider, useSession } from '../auth/session-context';
 import { CallPage } from '../calls/call-page';
@@ -20,6 +22,12 @@ function Pages({ loadStatus }: { loadStatus?: () => Promise<BackendStatus> }) {
         <Route path="/history" element={<HistoryPage />} />
         {/* Not /metrics: that is dashboard-api's Prometheus endpoint on the same origin. */}
         <Route path="/stats" element={<MetricsPage />} />
+        {session.user.role === 'admin' && (
+          <>
+            <Route path="/users" element={<UsersPage />} />
+            <Route path="/audit" element={<AuditPage />} />
+          </>
+        )}
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     </AppLayout>

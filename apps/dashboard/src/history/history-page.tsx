@@ -1,8 +1,8 @@
-import { FormEvent, useEffect, useState } from 'react';
+import type { FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { ApiError } from '../api/api-client';
 import type { CallPage, CallSummary } from '@asb/contracts';
-import { useSession } from '../auth/session-context';
+import { ApiErrorAlert } from '../api/api-error-alert';
+import { filtersOf, PagedListing, usePagedList } from '../api/use-paged-list';
 import {
   agentLabel,
   callTypeLabel,
@@ -12,56 +12,20 @@ import {
 } from '../format/format';
 import { HISTORY_FILTERS, historyApiPath } from './history-query';
 
+const HISTORY: PagedListing<CallPage, CallSummary> = {
+  path: (filters, cursor) => historyApiPath(filters, cursor),
+  read: (page) => ({ items: page.calls, next: page.nextCursor }),
+};
+
 /** Call history from the call records, filtered server-side, a page at a time. */
 export function HistoryPage() {
-  const { api } = useSession();
   const [search, setSearch] = useSearchParams();
-  const [calls, setCalls] = useState<CallSummary[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError>();
-  const [loading, setLoading] = useState(false);
   const key = search.toString();
-
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    api.get<CallPage>(historyApiPath(new URLSearchParams(key))).then(
-      (page) => {
-        if (!current) return;
-        setCalls(page.calls);
-        setCursor(page.nextCursor);
-        setError(undefined);
-        setLoading(false);
-      },
-      (failure: ApiError) => {
-        if (!current) return;
-        setCalls([]);
-        setCursor(null);
-        setError(failure);
-        setLoading(false);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, key]);
-
-  async function more() {
-    if (!cursor) return;
-    const page = await api.get<CallPage>(historyApiPath(search, cursor));
-    setCalls((previous) => [...previous, ...page.calls]);
-    setCursor(page.nextCursor);
-  }
+  const { items: calls, hasMore, more, error, loading } = usePagedList(key, HISTORY);
 
   function apply(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const next = new URLSearchParams();
-    for (const name of HISTORY_FILTERS) {
-      const value = String(form.get(name) ?? '').trim();
-      if (value) next.set(name, value);
-    }
-    setSearch(next);
+    setSearch(filtersOf(event.currentTarget, HISTORY_FILTERS));
   }
 
   return (
@@ -139,18 +103,7 @@ export function HistoryPage() {
         </button>
       </form>
 
-      {error && (
-        <div className="error-text" role="alert">
-          {error.message}
-          {error.reasons.length > 0 && (
-            <ul>
-              {error.reasons.map((reason) => (
-                <li key={reason}>{reason}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      <ApiErrorAlert error={error} />
 
       <table className="simple-table history-table" aria-label="Call history" aria-busy={loading}>
         <thead>
@@ -197,7 +150,7 @@ export function HistoryPage() {
         </tbody>
       </table>
       {!loading && calls.length === 0 && !error && <p className="empty">No calls match.</p>}
-      {cursor && (
+      {hasMore && (
         <button type="button" className="button" onClick={() => void more()}>
           More
         </button>

@@ -31,6 +31,12 @@ export function AppLayout({
           </NavLink>
           <NavLink to="/history">History</NavLink>
           <NavLink to="/stats">Metrics</NavLink>
+          {session?.user.role === 'admin' && (
+            <>
+              <NavLink to="/users">Users</NavLink>
+              <NavLink to="/audit">Audit</NavLink>
+            </>
+          )}
         </nav>
         <span
           className={`feed feed-${feed?.status ?? 'connecting'}`}

@@ -1,7 +1,7 @@
-import { callIdSchema } from '@asb/contracts';
+import { AUDIT_ACTIONS, type AuditPage, callIdSchema } from '@asb/contracts';
 import { z } from 'zod';
 import { plainText } from '../../http/plain-text.schema';
-import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
+import type { AuditLogEntry } from '../audit-log-entry.entity';
 
 export const auditQuerySchema = z.strictObject({
   action: z.enum(AUDIT_ACTIONS).optional(),
@@ -14,23 +14,6 @@ export const auditQuerySchema = z.strictObject({
     .describe('id of the last entry of the previous page'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-
-export const auditEntryViewSchema = z.object({
-  id: z.string(),
-  occurredAt: z.iso.datetime(),
-  action: z.enum(AUDIT_ACTIONS),
-  userId: z.uuid().nullable(),
-  username: z.string(),
-  callId: z.string().nullable(),
-  clientAddress: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()),
-});
-
-export const auditPageSchema = z.object({
-  entries: z.array(auditEntryViewSchema),
-  nextBefore: z.string().nullable(),
-});
-export type AuditPage = z.infer<typeof auditPageSchema>;
 
 export function toAuditPage(entries: AuditLogEntry[], limit: number): AuditPage {
   return {

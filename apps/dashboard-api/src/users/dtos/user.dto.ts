@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userRoleSchema } from '@asb/contracts';
+import { userRoleSchema, type UserView } from '@asb/contracts';
 import type { UserEntity } from '../user.entity';
 
 export const usernameSchema = z
@@ -30,16 +30,6 @@ export const updateUserSchema = z
 export type UpdateUser = z.output<typeof updateUserSchema>;
 
 export const userIdParamsSchema = z.object({ id: z.uuid('must be a user id (UUID)') });
-
-export const userViewSchema = z.object({
-  id: z.uuid(),
-  username: z.string(),
-  role: userRoleSchema,
-  disabled: z.boolean(),
-  createdAt: z.iso.datetime(),
-  lastLoginAt: z.iso.datetime().nullable(),
-});
-export type UserView = z.infer<typeof userViewSchema>;
 
 export function toUserView(user: UserEntity): UserView {
   return {

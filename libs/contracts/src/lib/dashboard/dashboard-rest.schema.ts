@@ -12,6 +12,47 @@ export const USER_ROLES = ['viewer', 'admin'] as const;
 export const userRoleSchema = z.enum(USER_ROLES);
 export type UserRole = z.infer<typeof userRoleSchema>;
 
+/** A user as the admin pages see it (never its password hash). */
+export const userViewSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  role: userRoleSchema,
+  disabled: z.boolean(),
+  createdAt: time,
+  lastLoginAt: time.nullable(),
+});
+export type UserView = z.infer<typeof userViewSchema>;
+
+/** What the audit log records: who logged in, listened, downloaded, managed users. */
+export const AUDIT_ACTIONS = [
+  'login_succeeded',
+  'login_failed',
+  'live_listen_started',
+  'live_listen_stopped',
+  'recording_downloaded',
+  'user_created',
+  'user_updated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const auditEntryViewSchema = z.object({
+  id: z.string(),
+  occurredAt: time,
+  action: z.enum(AUDIT_ACTIONS),
+  userId: z.uuid().nullable(),
+  username: z.string(),
+  callId: z.string().nullable(),
+  clientAddress: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type AuditEntryView = z.infer<typeof auditEntryViewSchema>;
+
+export const auditPageSchema = z.object({
+  entries: z.array(auditEntryViewSchema),
+  nextBefore: z.string().nullable().describe('`before` of the next (older) page'),
+});
+export type AuditPage = z.infer<typeof auditPageSchema>;
+
 export const loginSchema = z.strictObject({
   username: z.string().trim().min(1, 'is required').max(64),
   password: z.string().min(1, 'is required').max(256),
