@@ -13,7 +13,7 @@ import {
 import { BridgeStack } from './support/bridge-stack';
 import { TestBrowser } from './support/browser';
 import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
-import { freshDatabase } from '@asb/testing';
+import { dropDatabase, freshDatabase } from '@asb/testing';
 
 const ADMIN = { username: 'supervisor', password: 'e2e admin password' };
 
@@ -95,8 +95,11 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     }
   }
 
+  // Its own database: another run of this file on the machine must not share (or drop) it.
+  const database = `asb_e2e_dashboard_${process.pid}_${randomBytes(3).toString('hex')}`;
+
   beforeAll(async () => {
-    const databaseUrl = await freshDatabase('asb_e2e_dashboard');
+    const databaseUrl = await freshDatabase(database);
     nc = await connect({ servers: NATS_URL });
     // The logger's durable consumer starts now, not at the first event the shared stream kept.
     const jsm = await nc.jetstreamManager();
@@ -137,6 +140,7 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     const jsm = await nc?.jetstreamManager();
     await jsm?.consumers.delete(CALL_EVENTS_STREAM, consumer).catch(() => undefined);
     await nc?.drain();
+    await dropDatabase(database);
     rmSync(recordingsDir, { recursive: true, force: true });
   });
 
