@@ -94,6 +94,11 @@ describe('App', () => {
     expect(await screen.findByTestId('live-count')).toHaveProperty('textContent', '2000');
     expect(screen.getAllByRole('row').length).toBeLessThan(60);
     expect(screen.getByText('root (admin)')).toBeTruthy();
+    // Every colour a badge can take is explained beside the table.
+    const legend = screen.getByLabelText('What the colours mean');
+    for (const health of ['waiting', 'healthy', 'degraded', 'stalled', 'failed', 'stopped']) {
+      expect(legend.querySelector(`.badge-${health}`)?.textContent).toBe(health);
+    }
   });
 
   it('shows why a login was refused', async () => {

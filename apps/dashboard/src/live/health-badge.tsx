@@ -19,3 +19,28 @@ export function TrackHealth({ track, label }: { track: LiveTrack | undefined; la
     </span>
   );
 }
+
+const LEGEND: Array<[string, string]> = [
+  ['waiting', 'tapped, no audio measured yet'],
+  ['healthy', 'audio arriving, loss and jitter under the thresholds'],
+  ['degraded', "loss or jitter at or above dashboard-api's thresholds (2 %, 40 ms by default)"],
+  ['stalled', 'no audio for a while: its gateway may be down'],
+  ['failed', 'the tap could not be set up (retried while the call lasts)'],
+  ['stopped', 'the tap ended'],
+];
+
+/** What the badges' colours mean; a badge's tooltip gives its loss, jitter and level. */
+export function HealthLegend() {
+  return (
+    <p className="legend" aria-label="What the colours mean">
+      {LEGEND.map(([health, meaning]) => (
+        <span key={health} className="legend-item" title={meaning}>
+          <span className={`badge badge-${health}`}>{health}</span> {meaning}
+        </span>
+      ))}
+      <span className="legend-item">
+        the bar: the level of the last second; hover a badge for numbers
+      </span>
+    </p>
+  );
+}

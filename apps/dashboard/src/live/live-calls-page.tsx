@@ -3,7 +3,7 @@ import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { LiveCall } from '@asb/contracts';
 import { agentLabel, callTypeLabel, campaignLabel, formatDuration } from '../format/format';
-import { TrackHealth } from './health-badge';
+import { HealthLegend, TrackHealth } from './health-badge';
 import { useLiveFeed } from './use-live-feed';
 import { useNow } from './use-now';
 
@@ -114,6 +114,7 @@ export function LiveCallsPage() {
           aria-label="Filter live calls"
         />
       </header>
+      <HealthLegend />
       <div className="table live-table" role="table" aria-label="Live calls">
         <div className="row header-row" role="row">
           <span role="columnheader">Number</span>
