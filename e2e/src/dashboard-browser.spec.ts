@@ -227,6 +227,10 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     );
     expect(events.indexOf('answered')).toBeLessThan(events.indexOf('tap_started'));
     expect(events.indexOf('tap_started')).toBeLessThan(events.indexOf('ended'));
+    // Offsets to the tenth of a second (a short call's events were all "+0:00" before).
+    const offsets = await page.locator('.timeline-offset').allTextContents();
+    expect(offsets.every((offset) => /^\+(\d+\.\d s|\d+:\d\d)$/.test(offset))).toBe(true);
+    expect(new Set(offsets).size).toBeGreaterThan(1);
     await page.locator('.chart canvas').first().waitFor();
     expect(await page.locator('.chart canvas').count()).toBe(3);
 
@@ -301,6 +305,8 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     const call = [...seen.values()].find((c) => !calls.includes(c)) as SeenCall;
     await page.goto(url(`/calls/${call.callId}`));
     await page.getByTestId('call-live').waitFor();
+    // A call in progress counts its duration on the page, as in its header.
+    await page.getByText(/^\d+:\d\d so far$/).waitFor();
     await page.getByRole('button', { name: 'Listen live' }).click();
     const listen = page.locator('[data-listen-state="listening"]');
     await listen.waitFor({ timeout: 5000 });

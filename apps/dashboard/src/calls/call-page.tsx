@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { CallDetail, HealthSeries } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
@@ -8,6 +8,7 @@ import {
   callTypeLabel,
   campaignLabel,
   formatDuration,
+  formatOffset,
   formatTime,
 } from '../format/format';
 import { TrackHealth } from '../live/health-badge';
@@ -41,7 +42,7 @@ function EventTimeline({ detail }: { detail: CallDetail }) {
       {detail.events.map((event) => (
         <li key={event.eventId} data-event={event.event}>
           <span className="timeline-offset">
-            +{formatDuration(Date.parse(event.occurredAt) - start)}
+            +{formatOffset(Date.parse(event.occurredAt) - start)}
           </span>
           <strong>{event.event.replace('_', ' ')}</strong>
           {event.track && <span className="muted"> {event.track}</span>}
@@ -58,10 +59,20 @@ export function CallPage() {
   const feed = useLiveFeed();
   const now = useNow(1000) + (feed?.model.clockOffsetMs ?? 0);
   const live = feed?.model.calls.get(callId);
-  const { data: detail, error } = useApiResource<CallDetail>(
+  const {
+    data: detail,
+    error,
+    reload,
+  } = useApiResource<CallDetail>(
     `/api/v1/calls/${encodeURIComponent(callId)}`,
     live ? 5000 : undefined,
   );
+  // The record follows the live state: read it again as soon as the call is answered or tapped,
+  // not at the next refresh, so the timeline never lags the header.
+  const liveStage = live ? `${live.state}:${Object.keys(live.tracks).sort().join()}` : undefined;
+  useEffect(() => {
+    if (liveStage) reload();
+  }, [liveStage, reload]);
   const charts = useMemo(
     () =>
       detail && detail.health.length > 0
@@ -106,6 +117,8 @@ export function CallPage() {
           {call?.callerNumber ?? live?.callerNumber ?? '—'} →{' '}
           {call?.calleeNumber ?? live?.calleeNumber ?? '—'}
         </dd>
+        <dt>Caller id</dt>
+        <dd>{call?.callerName || '—'}</dd>
         <dt>Type</dt>
         <dd>{callTypeLabel(vicidial?.callType)}</dd>
         <dt>Lead</dt>
@@ -140,7 +153,9 @@ export function CallPage() {
         <dd>
           {call?.durationMs !== null && call?.durationMs !== undefined
             ? formatDuration(call.durationMs)
-            : '—'}
+            : live
+              ? `${formatDuration(now - Date.parse(live.startedAt))} so far`
+              : '—'}
         </dd>
         <dt>Hang-up</dt>
         <dd>{call?.hangupCauseText ?? '—'}</dd>
@@ -159,36 +174,44 @@ export function CallPage() {
             <h3>Timeline</h3>
             <EventTimeline detail={detail} />
             <h3>Streams</h3>
-            <table className="simple-table">
-              <thead>
-                <tr>
-                  <th>Track</th>
-                  <th>Tap</th>
-                  <th>Codec</th>
-                  <th>Packets</th>
-                  <th>Loss</th>
-                  <th>Jitter (max)</th>
-                  <th>Stalls</th>
-                </tr>
-              </thead>
-              <tbody>
-                {detail.streams.map((s) => (
-                  <tr key={s.track}>
-                    <td>{s.track}</td>
-                    <td>{s.state === 'failed' ? `failed at ${s.failureStage}` : s.state}</td>
-                    <td>
-                      {s.codec} {s.sampleRate}
-                    </td>
-                    <td>{s.packets}</td>
-                    <td>{s.lossPercent}%</td>
-                    <td>
-                      {s.jitterMs ?? '—'} ({s.maxJitterMs ?? '—'}) ms
-                    </td>
-                    <td>{s.stallCount}</td>
+            {detail.streams.length === 0 ? (
+              <p className="empty">
+                {live && live.state !== 'answered'
+                  ? 'Not tapped yet: calls are tapped once answered.'
+                  : 'Never tapped.'}
+              </p>
+            ) : (
+              <table className="simple-table">
+                <thead>
+                  <tr>
+                    <th>Track</th>
+                    <th>Tap</th>
+                    <th>Codec</th>
+                    <th>Packets</th>
+                    <th>Loss</th>
+                    <th>Jitter (max)</th>
+                    <th>Stalls</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {detail.streams.map((s) => (
+                    <tr key={s.track}>
+                      <td>{s.track}</td>
+                      <td>{s.state === 'failed' ? `failed at ${s.failureStage}` : s.state}</td>
+                      <td>
+                        {s.codec} {s.sampleRate}
+                      </td>
+                      <td>{s.packets}</td>
+                      <td>{s.lossPercent}%</td>
+                      <td>
+                        {s.jitterMs ?? '—'} ({s.maxJitterMs ?? '—'}) ms
+                      </td>
+                      <td>{s.stallCount}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
             <h3>Recording</h3>
             <RecordingPlayer callId={callId} recording={detail.recording} />
           </div>

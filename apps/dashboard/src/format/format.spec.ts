@@ -1,4 +1,11 @@
-import { agentLabel, callTypeLabel, campaignLabel, formatDuration, levelToPercent } from './format';
+import {
+  agentLabel,
+  callTypeLabel,
+  campaignLabel,
+  formatDuration,
+  formatOffset,
+  levelToPercent,
+} from './format';
 
 describe('format', () => {
   it('formats durations, call types and levels', () => {
@@ -21,5 +28,16 @@ describe('format', () => {
     expect(agentLabel({ agent: '1001', agentName: 'Ada Agent' })).toBe('Ada Agent (1001)');
     expect(agentLabel({ agent: '1001' })).toBe('1001');
     expect(agentLabel({})).toBe('—');
+  });
+
+  it('shows a timeline offset to the tenth of a second in the first minute', () => {
+    expect([0, 350, 2_049, 59_960, 65_000, -5].map(formatOffset)).toEqual([
+      '0.0 s',
+      '0.3 s',
+      '2.0 s',
+      '60.0 s',
+      '1:05',
+      '0.0 s',
+    ]);
   });
 });

@@ -1,4 +1,11 @@
 /** h:mm:ss or m:ss of a duration; — when unknown. */
+/** Time since a call's start, as its timeline shows it: tenths of seconds for the first minute. */
+export function formatOffset(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  const clamped = Math.max(0, ms);
+  return clamped < 60_000 ? `${(clamped / 1000).toFixed(1)} s` : formatDuration(clamped);
+}
+
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   const total = Math.max(0, Math.floor(ms / 1000));
