@@ -341,6 +341,42 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     await browser.screenshot(page, '06-metrics');
   });
 
+  it('keeps the header on one row and the columns apart in an 800 px window', async () => {
+    const size = page.viewportSize() ?? { width: 1400, height: 900 };
+    await page.setViewportSize({ width: 800, height: 900 });
+    try {
+      await page.goto(url('/'));
+      await page.locator('.header-row').waitFor();
+      const layout = await page.evaluate(() => {
+        const boxes = (selector: string) =>
+          [...document.querySelectorAll(selector)].map((element) => {
+            const box = element.getBoundingClientRect();
+            return { left: box.left, right: box.right, top: box.top, width: box.width };
+          });
+        const search = document.querySelector<HTMLInputElement>('input[type="search"]');
+        return {
+          top: boxes('.top > *').filter((box) => box.width > 0),
+          cells: boxes('.header-row > *'),
+          searchFits: search ? search.scrollWidth <= search.clientWidth + 1 : false,
+        };
+      });
+      // The bar's items in one row, none past the window's edge.
+      expect(
+        Math.max(...layout.top.map((box) => box.top)) -
+          Math.min(...layout.top.map((box) => box.top)),
+      ).toBeLessThan(12);
+      expect(Math.max(...layout.top.map((box) => box.right))).toBeLessThanOrEqual(800);
+      // Each column ends before the next begins.
+      layout.cells.slice(1).forEach((cell, i) => {
+        expect(cell.left).toBeGreaterThanOrEqual(layout.cells[i].right);
+      });
+      expect(layout.searchFits).toBe(true);
+      await browser.screenshot(page, '10-narrow-window');
+    } finally {
+      await page.setViewportSize(size);
+    }
+  });
+
   it('lets an admin add and change users, and read who did what in the audit log', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('table', { name: 'Users' }).waitFor();

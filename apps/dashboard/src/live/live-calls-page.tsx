@@ -108,7 +108,7 @@ export function LiveCallsPage() {
         </span>
         <input
           type="search"
-          placeholder="Filter by number, campaign, agent, lead"
+          placeholder="Number, campaign, agent, lead"
           value={filterText}
           onChange={(event) => setFilterText(event.target.value)}
           aria-label="Filter live calls"
