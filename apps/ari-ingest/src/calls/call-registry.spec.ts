@@ -29,6 +29,7 @@ describe('CallRegistry', () => {
       channelName: `SIP/carrier-0000000${n}`,
       phase: 'answered',
       taps: new Map(),
+      lastSeenAt: new Date(Date.UTC(2026, 11, 4, 10, n)),
     }) as TrackedCall;
 
   it('gives back every call an earlier instance remembered, in one read', async () => {
@@ -40,6 +41,10 @@ describe('CallRegistry', () => {
       [1, 2, 3, 4, 5].map((n) => `1796309201.${n}`),
     );
     expect(remembered.every((c) => c.runningTaps?.length === 0)).toBe(true);
+    // The next instance ends a vanished call as found after the last time it was known up.
+    expect(remembered.find((c) => c.channelId === '1796309201.2')?.lastSeenAt).toBe(
+      '2026-12-04T10:02:00.000Z',
+    );
     await registry.forget('pbx1', '1796309201.3');
     expect(await registry.remembered('pbx1')).toHaveLength(4);
   });

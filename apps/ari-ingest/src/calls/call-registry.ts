@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from 'nats';
-import { ARI_INGEST_CALLS_BUCKET, type AudioTrack } from '@asb/contracts';
+import { ARI_INGEST_CALLS_BUCKET, type AudioTrack, type FollowedCall } from '@asb/contracts';
 import { APP_CONFIG } from '@asb/config';
 import { NatsClient } from '@asb/nats';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
@@ -16,13 +16,16 @@ export interface RememberedTap {
 }
 
 /**
- * What is kept of a live call so that another ari-ingest can end it if it vanishes, and adopt
- * its running taps (Asterisk keeps them, and their audio flows, while no ari-ingest runs).
+ * What is kept of a live call so that another ari-ingest can end it if it vanishes (with the
+ * last time it was known up), and adopt its running taps (Asterisk keeps them, and their audio flows, while no ari-ingest runs).
  */
-export type RememberedCall = Pick<
+export type RememberedCall = CallIdentity & FollowedCall & { runningTaps?: RememberedTap[] };
+
+/** What names a call in its events, whether it is followed now or only remembered. */
+export type CallIdentity = Pick<
   TrackedCall,
   'callId' | 'server' | 'asteriskId' | 'channelId' | 'channelName'
-> & { runningTaps?: RememberedTap[] };
+>;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -67,6 +70,7 @@ export class CallRegistry {
       asteriskId: call.asteriskId,
       channelId: call.channelId,
       channelName: call.channelName,
+      lastSeenAt: call.lastSeenAt.toISOString(),
       runningTaps: taps,
     };
     try {

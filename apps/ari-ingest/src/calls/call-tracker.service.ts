@@ -378,7 +378,8 @@ export class CallTracker {
   /** A call an earlier instance followed and that ended while nobody watched. */
   async endVanished(call: RememberedCall): Promise<void> {
     this.rememberEnded(call.server, call.channelId);
-    await this.sink.emit(this.events.ended(call, 0, 'Unknown', new Date(), {}));
+    const lastSeenAt = call.lastSeenAt ? new Date(call.lastSeenAt) : undefined;
+    await this.sink.emit(this.events.ended(call, 0, 'Unknown', new Date(), { lastSeenAt }));
     await this.registry.forget(call.server, call.channelId);
   }
 
@@ -438,11 +439,24 @@ export class CallTracker {
     return teardown.then(() => undefined);
   }
 
-  /** Graceful stop: every tap of the server is taken down; the calls themselves go on. */
+  /**
+   * Graceful stop: every tap of the server is taken down; the calls themselves go on, and are
+   * recorded as up until now (no hangup was missed while the events arrived), so the instance
+   * that finds them gone later knows their end came after this.
+   */
   async stopAll(session: AriSession): Promise<void> {
     this.draining.add(session.server);
     const calls = [...this.callsOf(session.server).values()];
     await Promise.all(calls.map((call) => this.stopTaps(session, call, 'shutdown')));
+    const now = new Date();
+    await Promise.all(
+      calls
+        .filter((call) => call.phase !== 'ended')
+        .map((call) => {
+          if (session.connected && call.lastSeenAt < now) call.lastSeenAt = now;
+          return this.registry.remember(call);
+        }),
+    );
   }
 
   /** Forgets the server's calls without ending them (another instance takes them over). */

@@ -10,7 +10,7 @@ import {
   TapStopped,
   VicidialMetadata,
 } from '@asb/contracts';
-import type { RememberedCall } from '../calls/call-registry';
+import type { CallIdentity } from '../calls/call-registry';
 import type { TrackedCall } from '../calls/tracked-call';
 
 /**
@@ -21,7 +21,7 @@ export class CallEventFactory {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   /** `at`: when Asterisk says the fact happened; now when it is ours (taps). */
-  private base(call: RememberedCall, at?: Date) {
+  private base(call: CallIdentity, at?: Date) {
     return {
       schemaVersion: SCHEMA_VERSION,
       occurredAt: (at ?? this.now()).toISOString(),
@@ -74,7 +74,7 @@ export class CallEventFactory {
   }
 
   /** VICIdial's log entry of an ended call; one event per status and term reason it shows. */
-  disposition(call: RememberedCall, vicidial: VicidialMetadata): CallEvent {
+  disposition(call: CallIdentity, vicidial: VicidialMetadata): CallEvent {
     return {
       ...this.base(call),
       event: 'disposition',
@@ -157,7 +157,7 @@ export class CallEventFactory {
    * the call was known to be up where there is one.
    */
   ended(
-    call: RememberedCall,
+    call: CallIdentity,
     cause: number,
     causeText: string,
     at?: Date,

@@ -10,7 +10,7 @@ import type { VicidialMetadata } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
 import { vicidialDataSource } from '@asb/vicidial-db';
 import type { DataSource } from 'typeorm';
-import type { RememberedCall } from '../calls/call-registry';
+import type { CallIdentity } from '../calls/call-registry';
 import { CallTracker } from '../calls/call-tracker.service';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
@@ -20,7 +20,7 @@ import { VicidialDirectory, VicidialQueryTimeout } from './vicidial-directory';
 
 /** A live call seen with a call code: what is needed to follow it past its end. */
 interface FollowedCall {
-  call: RememberedCall;
+  call: CallIdentity;
   vicidial?: VicidialMetadata;
   logUniqueid?: string;
   inbound: boolean;
@@ -28,7 +28,7 @@ interface FollowedCall {
 
 /** A call that ended, whose outcome in VICIdial's log is looked for. */
 interface AwaitingOutcome {
-  call: RememberedCall;
+  call: CallIdentity;
   vicidial: VicidialMetadata;
   logUniqueid: string;
   inbound: boolean;

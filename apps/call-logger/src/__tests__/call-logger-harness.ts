@@ -136,6 +136,18 @@ export class CallScript {
     return { ...this.base(at), event: 'ended', cause, causeText: 'Normal Clearing' };
   }
 
+  /** An end found by reconciliation at `at`: the call was last known up at `lastSeenAt`. */
+  endFound(at: number, lastSeenAt?: number): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'ended',
+      cause: 0,
+      causeText: 'Unknown',
+      reconciled: true,
+      lastSeenAt: lastSeenAt === undefined ? undefined : new Date(lastSeenAt).toISOString(),
+    };
+  }
+
   /** What VICIdial's database said of the call while it ran. */
   enriched(at: number): CallEvent {
     const { vicidial, ...parties } = this.parties();

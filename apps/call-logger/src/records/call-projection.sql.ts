@@ -33,18 +33,23 @@ export const PROJECT_CALLS_SQL = `
     call_id, server, asterisk_id, channel_id, channel_name, direction, context, exten,
     caller_number, caller_name, callee_number, vicidial_call_code, vicidial_call_type, lead_id,
     campaign, campaign_name, in_group, in_group_name, list_id, agent, agent_name, agent_phone,
-    conference, vicidial_status, term_reason, state, started_at, answered_at, ended_at, duration_ms, talk_ms,
-    hangup_cause, hangup_cause_text, end_reconciled, tapped, event_count, last_event_at, updated_at)
+    conference, vicidial_status, term_reason, state, started_at, answered_at, ended_at,
+    end_not_before, end_not_after, duration_ms, talk_ms, hangup_cause, hangup_cause_text, end_reconciled, tapped, event_count, last_event_at, updated_at)
   SELECT
     a.call_id, a.server, a.asterisk_id, a.channel_id, a.channel_name, a.direction, a.context,
     a.exten, a.caller_number, a.caller_name, a.callee_number, a.vicidial_call_code,
     a.vicidial_call_type, a.lead_id, a.campaign, a.campaign_name, a.in_group, a.in_group_name,
     a.list_id, a.agent, a.agent_name, a.agent_phone, a.conference, a.vicidial_status,
     a.term_reason,
-    CASE WHEN a.ended_at IS NOT NULL THEN 'ended'
+    CASE WHEN a.ended_at IS NOT NULL OR a.end_found_at IS NOT NULL THEN 'ended'
          WHEN a.answered_at IS NOT NULL THEN 'answered'
          ELSE 'started' END,
     a.started_at, a.answered_at, a.ended_at,
+    -- An end only found (never seen) lies after the last sign of life: the event's lastSeenAt or
+    -- any other event of the call, whichever is later.
+    CASE WHEN a.ended_at IS NULL AND a.end_found_at IS NOT NULL
+         THEN greatest(a.last_seen_at, a.last_live_event_at) END,
+    CASE WHEN a.ended_at IS NULL THEN a.end_found_at END,
     ${msBetween('a.started_at', 'a.ended_at')},
     ${msBetween('a.answered_at', 'a.ended_at')},
     a.hangup_cause, a.hangup_cause_text, a.end_reconciled, a.tapped, a.event_count,
@@ -79,7 +84,15 @@ export const PROJECT_CALLS_SQL = `
       -- The started event comes first; until it is stored, the earliest event stands in for it.
       min(e.occurred_at) AS started_at,
       min(e.occurred_at) FILTER (WHERE e.event_type = 'answered') AS answered_at,
-      min(e.occurred_at) FILTER (WHERE e.event_type = 'ended') AS ended_at,
+      -- A reconciled end is when the end was found, not when the call ended: kept apart.
+      min(e.occurred_at) FILTER (
+        WHERE e.event_type = 'ended' AND NOT coalesce((${p('reconciled')})::boolean, false)
+      ) AS ended_at,
+      min(e.occurred_at) FILTER (
+        WHERE e.event_type = 'ended' AND (${p('reconciled')})::boolean
+      ) AS end_found_at,
+      max((${p('lastSeenAt')})::timestamptz) AS last_seen_at,
+      max(e.occurred_at) FILTER (WHERE e.event_type <> 'ended') AS last_live_event_at,
       ${latest(`(${p('cause')})::smallint`)} AS hangup_cause,
       ${latest(p('causeText'))} AS hangup_cause_text,
       coalesce(bool_or((${p('reconciled')})::boolean), false) AS end_reconciled,
@@ -105,7 +118,8 @@ export const PROJECT_CALLS_SQL = `
     vicidial_status = EXCLUDED.vicidial_status, term_reason = EXCLUDED.term_reason,
     state = EXCLUDED.state,
     started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at,
-    ended_at = EXCLUDED.ended_at, duration_ms = EXCLUDED.duration_ms,
+    ended_at = EXCLUDED.ended_at, end_not_before = EXCLUDED.end_not_before,
+    end_not_after = EXCLUDED.end_not_after, duration_ms = EXCLUDED.duration_ms,
     talk_ms = EXCLUDED.talk_ms, hangup_cause = EXCLUDED.hangup_cause,
     hangup_cause_text = EXCLUDED.hangup_cause_text, end_reconciled = EXCLUDED.end_reconciled,
     tapped = EXCLUDED.tapped, event_count = EXCLUDED.event_count,
@@ -165,12 +179,12 @@ export const PROJECT_STREAMS_SQL = `
 export const STOP_STREAMS_OF_ENDED_CALLS_SQL = `
   UPDATE streams s SET
     state = 'stopped',
-    tap_stopped_at = coalesce(s.tap_stopped_at, c.ended_at),
+    tap_stopped_at = coalesce(s.tap_stopped_at, c.ended_at, c.end_not_after),
     stop_reason = coalesce(s.stop_reason, 'call_ended'),
     updated_at = now()
   FROM calls c
   WHERE c.call_id = s.call_id AND s.call_id = ANY($1::varchar[])
-    AND s.state = 'tapped' AND c.ended_at IS NOT NULL`;
+    AND s.state = 'tapped' AND c.state = 'ended'`;
 
 /** Rebuilds the egress_streams rows of the call ids in `$1`. */
 export const PROJECT_EGRESS_SQL = `

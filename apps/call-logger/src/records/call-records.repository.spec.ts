@@ -170,6 +170,56 @@ describe('CallRecordsRepository (real PostgreSQL)', () => {
     });
   });
 
+  it('gives a call whose end was found, not seen, the window of its end and no made-up durations', async () => {
+    const call = new CallScript();
+    // Last known up 2 min after its start (the instance that stopped said so); found gone 12 s later.
+    await repository.writeBatch({
+      events: stored(
+        call.started(T0),
+        call.answered(T0 + 1000),
+        call.tapStarted('caller', T0 + 1100),
+        call.endFound(T0 + 132_000, T0 + 120_000),
+      ),
+      deadLetters: [],
+    });
+    expect(await callRow(call.callId)).toMatchObject({
+      state: 'ended',
+      ended_at: null,
+      end_not_before: new Date(T0 + 120_000),
+      end_not_after: new Date(T0 + 132_000),
+      duration_ms: null,
+      talk_ms: null,
+      end_reconciled: true,
+    });
+    const [stream] = await dataSource.query(
+      `SELECT state, tap_stopped_at FROM streams WHERE call_id = $1`,
+      [call.callId],
+    );
+    expect(stream).toEqual({ state: 'stopped', tap_stopped_at: new Date(T0 + 132_000) });
+
+    // Without lastSeenAt, the call's latest event is the best lower bound.
+    const other = new CallScript();
+    await repository.writeBatch({
+      events: stored(other.started(T0), other.answered(T0 + 1000), other.endFound(T0 + 60_000)),
+      deadLetters: [],
+    });
+    expect(await callRow(other.callId)).toMatchObject({
+      state: 'ended',
+      ended_at: null,
+      end_not_before: new Date(T0 + 1000),
+      end_not_after: new Date(T0 + 60_000),
+    });
+
+    // A real end seen afterwards (another instance saw the hangup) is the end.
+    await repository.writeBatch({ events: stored(other.ended(T0 + 30_000)), deadLetters: [] });
+    expect(await callRow(other.callId)).toMatchObject({
+      ended_at: new Date(T0 + 30_000),
+      end_not_before: null,
+      end_not_after: null,
+      duration_ms: 30_000,
+    });
+  });
+
   it('stops a tap whose tap_stopped never came when its call ends', async () => {
     const call = new CallScript();
     await repository.writeBatch({

@@ -81,7 +81,7 @@ const UPSERT_STREAMS_SQL = `
     call_id, track, state, codec, sample_rate, gateway_id, first_packet_at, last_packet_at,
     packets, bytes, lost, duplicates, reordered, late, rejected, loss_ratio, jitter_ms,
     max_jitter_ms, level_dbfs, stalled, stall_count, sample_count, last_sample_at, updated_at)
-  SELECT u."callId", u.track, CASE WHEN c.ended_at IS NULL THEN 'tapped' ELSE 'stopped' END, u.codec, u."sampleRate", u."gatewayId", t.first_packet_at,
+  SELECT u."callId", u.track, CASE WHEN c.state = 'ended' THEN 'stopped' ELSE 'tapped' END, u.codec, u."sampleRate", u."gatewayId", t.first_packet_at,
          CASE WHEN u.packets > 0
               THEN u."sampledAt" - make_interval(secs => u."lastPacketAgeMs" / 1000.0) END,
          t.packets, t.bytes, t.lost, t.duplicates, t.reordered, t.late, t.rejected,

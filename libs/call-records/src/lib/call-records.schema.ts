@@ -9,6 +9,7 @@ import { StreamRunRecord } from './entities/stream-run-record.entity';
 import { CreateCallRecords1732600000000 } from './migrations/1732600000000-create-call-records.migration';
 import { CreateStreamRuns1764770000000 } from './migrations/1764770000000-create-stream-runs.migration';
 import { AddVicidialDetails1764800000000 } from './migrations/1764800000000-add-vicidial-details.migration';
+import { AddEndWindow1764850000000 } from './migrations/1764850000000-add-end-window.migration';
 
 /** Every entity of the schema, for DatabaseModule.forRoot (bundled apps cannot glob them). */
 export const CALL_RECORD_ENTITIES = [
@@ -27,6 +28,7 @@ export const CALL_RECORD_MIGRATIONS = [
   CreateCallRecords1732600000000,
   CreateStreamRuns1764770000000,
   AddVicidialDetails1764800000000,
+  AddEndWindow1764850000000,
 ];
 
 /** Where call-logger's TypeORM records the migrations of this schema. */

@@ -117,10 +117,19 @@ export class CallRecord {
   @Column({ name: 'answered_at', type: 'timestamptz', nullable: true })
   answeredAt!: Date | null;
 
+  /** When the call hung up; null while it lasts and when its end was found, never seen. */
   @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
   endedAt!: Date | null;
 
-  /** From start to end, ringing included. */
+  /** For an end found by reconciliation: the last time the call was known to be up. */
+  @Column({ name: 'end_not_before', type: 'timestamptz', nullable: true })
+  endNotBefore!: Date | null;
+
+  /** For an end found by reconciliation: when Asterisk confirmed the call gone. */
+  @Column({ name: 'end_not_after', type: 'timestamptz', nullable: true })
+  endNotAfter!: Date | null;
+
+  /** From start to end, ringing included; null when the end is not known. */
   @Column({ name: 'duration_ms', type: 'integer', nullable: true })
   durationMs!: number | null;
 

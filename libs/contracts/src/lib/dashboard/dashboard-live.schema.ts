@@ -50,7 +50,8 @@ export type LiveCall = z.infer<typeof liveCallSchema>;
 
 export const endedCallSchema = z.object({
   callId: callIdSchema,
-  endedAt: z.iso.datetime({ offset: true }),
+  /** Null when the end was not seen: the call was found gone, or no ari-ingest follows it. */
+  endedAt: z.iso.datetime({ offset: true }).nullable(),
   cause: z.number().int(),
   causeText: z.string(),
 });

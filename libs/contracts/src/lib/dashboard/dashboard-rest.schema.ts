@@ -107,7 +107,14 @@ export const callSummarySchema = z.object({
   }),
   startedAt: time,
   answeredAt: time.nullable(),
+  /** When the call hung up; null while it lasts, and when its end was found but never seen. */
   endedAt: time.nullable(),
+  /**
+   * Set when the call's end was not seen but found (the bridge was away when it hung up, and
+   * reconciliation found the channel gone): the end lies in this window, and the durations are
+   * null rather than made up. `notBefore` is null when nothing better than the start is known.
+   */
+  endWindow: z.object({ notBefore: time.nullable(), notAfter: time }).nullable(),
   durationMs: z.number().int().nullable(),
   talkMs: z.number().int().nullable(),
   hangupCause: z.number().int().nullable(),

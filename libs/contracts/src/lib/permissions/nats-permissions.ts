@@ -107,7 +107,11 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
     subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD),
   },
   'dashboard-api': {
-    publish: allow(JETSTREAM_INFO, ...streamReading(CALL_EVENTS_STREAM)),
+    publish: allow(
+      JETSTREAM_INFO,
+      ...streamReading(CALL_EVENTS_STREAM),
+      ...streamReading(`KV_${ARI_INGEST_CALLS_BUCKET}`),
+    ),
     subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD),
   },
   'stream-egress': {
