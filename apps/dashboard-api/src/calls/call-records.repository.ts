@@ -22,7 +22,8 @@ const CALL_COLUMNS = `
   c.vicidial_call_code, c.vicidial_call_type, c.lead_id, c.campaign, c.campaign_name,
   c.in_group, c.in_group_name, c.list_id, c.agent, c.agent_name, c.agent_phone, c.conference,
   c.vicidial_status, c.term_reason,
-  c.started_at, c.answered_at, c.ended_at, c.duration_ms, c.talk_ms,
+  c.started_at, c.answered_at, c.ended_at, c.end_not_before, c.end_not_after, c.duration_ms,
+  c.talk_ms,
   c.hangup_cause, c.hangup_cause_text, c.tapped,
   r.state AS recording_state, r.duration_ms AS recording_duration_ms,
   r.size_bytes AS recording_size_bytes`;
@@ -61,6 +62,9 @@ function toCallSummary(row: Row): CallSummary {
     startedAt: iso(row['started_at']) as string,
     answeredAt: iso(row['answered_at']),
     endedAt: iso(row['ended_at']),
+    endWindow: row['end_not_after']
+      ? { notBefore: iso(row['end_not_before']), notAfter: iso(row['end_not_after']) as string }
+      : null,
     durationMs: num(row['duration_ms']),
     talkMs: num(row['talk_ms']),
     hangupCause: num(row['hangup_cause']),

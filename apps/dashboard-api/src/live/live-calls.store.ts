@@ -99,7 +99,8 @@ export class LiveCallsStore {
         event.callId,
         {
           callId: event.callId,
-          endedAt: event.occurredAt,
+          // A reconciled end was found, not seen: its time is when it was found.
+          endedAt: event.reconciled ? null : event.occurredAt,
           cause: event.cause,
           causeText: event.causeText,
         },
@@ -244,7 +245,7 @@ export class LiveCallsStore {
         callId,
         {
           callId,
-          endedAt: new Date(nowMs).toISOString(),
+          endedAt: null,
           cause: 0,
           causeText: 'no news of the call (its end was never seen)',
         },
@@ -253,6 +254,29 @@ export class LiveCallsStore {
     }
     for (const [callId, at] of this.endedAt) {
       if (nowMs - at > ENDED_MEMORY_MS) this.endedAt.delete(callId);
+    }
+    return dropped;
+  }
+
+  /**
+   * Drops the calls that no ari-ingest follows (`followed`: the call ids in its registry), once
+   * they are older than `graceMs`: a replay brings back calls whose end no instance will ever
+   * announce (a previous run's, another app's). A dropped call is not remembered as ended, so
+   * news of it brings it back. Returns how many calls went.
+   */
+  settle(followed: ReadonlySet<string>, graceMs: number, nowMs = Date.now()): number {
+    let dropped = 0;
+    for (const [callId, entry] of this.calls) {
+      if (followed.has(callId) || nowMs - Date.parse(entry.call.startedAt) < graceMs) continue;
+      dropped += 1;
+      this.calls.delete(callId);
+      const ended: EndedCall = {
+        callId,
+        endedAt: null,
+        cause: 0,
+        causeText: 'no ari-ingest follows the call (its end was not seen)',
+      };
+      for (const listener of this.listeners) listener.callEnded(ended);
     }
     return dropped;
   }

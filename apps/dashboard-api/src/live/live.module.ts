@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
 import type { DashboardApiConfig } from '../config/dashboard-api.config';
 import { CallEventFeed } from './call-event-feed.service';
+import { FollowedCalls } from './followed-calls.service';
 import { LiveCallsStore } from './live-calls.store';
 import { LiveController } from './live.controller';
 import { LiveStoreSweeper } from './live-store-sweeper.service';
@@ -22,6 +23,7 @@ import { StreamStatsFeed } from './stream-stats-feed.service';
         }),
     },
     CallEventFeed,
+    FollowedCalls,
     StreamStatsFeed,
     LiveStoreSweeper,
   ],

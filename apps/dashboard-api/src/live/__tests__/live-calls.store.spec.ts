@@ -10,7 +10,7 @@ function storeWithLog() {
   const log: string[] = [];
   store.subscribe({
     callChanged: (kind: CallChangeKind, call) => log.push(`${kind} ${call.callId}`),
-    callEnded: (ended: EndedCall) => log.push(`ended ${ended.callId}`),
+    callEnded: (ended: EndedCall) => log.push(`ended ${ended.callId} at ${ended.endedAt}`),
     streamChanged: (update: StreamHealthUpdate) =>
       log.push(`health ${update.track} ${update.health}`),
   });
@@ -49,7 +49,8 @@ describe('LiveCallsStore', () => {
       answered: 1,
       streams: { waiting: 0, healthy: 1, degraded: 0, stalled: 1 },
     });
-    store.applyEvent(call.ended());
+    const ended = call.ended();
+    store.applyEvent(ended);
     expect(log).toEqual([
       'started c1',
       'answered c1',
@@ -57,7 +58,7 @@ describe('LiveCallsStore', () => {
       'updated c1',
       'health caller healthy',
       'health agent stalled',
-      'ended c1',
+      `ended c1 at ${ended.occurredAt}`,
     ]);
     expect(store.size).toBe(0);
   });
@@ -70,7 +71,7 @@ describe('LiveCallsStore', () => {
     store.applyStats(call.stats('caller'));
     store.applyEvent(call.tapStarted('caller'));
     expect(store.size).toBe(0);
-    expect(log).toEqual(['started c2', 'ended c2']);
+    expect(log).toEqual(['started c2', expect.stringMatching(/^ended c2 at 20/)]);
   });
 
   it("never makes a live call of a disposition from VICIdial's log, and takes it for a live one", () => {
@@ -141,6 +142,38 @@ describe('LiveCallsStore', () => {
     store.applyEvent(call.started(), 0);
     expect(store.sweep(59_000)).toBe(0);
     expect(store.sweep(61_000)).toBe(1);
-    expect(log.at(-1)).toBe('ended c4');
+    // Its end was never seen: no time is made up for it.
+    expect(log.at(-1)).toBe('ended c4 at null');
+  });
+
+  it('gives an end found by reconciliation no time', () => {
+    const { store, log } = storeWithLog();
+    const call = new SyntheticCall('c5');
+    store.applyEvent(call.started());
+    const ended = call.ended();
+    if (ended.event !== 'ended') throw new Error('not an end');
+    store.applyEvent({ ...ended, reconciled: true });
+    expect(log.at(-1)).toBe('ended c5 at null');
+  });
+
+  it('settles on the calls an ari-ingest follows: the others go once past the grace, and may come back', () => {
+    const { store, log } = storeWithLog();
+    const t0 = Date.parse('2026-12-04T10:00:00.000Z');
+    const [followed, ghost, young] = ['c6', 'c7', 'c8'].map((id) => new SyntheticCall(id));
+    store.applyEvent(followed.started(new Date(t0)), t0);
+    store.applyEvent(ghost.started(new Date(t0)), t0);
+    store.applyEvent(ghost.answered(new Date(t0 + 1000)), t0);
+    store.applyEvent(young.started(new Date(t0 + 50_000)), t0 + 50_000);
+    const registry = new Set([followed.callId]);
+
+    expect(store.settle(registry, 15_000, t0 + 10_000)).toBe(0);
+    expect(store.settle(registry, 15_000, t0 + 60_000)).toBe(1);
+    expect(store.snapshot().map((c) => c.callId)).toEqual([followed.callId, young.callId]);
+    expect(store.counts().active).toBe(2);
+    expect(log.at(-1)).toBe('ended c7 at null');
+
+    // News of it (an instance took it up after all) brings it back.
+    store.applyEvent(ghost.tapStarted('caller'), t0 + 61_000);
+    expect(store.get(ghost.callId)).toBeDefined();
   });
 });
