@@ -5,6 +5,7 @@ import { useApiResource } from '../api/use-api-resource';
 import { ChartSeries, TimeSeriesChart } from '../charts/time-series-chart';
 import {
   agentLabel,
+  callDurationLabel,
   callTypeLabel,
   campaignLabel,
   formatDuration,
@@ -150,9 +151,9 @@ export function CallPage() {
         <dt>Started</dt>
         <dd>{formatTime(call?.startedAt ?? live?.startedAt)}</dd>
         <dt>Duration</dt>
-        <dd>
-          {call?.durationMs !== null && call?.durationMs !== undefined
-            ? formatDuration(call.durationMs)
+        <dd title={call ? callDurationLabel(call).title : undefined}>
+          {call && (call.durationMs !== null || call.endWindow)
+            ? callDurationLabel(call).text
             : live
               ? `${formatDuration(now - Date.parse(live.startedAt))} so far`
               : '—'}

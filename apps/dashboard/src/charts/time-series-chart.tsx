@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import { clockTickLabel, countAxisTop } from './chart-scales';
 
 export interface ChartSeries {
   label: string;
@@ -9,7 +10,13 @@ export interface ChartSeries {
 
 const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed'];
 
-/** A uPlot line chart over time (x in seconds since the epoch), sized to its container. */
+/**
+ * A uPlot chart over time (x in seconds since the epoch), sized to its container. It must read
+ * well with no sample, one sample and many: a fixed time span when given, clock ticks, counts
+ * from zero, and a line saying so when there is nothing to draw. The scales and ticks uPlot
+ * settled on are kept on the figure (data-x-min, data-x-max, data-y-min, data-y-max,
+ * data-x-ticks) for the browser tests.
+ */
 export function TimeSeriesChart({
   title,
   times,
@@ -17,6 +24,9 @@ export function TimeSeriesChart({
   unit,
   height = 180,
   xRange,
+  counts = false,
+  bars = false,
+  emptyText = 'No samples yet.',
 }: {
   title: string;
   times: number[];
@@ -25,7 +35,13 @@ export function TimeSeriesChart({
   height?: number;
   /** The time span to show (seconds); by default the data's own, which one point makes absurd. */
   xRange?: [number, number];
+  /** The values are counts: the axis starts at 0 and ends on a round number of at least 1. */
+  counts?: boolean;
+  /** One bar per time, centred on it (e.g. mid-hour), instead of a line. */
+  bars?: boolean;
+  emptyText?: string;
 }) {
+  const figure = useRef<HTMLElement>(null);
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | undefined>(undefined);
   const range = useRef(xRange);
@@ -41,21 +57,55 @@ export function TimeSeriesChart({
         height,
         series: [
           {},
-          ...series.map((s, i) => ({
-            label: s.label,
-            stroke: s.color || PALETTE[i % PALETTE.length],
-            width: 1.5,
-            spanGaps: false,
-          })),
+          ...series.map((s, i) => {
+            const color = s.color || PALETTE[i % PALETTE.length];
+            return {
+              label: s.label,
+              stroke: color,
+              width: 1.5,
+              spanGaps: false,
+              ...(bars
+                ? {
+                    fill: `${color}99`,
+                    // Later series drawn narrower inside the first: answered within all calls.
+                    paths: uPlot.paths.bars?.({ size: [i === 0 ? 0.8 : 0.45, 40] }),
+                    points: { show: false },
+                  }
+                : {}),
+            };
+          }),
         ],
         scales: {
-          x: {
-            time: true,
-            range: (_plot, min, max) => range.current ?? [min, max],
-          },
+          x: { time: true, range: (_plot, min, max) => range.current ?? [min, max] },
+          ...(counts ? { y: { range: (_plot, _min, max) => [0, countAxisTop(max)] } } : {}),
         },
-        axes: [{}, { label: unit, size: 60 }],
+        axes: [
+          {
+            values: (_plot, splits, _axis, _space, spacing) => {
+              const ticks = splits.map((s) => clockTickLabel(s, spacing));
+              if (figure.current) figure.current.dataset['xTicks'] = ticks.join('|');
+              return ticks;
+            },
+          },
+          {
+            label: unit,
+            size: 60,
+            ...(counts ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] } : {}),
+          },
+        ],
         legend: { show: true },
+        hooks: {
+          draw: [
+            (drawn) => {
+              const data = figure.current?.dataset;
+              if (!data) return;
+              data['xMin'] = String(drawn.scales['x'].min);
+              data['xMax'] = String(drawn.scales['x'].max);
+              data['yMin'] = String(drawn.scales['y'].min);
+              data['yMax'] = String(drawn.scales['y'].max);
+            },
+          ],
+        },
       },
       [times, ...series.map((s) => s.values)],
       element,
@@ -74,15 +124,16 @@ export function TimeSeriesChart({
       chart.current = undefined;
     };
     // The chart is rebuilt only when its series change; new data goes through setData below.
-  }, [labels, unit, height]);
+  }, [labels, unit, height, counts, bars]);
 
   useEffect(() => {
     chart.current?.setData([times, ...series.map((s) => s.values)]);
   }, [times, series]);
 
   return (
-    <figure className="chart" data-chart={title}>
+    <figure ref={figure} className="chart" data-chart={title} data-points={times.length}>
       <figcaption>{title}</figcaption>
+      {times.length === 0 && <p className="chart-empty">{emptyText}</p>}
       <div ref={container} />
     </figure>
   );

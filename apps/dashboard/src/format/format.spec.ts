@@ -1,5 +1,6 @@
 import {
   agentLabel,
+  callDurationLabel,
   callTypeLabel,
   campaignLabel,
   formatDuration,
@@ -39,5 +40,26 @@ describe('format', () => {
       '1:05',
       '0.0 s',
     ]);
+  });
+
+  it('says what is known of a call whose end was not seen, never a made-up duration', () => {
+    const startedAt = '2026-12-04T10:00:00.000Z';
+    expect(callDurationLabel({ startedAt, durationMs: 125_000, endWindow: null })).toEqual({
+      text: '2:05',
+    });
+    const found = callDurationLabel({
+      startedAt,
+      durationMs: null,
+      endWindow: { notBefore: '2026-12-04T10:02:00.000Z', notAfter: '2026-12-04T10:02:12.000Z' },
+    });
+    expect(found.text).toBe('≥ 2:00, end not seen');
+    expect(found.title).toMatch(/^The end was not seen: the call ended between .+ and .+\.$/);
+    expect(
+      callDurationLabel({
+        startedAt,
+        durationMs: null,
+        endWindow: { notBefore: null, notAfter: '2026-12-04T10:02:12.000Z' },
+      }).text,
+    ).toBe('end not seen');
   });
 });

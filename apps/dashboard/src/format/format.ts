@@ -1,4 +1,3 @@
-/** h:mm:ss or m:ss of a duration; — when unknown. */
 /** Time since a call's start, as its timeline shows it: tenths of seconds for the first minute. */
 export function formatOffset(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
@@ -6,6 +5,7 @@ export function formatOffset(ms: number): string {
   return clamped < 60_000 ? `${(clamped / 1000).toFixed(1)} s` : formatDuration(clamped);
 }
 
+/** h:mm:ss or m:ss of a duration; — when unknown. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -76,4 +76,23 @@ export function agentLabel(vicidial: VicidialLabels | null | undefined): string 
   const { agent, agentName } = vicidial ?? {};
   if (agent && agentName) return `${agentName} (${agent})`;
   return agentName || agent || '—';
+}
+
+interface CallDurations {
+  startedAt: string;
+  durationMs: number | null;
+  endWindow: { notBefore: string | null; notAfter: string } | null;
+}
+
+/**
+ * A call's duration, or for a call whose end was found but not seen, what is known of it: at
+ * least until it was last seen up, with the window its end lies in for a tooltip.
+ */
+export function callDurationLabel(call: CallDurations): { text: string; title?: string } {
+  if (!call.endWindow) return { text: formatDuration(call.durationMs) };
+  const { notBefore, notAfter } = call.endWindow;
+  const title = `The end was not seen: the call ended between ${formatTime(notBefore ?? call.startedAt)} and ${formatTime(notAfter)}.`;
+  if (!notBefore) return { text: 'end not seen', title };
+  const atLeast = Date.parse(notBefore) - Date.parse(call.startedAt);
+  return { text: `≥ ${formatDuration(Math.max(0, atLeast))}, end not seen`, title };
 }

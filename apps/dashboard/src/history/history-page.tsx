@@ -5,9 +5,9 @@ import { ApiErrorAlert } from '../api/api-error-alert';
 import { filtersOf, PagedListing, usePagedList } from '../api/use-paged-list';
 import {
   agentLabel,
+  callDurationLabel,
   callTypeLabel,
   campaignLabel,
-  formatDuration,
   formatTime,
 } from '../format/format';
 import { HISTORY_FILTERS, historyApiPath } from './history-query';
@@ -142,7 +142,7 @@ export function HistoryPage() {
               <td>
                 <span className={`state state-${call.state}`}>{call.state}</span>
               </td>
-              <td>{formatDuration(call.durationMs)}</td>
+              <CallDurationCell call={call} />
               <td>{call.hangupCauseText ?? '—'}</td>
               <td>{call.recording?.state ?? '—'}</td>
             </tr>
@@ -156,5 +156,14 @@ export function HistoryPage() {
         </button>
       )}
     </section>
+  );
+}
+
+function CallDurationCell({ call }: { call: CallSummary }) {
+  const { text, title } = callDurationLabel(call);
+  return (
+    <td title={title} className={call.endWindow ? 'end-not-seen' : undefined}>
+      {text}
+    </td>
   );
 }

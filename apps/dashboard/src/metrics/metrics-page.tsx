@@ -1,10 +1,12 @@
 import { useMemo } from 'react';
 import type { LiveTrend, Summary } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
+import { everyHour } from '../charts/chart-scales';
 import { TimeSeriesChart } from '../charts/time-series-chart';
 import { formatDuration, formatPercent } from '../format/format';
 
 const REFRESH_MS = 5000;
+const HOUR_S = 3600;
 
 function Card({ label, value, tone }: { label: string; value: string | number; tone?: string }) {
   return (
@@ -20,7 +22,15 @@ export function MetricsPage() {
   const { data: summary, error } = useApiResource<Summary>('/api/v1/summary?hours=24', REFRESH_MS);
   const { data: trend } = useApiResource<LiveTrend>('/api/v1/trends/live?minutes=60', REFRESH_MS);
   const charts = useMemo(() => {
+    const nowMs = Date.now();
     const points = trend?.points ?? [];
+    const hours = everyHour(
+      summary?.history?.callsPerHour ?? [],
+      nowMs - 24 * HOUR_S * 1000,
+      nowMs,
+      (hour) => ({ hour, calls: 0, answered: 0 }),
+    );
+    const hourStarts = hours.map((h) => Date.parse(h.hour) / 1000);
     const times = points.map((p) => Date.parse(p.at) / 1000);
     return {
       calls: {
@@ -39,19 +49,13 @@ export function MetricsPage() {
         ],
       },
       perHour: {
-        times: (summary?.history?.callsPerHour ?? []).map((h) => Date.parse(h.hour) / 1000),
+        // No bar without the day's figures: zeros for an unknown day would say "no calls".
+        times: summary?.history ? hourStarts.map((start) => start + HOUR_S / 2) : [],
         series: [
-          {
-            label: 'calls',
-            values: (summary?.history?.callsPerHour ?? []).map((h) => h.calls),
-            color: '#2563eb',
-          },
-          {
-            label: 'answered',
-            values: (summary?.history?.callsPerHour ?? []).map((h) => h.answered),
-            color: '#059669',
-          },
+          { label: 'calls', values: hours.map((h) => h.calls), color: '#2563eb' },
+          { label: 'answered', values: hours.map((h) => h.answered), color: '#059669' },
         ],
+        xRange: [hourStarts[0], hourStarts[hourStarts.length - 1] + HOUR_S] as [number, number],
       },
     };
   }, [trend, summary]);
@@ -86,19 +90,25 @@ export function MetricsPage() {
       <TimeSeriesChart
         title="Concurrent calls (last hour)"
         unit="calls"
-        xRange={[nowS - 3600, nowS]}
+        counts
+        xRange={[nowS - HOUR_S, nowS]}
+        emptyText="No samples yet: the live view is sampled every few seconds."
         {...charts.calls}
       />
       <TimeSeriesChart
         title="Stream health (last hour)"
         unit="streams"
-        xRange={[nowS - 3600, nowS]}
+        counts
+        xRange={[nowS - HOUR_S, nowS]}
+        emptyText="No samples yet: the live view is sampled every few seconds."
         {...charts.streams}
       />
       <TimeSeriesChart
         title="Calls per hour (24 h)"
         unit="calls"
-        xRange={[nowS - 24 * 3600, nowS]}
+        counts
+        bars
+        emptyText={summary?.historyError ? 'History unavailable.' : 'Loading the day’s calls...'}
         {...charts.perHour}
       />
     </section>
