@@ -13,6 +13,8 @@ import {
 import { BridgeStack } from './support/bridge-stack';
 import { TestBrowser } from './support/browser';
 import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
+import { callEventsStreamEnv, loadConfig } from '@asb/config';
+import { provisionCallEventsStream } from '@asb/nats';
 import { dropDatabase, freshDatabase } from '@asb/testing';
 
 const ADMIN = { username: 'supervisor', password: 'e2e admin password' };
@@ -116,8 +118,10 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
   beforeAll(async () => {
     const databaseUrl = await freshDatabase(database);
     nc = await connect({ servers: NATS_URL });
-    // The logger's durable consumer starts now, not at the first event the shared stream kept.
+    // The logger's durable consumer starts now, not at the first event the stream kept; the
+    // stream is provisioned first, as the services would, since the run's NATS starts empty.
     const jsm = await nc.jetstreamManager();
+    await provisionCallEventsStream(jsm, loadConfig(callEventsStreamEnv, { env: {} }));
     await jsm.consumers.add(CALL_EVENTS_STREAM, {
       durable_name: consumer,
       ack_policy: AckPolicy.Explicit,
@@ -354,6 +358,76 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     );
     expect(await page.locator('.chart canvas').count()).toBe(3);
     await browser.screenshot(page, '06-metrics');
+  });
+
+  /** What one chart of the page drew: its scales and ticks as the chart keeps them. */
+  async function chartDrawn(title: string) {
+    const figure = page.locator(`figure[data-chart="${title}"]`);
+    const attribute = async (name: string) => (await figure.getAttribute(`data-${name}`)) ?? '';
+    await until(async () => (await attribute('x-ticks')) !== '', 5000, `${title} drawn`);
+    return {
+      points: Number(await attribute('points')),
+      // Whole seconds: the page's span is now - 3600 .. now, with now in fractions of a second.
+      spanSeconds: Math.round(Number(await attribute('x-max')) - Number(await attribute('x-min'))),
+      yMin: Number(await attribute('y-min')),
+      yMax: Number(await attribute('y-max')),
+      ticks: (await attribute('x-ticks')).split('|'),
+      saysEmpty: (await figure.locator('.chart-empty').count()) === 1,
+    };
+  }
+
+  it('draws the charts over their own span with clock ticks, for no sample, one and many', async () => {
+    const CONCURRENT = 'Concurrent calls (last hour)';
+    const PER_HOUR = 'Calls per hour (24 h)';
+    const clockTicks = expect.arrayContaining([expect.stringMatching(/^\d\d:\d\d$/)]);
+    const onlyClockTicks = (ticks: string[]) => ticks.every((t) => /^\d\d:\d\d$/.test(t));
+
+    // Many: the run so far.
+    await page.goto(url('/stats'));
+    const many = await chartDrawn(CONCURRENT);
+    expect(many).toMatchObject({ spanSeconds: 3600, yMin: 0, saysEmpty: false });
+    expect(many.points).toBeGreaterThan(1);
+    expect(many.ticks).toEqual(clockTicks);
+    expect(onlyClockTicks(many.ticks)).toBe(true);
+    const perHour = await chartDrawn(PER_HOUR);
+    // Every hour of the day is a bar, the empty ones too.
+    expect(perHour).toMatchObject({ points: 25, spanSeconds: 25 * 3600, yMin: 0 });
+    expect(perHour.yMax).toBeGreaterThanOrEqual(7);
+    expect(onlyClockTicks(perHour.ticks)).toBe(true);
+
+    // None and one, as a dashboard-api that just started gives them.
+    const trendOf = (points: unknown[]) => ({ sampleSeconds: 5, points });
+    for (const [name, points] of [
+      ['11-metrics-no-sample', []],
+      [
+        '12-metrics-one-sample',
+        [
+          {
+            at: new Date().toISOString(),
+            active: 3,
+            ringing: 0,
+            answered: 3,
+            streams: { waiting: 0, healthy: 6, degraded: 0, stalled: 0 },
+          },
+        ],
+      ],
+    ] as const) {
+      await page.route('**/api/v1/trends/live*', (route) =>
+        route.fulfill({ json: trendOf([...points]) }),
+      );
+      await page.goto(url('/stats'));
+      const drawn = await chartDrawn(CONCURRENT);
+      expect(drawn).toMatchObject({
+        points: points.length,
+        spanSeconds: 3600,
+        yMin: 0,
+        yMax: points.length === 0 ? 1 : 5,
+        saysEmpty: points.length === 0,
+      });
+      expect(onlyClockTicks(drawn.ticks)).toBe(true);
+      await browser.screenshot(page, name);
+      await page.unroute('**/api/v1/trends/live*');
+    }
   });
 
   it('keeps the header on one row and the columns apart in an 800 px window', async () => {

@@ -15,6 +15,8 @@ export interface StackOptions {
   dashboardApi?: Record<string, string>;
   /** Also runs stream-egress with these settings (EGRESS_ROUTES, EGRESS_INBOUND_TOKENS, ...). */
   streamEgress?: Record<string, string>;
+  /** The NATS every service uses unless its settings say otherwise (the run's by default). */
+  natsUrl?: string;
 }
 
 export interface ScenarioCall {
@@ -147,7 +149,7 @@ export class BridgeStack {
   private async spawn(app: string, env: Record<string, string>): Promise<ServiceProcess> {
     const process = new ServiceProcess(app, {
       HTTP_PORT: String(await freePort()),
-      NATS_SERVERS: NATS_URL,
+      NATS_SERVERS: this.options.natsUrl ?? NATS_URL,
       ...env,
     }).start();
     const key = this.processes.has(app) ? `${app}#${this.processes.size}` : app;
@@ -257,5 +259,27 @@ export class BridgeStack {
 
   kill(): void {
     for (const process of this.processes.values()) process.kill();
+  }
+
+  /**
+   * Stops every process with `signal`, as Ctrl-C stops the demo (the simulated PBX and its calls
+   * go too), then starts them all again with the same settings and waits until each is ready.
+   * ari-ingest stops first, so no call's end is seen: the worst case of a Ctrl-C, which signals
+   * all at once.
+   */
+  async restartAll(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
+    await this.ingest.stop(signal);
+    await Promise.all([...this.processes.values()].map((p) => p.stop(signal)));
+    for (const [key, old] of this.processes) this.processes.set(key, old.restarted());
+    const named = (app: string) => this.processes.get(app);
+    this.sim = named('asterisk-sim') as ServiceProcess;
+    this.gateway = named('media-gateway') as ServiceProcess;
+    this.ingest = named('ari-ingest') as ServiceProcess;
+    this.callLogger = named('call-logger');
+    this.dashboardApi = named('dashboard-api');
+    this.streamEgress = named('stream-egress');
+    await Promise.all(
+      [...this.processes.values()].map((p) => p.waitFor('/health/ready', 200, 40_000)),
+    );
   }
 }
