@@ -9,9 +9,12 @@ import { distMain, NATS_URL } from './support/workspace';
 const run = promisify(execFile);
 
 /** `ari-ingest doctor` with these settings: its exit code and what it printed. */
-async function doctor(env: Record<string, string>): Promise<{ code: number; out: string }> {
+async function doctor(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await run(process.execPath, [distMain('ari-ingest'), 'doctor'], {
+    const { stdout } = await run(process.execPath, [distMain('ari-ingest'), 'doctor', ...args], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       timeout: 60_000,
     });
@@ -77,13 +80,14 @@ describe('ari-ingest doctor against a live VICIdial', () => {
     await dropMariaDatabase(database);
   });
 
+  // The stack's ari-ingest taps the calls meanwhile: its channels (asb-…) are not the doctor's.
+  const notTaps = async () =>
+    (await stack.ari<Array<{ id: string }>>('pbx1', '/channels'))
+      .filter((c) => !c.id.startsWith('asb-'))
+      .map((c) => c.id)
+      .sort();
+
   it('passes, telling the three calls from the four agent phones, and changes nothing', async () => {
-    // The stack's ari-ingest taps the calls meanwhile: its channels (asb-…) are not the doctor's.
-    const notTaps = async () =>
-      (await stack.ari<Array<{ id: string }>>('pbx1', '/channels'))
-        .filter((c) => !c.id.startsWith('asb-'))
-        .map((c) => c.id)
-        .sort();
     const before = await notTaps();
     const { code, out } = await doctor(env);
     expect({ code, out }).toMatchObject({ code: 0 });
@@ -98,6 +102,37 @@ describe('ari-ingest doctor against a live VICIdial', () => {
     expect(out).toMatch(/INFO\s+database\s+4 agent phones logged in/);
     expect(out).toContain('All checks passed.');
     expect(await notTaps()).toEqual(before);
+  });
+
+  it('listens to one call when asked: both tracks heard in the format asked for, nothing left behind', async () => {
+    const bridges = async () =>
+      (await stack.ari<Array<{ id: string }>>('pbx1', '/bridges'))
+        .filter((b) => !b.id.startsWith('asb-'))
+        .map((b) => b.id);
+    const before = await notTaps();
+    const { code, out } = await doctor(env, ['--listen=2']);
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(out).toMatch(
+      /INFO\s+pbx1 listen\s+listening to SIP\/carrier-\S+ for 2 s \(ulaw RTP to 127\.0\.0\.1\)/,
+    );
+    // The simulator plays speech on both: each track arrives, as asked, and is not silent.
+    for (const track of ['caller', 'agent']) {
+      const line = new RegExp(
+        `PASS\\s+pbx1 listen\\s+${track}: (\\d+) packets of 100 expected, ulaw as asked, level (-\\d+\\.\\d) dBFS`,
+      ).exec(out);
+      expect(line).not.toBeNull();
+      expect(Number(line?.[1])).toBeGreaterThanOrEqual(60);
+      expect(Number(line?.[2])).toBeGreaterThan(-40);
+    }
+    expect(out).toMatch(/PASS\s+pbx1 listen\s+nothing of the tap left on the PBX/);
+    expect(await notTaps()).toEqual(before);
+    expect(await bridges()).toEqual([]);
+  });
+
+  it('refuses arguments it does not know, and says what it takes', async () => {
+    const { code, out } = await doctor(env, ['--listen=0']);
+    expect(code).toBe(64);
+    expect(out).toMatch(/FAIL\s+arguments\s+--listen takes whole seconds from 1 to 60, not "0"/);
   });
 
   it('fails on wrong ARI credentials and on a database user without the grant, naming them', async () => {

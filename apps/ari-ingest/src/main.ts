@@ -2,12 +2,23 @@ import { ConfigError } from '@asb/config';
 import { startService } from '@asb/observability';
 import { AppModule } from './app/app.module';
 import { loadAriIngestConfig } from './config/ari-ingest.config';
-import { runDoctor } from './doctor/ari-doctor';
+import { DoctorListen, runDoctor } from './doctor/ari-doctor';
+import { parseDoctorArgs } from './doctor/doctor-args';
 
-/** `main.js doctor`: check a live VICIdial and exit, instead of running the service. */
-async function doctor(): Promise<number> {
+/**
+ * `main.js doctor [--listen[=SECONDS]] [--listen-host=ADDRESS]`: check a live VICIdial and exit,
+ * instead of running the service. Exit 64 for arguments it does not understand.
+ */
+async function doctor(args: string[]): Promise<number> {
+  let listen: DoctorListen | undefined;
   try {
-    return await runDoctor(loadAriIngestConfig());
+    listen = parseDoctorArgs(args);
+  } catch (error) {
+    process.stdout.write(`FAIL  arguments   ${(error as Error).message}\n`);
+    return 64;
+  }
+  try {
+    return await runDoctor(loadAriIngestConfig(), undefined, listen);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) {
@@ -18,7 +29,7 @@ async function doctor(): Promise<number> {
 }
 
 if (process.argv[2] === 'doctor') {
-  void doctor().then(
+  void doctor(process.argv.slice(3)).then(
     (code) => process.exit(code),
     (error: Error) => {
       process.stderr.write(`doctor failed: ${error.stack ?? error.message}\n`);

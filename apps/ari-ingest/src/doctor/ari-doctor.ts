@@ -5,6 +5,7 @@ import { judgeAsteriskSupport } from '../ari/asterisk-support.util';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { TapPolicy } from '../policy/tap-policy';
 import { VicidialDirectory } from '../vicidial/vicidial-directory';
+import { listenToCall, localAddressFacing, TrackHeard } from './doctor-listen';
 
 /** The tables ari-ingest reads, which its database user needs SELECT on. */
 const TABLES_READ = [
@@ -19,6 +20,16 @@ const TABLES_READ = [
 ];
 
 type Verdict = 'PASS' | 'FAIL' | 'WARN' | 'INFO';
+
+/** `doctor --listen`: also tap one answered call for a few seconds and say what was heard. */
+export interface DoctorListen {
+  seconds: number;
+  /** Where Asterisk sends the RTP; by default this machine's address facing the ARI server. */
+  host?: string;
+}
+
+/** Below this a track is taken for silent: the wrong channel, or nobody talking. */
+const SILENT_DBFS = -60;
 
 /** Prints one line per finding and remembers whether anything failed. */
 class Report {
@@ -45,13 +56,17 @@ const examples = (channels: AriChannel[]) =>
  * never subscribes, creates or changes anything, so no call is disturbed. For each configured
  * server: ARI reachable with the credentials, version and modules, the application's state, and
  * the channels up now as the policy sees them (customer calls, agents' phones, ours, others);
- * then the VICIdial database's grant on every table ari-ingest reads. Returns the exit code:
- * 0 when nothing failed, 1 otherwise.
+ * then the VICIdial database's grant on every table ari-ingest reads. With `listen`, it also taps
+ * one answered customer call for a few seconds (passive, as the bridge taps) and reports the
+ * packets, format and level of each track, then checks nothing of it is left on the PBX. Returns
+ * the exit code: 0 when nothing failed, 1 otherwise.
  */
 export async function runDoctor(
   config: AriIngestConfig,
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  listen?: DoctorListen,
 ): Promise<number> {
+  let listened = false;
   const report = new Report(print);
   const policy = new TapPolicy(config);
   if (config.VICIDIAL_DB_URL) await checkDatabase(config, policy, report);
@@ -97,23 +112,32 @@ export async function runDoctor(
           ? `application ${config.ARI_APP} is registered (an ari-ingest is or was connected)`
           : `application ${config.ARI_APP} is not registered yet (no ari-ingest connected since Asterisk started)`,
       );
-      classifyChannels(await client.listChannels(), policy, server.name, report);
+      const calls = classifyChannels(await client.listChannels(), policy, server.name, report);
+      const answered = calls.find((call) => call.state === 'Up');
+      if (listen && !listened && answered) {
+        listened = true;
+        await listenAndReport(client, config, server, answered, listen, report);
+      }
     } catch (error) {
       report.line('FAIL', server.name, (error as Error).message);
     } finally {
       await client.close();
     }
   }
+  if (listen && !listened) {
+    report.line('WARN', 'listen', 'no answered customer call to listen to: try again during calls');
+  }
   print(report.failed ? 'Some checks failed.' : 'All checks passed.');
   return report.failed ? 1 : 0;
 }
 
+/** Reports the channels up as the policy sees them; returns the customer calls. */
 function classifyChannels(
   channels: AriChannel[],
   policy: TapPolicy,
   server: string,
   report: Report,
-): void {
+): AriChannel[] {
   const ours = channels.filter((c) => policy.isOwnOrMediaChannel(c));
   const agentPhones = channels.filter((c) => !ours.includes(c) && policy.isAgentPhone(c));
   const calls = channels.filter(
@@ -136,6 +160,71 @@ function classifyChannels(
       'calls are up but no agent phone was recognised: if agents are logged in, their phones would be taken for calls (see AGENT_PHONE_PATTERN)',
     );
   }
+  return calls;
+}
+
+async function listenAndReport(
+  rest: AriRestClient,
+  config: AriIngestConfig,
+  server: AriIngestConfig['ARI_SERVERS'][number],
+  call: AriChannel,
+  listen: DoctorListen,
+  report: Report,
+): Promise<void> {
+  const subject = `${server.name} listen`;
+  const host = listen.host ?? (await localAddressFacing(server.url));
+  report.line(
+    'INFO',
+    subject,
+    `listening to ${call.name} for ${listen.seconds} s (${config.TAP_CODEC} RTP to ${host})`,
+  );
+  try {
+    const { tracks, left } = await listenToCall({
+      rest,
+      server,
+      user: server.user ?? config.ARI_USER,
+      password: server.password,
+      channelId: call.id,
+      app: `${config.ARI_APP}-doctor`,
+      format: config.TAP_CODEC,
+      host,
+      seconds: listen.seconds,
+    });
+    for (const track of tracks) reportTrack(track, config.TAP_CODEC, subject, report);
+    if (left.length === 0) report.line('PASS', subject, 'nothing of the tap left on the PBX');
+    else report.line('FAIL', subject, `left on the PBX: ${left.join(', ')}`);
+  } catch (error) {
+    report.line('FAIL', subject, `could not tap ${call.name}: ${(error as Error).message}`);
+  }
+}
+
+function reportTrack(heard: TrackHeard, format: string, subject: string, report: Report): void {
+  const { track, packets, expected, wrongFormat } = heard;
+  const counted = `${track}: ${packets} packets of ${expected} expected`;
+  if (packets < expected / 2) {
+    report.line(
+      'FAIL',
+      subject,
+      `${counted}: little or no RTP arrived (is UDP from Asterisk to this machine open?)`,
+    );
+    return;
+  }
+  if (wrongFormat > 0) {
+    report.line(
+      'FAIL',
+      subject,
+      `${counted}, ${wrongFormat} not ${format} (payload type ${heard.firstPayloadType}, ${heard.firstPayloadBytes} bytes)`,
+    );
+    return;
+  }
+  const level = `level ${heard.levelDbfs.toFixed(1)} dBFS`;
+  if (heard.levelDbfs <= SILENT_DBFS) {
+    report.line(
+      'WARN',
+      subject,
+      `${counted}, ${format} as asked, ${level}: silent (nobody talking, or the wrong channel)`,
+    );
+  } else report.line('PASS', subject, `${counted}, ${format} as asked, ${level}`);
 }
 
 async function checkDatabase(config: AriIngestConfig, policy: TapPolicy, report: Report) {
