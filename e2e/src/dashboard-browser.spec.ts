@@ -360,13 +360,19 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     await browser.screenshot(page, '06-metrics');
   });
 
-  /** What one chart of the page drew: its scales and ticks as the chart keeps them. */
-  async function chartDrawn(title: string) {
+  /** What one chart of the page drew once `ready` holds for its number of points. */
+  async function chartDrawn(title: string, ready: (points: number) => boolean) {
     const figure = page.locator(`figure[data-chart="${title}"]`);
     const attribute = async (name: string) => (await figure.getAttribute(`data-${name}`)) ?? '';
-    await until(async () => (await attribute('x-ticks')) !== '', 5000, `${title} drawn`);
+    // Scales and ticks are kept at each drawing: read them once the data wanted is drawn.
+    await until(
+      async () =>
+        (await attribute('drawn-points')) !== '' && ready(Number(await attribute('drawn-points'))),
+      5000,
+      `${title} drawn`,
+    );
     return {
-      points: Number(await attribute('points')),
+      points: Number(await attribute('drawn-points')),
       // Whole seconds: the page's span is now - 3600 .. now, with now in fractions of a second.
       spanSeconds: Math.round(Number(await attribute('x-max')) - Number(await attribute('x-min'))),
       yMin: Number(await attribute('y-min')),
@@ -384,12 +390,12 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
 
     // Many: the run so far.
     await page.goto(url('/stats'));
-    const many = await chartDrawn(CONCURRENT);
+    const many = await chartDrawn(CONCURRENT, (points) => points > 1);
     expect(many).toMatchObject({ spanSeconds: 3600, yMin: 0, saysEmpty: false });
     expect(many.points).toBeGreaterThan(1);
     expect(many.ticks).toEqual(clockTicks);
     expect(onlyClockTicks(many.ticks)).toBe(true);
-    const perHour = await chartDrawn(PER_HOUR);
+    const perHour = await chartDrawn(PER_HOUR, (points) => points > 0);
     // Every hour of the day is a bar, the empty ones too.
     expect(perHour).toMatchObject({ points: 25, spanSeconds: 25 * 3600, yMin: 0 });
     expect(perHour.yMax).toBeGreaterThanOrEqual(7);
@@ -416,7 +422,7 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
         route.fulfill({ json: trendOf([...points]) }),
       );
       await page.goto(url('/stats'));
-      const drawn = await chartDrawn(CONCURRENT);
+      const drawn = await chartDrawn(CONCURRENT, (drawnPoints) => drawnPoints === points.length);
       expect(drawn).toMatchObject({
         points: points.length,
         spanSeconds: 3600,

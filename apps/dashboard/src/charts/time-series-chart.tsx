@@ -14,8 +14,8 @@ const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed'];
  * A uPlot chart over time (x in seconds since the epoch), sized to its container. It must read
  * well with no sample, one sample and many: a fixed time span when given, clock ticks, counts
  * from zero, and a line saying so when there is nothing to draw. The scales and ticks uPlot
- * settled on are kept on the figure (data-x-min, data-x-max, data-y-min, data-y-max,
- * data-x-ticks) for the browser tests.
+ * settled on are kept on the figure (data-drawn-points, data-x-min, data-x-max, data-y-min,
+ * data-y-max, data-x-ticks), as of its latest drawing, for the browser tests.
  */
 export function TimeSeriesChart({
   title,
@@ -99,6 +99,7 @@ export function TimeSeriesChart({
             (drawn) => {
               const data = figure.current?.dataset;
               if (!data) return;
+              data['drawnPoints'] = String(drawn.data[0]?.length ?? 0);
               data['xMin'] = String(drawn.scales['x'].min);
               data['xMax'] = String(drawn.scales['x'].max);
               data['yMin'] = String(drawn.scales['y'].min);
