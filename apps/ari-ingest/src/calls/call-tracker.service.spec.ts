@@ -149,6 +149,37 @@ describe('CallTracker: direction', () => {
     ]);
   });
 
+  it('takes a call first seen answered (a channel list beat its events) by who created it', () => {
+    const { play, published } = trackerWith();
+    const answered = { state: 'Up', caller: { name: '', number: '3125550142' } };
+    play(
+      'ChannelStateChange',
+      channel({
+        ...answered,
+        id: '1795533218.40',
+        dialplan: { context: 'default', exten: '9600051', priority: 1, app_name: 'ConfBridge' },
+      }),
+    );
+    play(
+      'ChannelStateChange',
+      channel({
+        ...answered,
+        id: '1795533218.41',
+        name: 'SIP/carrier-00000029',
+        dialplan: {
+          context: 'trunkinbound',
+          exten: '913125550199',
+          priority: 1,
+          app_name: 'AppDial',
+        },
+      }),
+    );
+    expect(published.filter((e) => e.event === 'started')).toMatchObject([
+      { channelId: '1795533218.40', direction: 'inbound' },
+      { channelId: '1795533218.41', direction: 'outbound' },
+    ]);
+  });
+
   it('takes a channel Dial staged for an outbound call, from the time it was created', () => {
     const { play, published } = trackerWith();
     play('ChannelCreated', channel({ state: 'Down' }), '2026-12-03T10:00:00.000+0000');

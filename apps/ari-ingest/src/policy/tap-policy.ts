@@ -85,6 +85,9 @@ export class TapPolicy {
     if (isDialled(channel)) return 'outbound';
     if (channel.state === 'Ring') return 'inbound';
     if (channel.state === 'Ringing' || channel.state === 'Down') return 'outbound';
+    // Seen first when already answered (a channel list can beat the events): a dialled channel
+    // never leaves Dial's AppDial, so one that runs dialplan came in.
+    if (channel.state === 'Up' && channel.dialplan?.app_name) return 'inbound';
     return 'unknown';
   }
 
