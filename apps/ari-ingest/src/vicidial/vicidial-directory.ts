@@ -44,6 +44,7 @@ interface LiveAgentRow {
 
 interface OutcomeRow {
   uniqueid: string;
+  lead_id: number | string | null;
   status: string | null;
   term_reason: string | null;
   user: string | null;
@@ -138,14 +139,21 @@ export class VicidialDirectory {
     return found;
   }
 
-  /** The outcome VICIdial logged for ended calls, by their log uniqueid. */
+  /**
+   * The outcome VICIdial logged for ended calls, by outcomeKey(uniqueid, lead): the logs have no
+   * server column, and two servers of a cluster can give two calls the same uniqueid.
+   */
   async outcomes(outbound: string[], inbound: string[]): Promise<Map<string, LoggedOutcome>> {
     const read = (table: 'vicidial_log' | 'vicidial_closer_log', uniqueids: string[]) =>
       uniqueids.length === 0
         ? Promise.resolve([])
         : this.query<OutcomeRow>(
             table,
-            `SELECT uniqueid, status, term_reason, user FROM ${table} WHERE uniqueid IN (?)`,
+            // A call sent on from one in-group to another has a closer row for each: in
+            // order, so the latest is the one that stands.
+            `SELECT uniqueid, lead_id, status, term_reason, user FROM ${table} WHERE uniqueid IN (?)${
+              table === 'vicidial_closer_log' ? ' ORDER BY closecallid' : ''
+            }`,
             [uniqueids],
           );
     const rows = (
@@ -154,7 +162,7 @@ export class VicidialDirectory {
     const outcomes = new Map<string, LoggedOutcome>();
     for (const row of rows) {
       if (!row.status) continue;
-      outcomes.set(row.uniqueid, {
+      outcomes.set(outcomeKey(row.uniqueid, Number(row.lead_id ?? 0)), {
         status: row.status,
         termReason: row.term_reason ?? undefined,
         agent: row.user || undefined,
@@ -240,4 +248,9 @@ export class VicidialDirectory {
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** How outcomes are found: a call's log uniqueid and its lead (0 when it has none). */
+export function outcomeKey(uniqueid: string, leadId: number | undefined): string {
+  return `${uniqueid}/${leadId ?? 0}`;
 }

@@ -169,9 +169,13 @@ describe('VicidialEnricher (real MariaDB)', () => {
       },
     });
     play('ChannelDestroyed', channel({ state: 'Up', ...inbound }));
+    // The call came through another in-group first (its row is XFER), and a call of another
+    // server of the cluster, another lead, got the same uniqueid: neither is this call's outcome.
     await vicidial.query(
       `INSERT INTO vicidial_closer_log (lead_id, campaign_id, call_date, status, user, term_reason, uniqueid)
-       VALUES (12346, 'SUPPORT_IG', NOW(), 'CALLBK', '1002', 'CALLER', '1795533218.30')`,
+       VALUES (12346, 'FIRST_IG', NOW(), 'XFER', '1001', 'AGENT', '1795533218.30'),
+              (12346, 'SUPPORT_IG', NOW(), 'CALLBK', '1002', 'CALLER', '1795533218.30'),
+              (12399, 'OTHER_IG', NOW(), 'DROP', '1009', 'ABANDON', '1795533218.30')`,
     );
     await roundsUntil(
       enricher,
@@ -179,7 +183,7 @@ describe('VicidialEnricher (real MariaDB)', () => {
       'the disposition',
     );
     expect(ofType(published, 'disposition')[0]).toMatchObject({
-      vicidial: { inGroup: 'SUPPORT_IG', status: 'CALLBK', termReason: 'CALLER' },
+      vicidial: { inGroup: 'SUPPORT_IG', status: 'CALLBK', termReason: 'CALLER', agent: '1002' },
     });
   });
 

@@ -16,7 +16,7 @@ import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
 import { TapPolicy } from '../policy/tap-policy';
-import { VicidialDirectory, VicidialQueryTimeout } from './vicidial-directory';
+import { outcomeKey, VicidialDirectory, VicidialQueryTimeout } from './vicidial-directory';
 
 /** A live call seen with a call code: what is needed to follow it past its end. */
 interface FollowedCall {
@@ -181,7 +181,7 @@ export class VicidialEnricher implements OnApplicationBootstrap, OnApplicationSh
         due.filter((entry) => entry.inbound).map((entry) => entry.logUniqueid),
       );
       for (const entry of due) {
-        const outcome = outcomes.get(entry.logUniqueid);
+        const outcome = outcomes.get(outcomeKey(entry.logUniqueid, entry.vicidial.leadId));
         if (outcome) {
           const key = `${outcome.status}|${outcome.termReason ?? ''}`;
           if (key !== entry.publishedKey) {
