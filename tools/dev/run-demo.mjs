@@ -282,10 +282,14 @@ const scenario = await fetch('http://127.0.0.1:8090/sim/scenarios', {
   body: JSON.stringify({
     totalCalls: 1_000_000,
     concurrency: concurrentCalls,
-    // An agent per call: VICIdial never sends an agent a second call while on one.
-    agentsPerServer: concurrentCalls,
+    // An agent per call and some for transfers: VICIdial never sends a busy agent a call.
+    agentsPerServer: Math.ceil(concurrentCalls * 1.2),
     arrivalRate: Math.max(0.5, concurrentCalls / 20),
     talkMs: { min: 10_000, max: 40_000 },
+    // Some calls are sent on to an in-group mid-call or parked a moment: their page shows who
+    // had them from when.
+    transferRatio: 0.1,
+    parkRatio: 0.1,
   }),
 }).then((response) => response.json());
 

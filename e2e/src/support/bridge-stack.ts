@@ -27,7 +27,19 @@ export interface ScenarioCall {
   answeredAt?: number;
   endedAt?: number;
   cause?: number;
-  plan: { type: string; number: string; leadId: number; answered: boolean };
+  plan: {
+    type: string;
+    number: string;
+    leadId: number;
+    answered: boolean;
+    transfer?: { inGroup: string; agent: { user: string; room: string }; server?: string };
+    park?: { afterMs: number; forMs: number };
+  };
+  /** A transfer to an in-group, and the IAX2 legs one to another server made. */
+  transferredAt?: number;
+  legs?: Array<{ server: string; channelId: string; channelName: string }>;
+  parkedAt?: number;
+  grabbedAt?: number;
 }
 
 /** A UDP port range unlikely to collide with another stack running at the same time. */

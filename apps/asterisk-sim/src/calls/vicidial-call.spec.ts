@@ -182,4 +182,73 @@ describe('VicidialCall', () => {
     pbx.restart();
     await expect(running).resolves.toMatchObject({ cause: 0 });
   });
+
+  it('sends a call on to an in-group agent on the same server: the same channel, renamed J then Y', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const closer = { user: '1002', phone: 'SIP/1002', room: '9600052', campaign: 'SUPPORT' };
+    const outcome = await new VicidialCall(
+      pbx,
+      plan({ talkMs: 40, transfer: { afterMs: 10, inGroup: 'SUPPORT_LINE', agent: closer } }),
+    ).run();
+    const trunk = (e: Event) => e.channel?.name.startsWith('SIP/carrier');
+    const names = events
+      .filter((e) => e.type === 'ChannelCallerId' && trunk(e))
+      .map((e) => e.channel?.caller.name.slice(0, 1));
+    expect(names).toEqual(['', 'V', 'J', 'Y']);
+    const codes = events
+      .filter((e) => e.type === 'ChannelCallerId' && trunk(e) && e.channel?.caller.name)
+      .map((e) => e.channel?.caller.name.slice(-9));
+    expect(new Set(codes)).toEqual(new Set(['000012345']));
+    // The Local pair goes with the redirect; the customer's channel ends only with the call.
+    const destroyed = events.filter((e) => e.type === 'ChannelDestroyed').map(label);
+    expect(destroyed.slice(0, 2).sort()).toEqual([
+      'ChannelDestroyed:Local/93125551234@default;1',
+      'ChannelDestroyed:Local/93125551234@default;2',
+    ]);
+    expect(destroyed.at(-1)).toBe('ChannelDestroyed:SIP/carrier');
+    const rooms = events
+      .filter((e) => trunk(e) && e.channel?.dialplan.app_name === 'ConfBridge')
+      .map((e) => e.channel?.dialplan.exten);
+    expect(rooms.at(-1)).toBe('9600052');
+    expect(outcome.transferredAt).toBeDefined();
+    expect(outcome.legs).toBeUndefined();
+  });
+
+  it('sends a call on to an in-group agent on another server through IAX2 legs that end with it', async () => {
+    const pbx1 = new AsteriskInstance('pbx1', media);
+    const pbx2 = new AsteriskInstance('pbx2', media);
+    const there = watch(pbx2);
+    const closer = { user: '1101', phone: 'SIP/1101', room: '9600051', campaign: 'SUPPORT' };
+    const outcome = await new VicidialCall(
+      pbx1,
+      plan({
+        talkMs: 40,
+        transfer: { afterMs: 10, inGroup: 'SUPPORT_LINE', agent: closer, server: pbx2 },
+      }),
+    ).run();
+    expect(outcome.legs?.map((leg) => [leg.server, leg.channelName.slice(0, 10)])).toEqual([
+      ['pbx1', 'IAX2/pbx2-'],
+      ['pbx2', 'IAX2/pbx1-'],
+    ]);
+    const arrived = there.find((e) => e.type === 'ChannelCreated');
+    expect(arrived?.channel?.caller.name).toMatch(/^Y\d{9,10}0*12345$/);
+    expect(there.filter((e) => e.type === 'ChannelDestroyed').map(label)).toEqual([
+      'ChannelDestroyed:IAX2/pbx1',
+    ]);
+  });
+
+  it('parks a call and grabs it back into the same room, on the same channel', async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const events = watch(pbx);
+    const outcome = await new VicidialCall(
+      pbx,
+      plan({ talkMs: 40, park: { afterMs: 5, forMs: 10 } }),
+    ).run();
+    const exten = events
+      .filter((e) => e.type === 'ChannelDialplan' && e.channel?.name.startsWith('SIP/carrier'))
+      .map((e) => e.channel?.dialplan.exten);
+    expect(exten.slice(-2)).toEqual(['8301', '9600051']);
+    expect((outcome.grabbedAt ?? 0) - (outcome.parkedAt ?? 0)).toBeGreaterThanOrEqual(10);
+  });
 });

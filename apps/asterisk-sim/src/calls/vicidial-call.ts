@@ -45,6 +45,27 @@ export interface CallPlan {
   /** Cause when the customer hangs up or the call is not answered (16, 17 busy, 19 no answer). */
   cause: number;
   codeLayout: CallCodeLayout;
+  /**
+   * Dialled calls: sent on to an in-group mid-call (`afterMs` into the talk), as VICIdial's LOCAL
+   * CLOSER transfer does. The customer's channel itself moves (an AMI Redirect: the Local pair
+   * that dialled it goes), VICIdial's inbound AGI renames it J… then Y… with the same lead, and
+   * it joins the closer's room: on this server, or through an IAX2 trunk on `server`, where the
+   * call arrives as a new IAX2 channel carrying the Y code.
+   */
+  transfer?: { afterMs: number; inGroup: string; agent: AgentSeat; server?: AsteriskInstance };
+  /** Dialled calls: parked `afterMs` into the talk (exten 8301, music) and grabbed back. */
+  park?: { afterMs: number; forMs: number };
+}
+
+export type PlanView = Omit<CallPlan, 'transfer'> & {
+  transfer?: Omit<NonNullable<CallPlan['transfer']>, 'server'> & { server?: string };
+};
+
+/** A channel of the call's conversation beyond the customer's: a transfer's IAX2 legs. */
+export interface CallLeg {
+  server: string;
+  channelId: string;
+  channelName: string;
 }
 
 export interface CallOutcome {
@@ -52,11 +73,18 @@ export interface CallOutcome {
   trunkChannelId: string;
   trunkChannelName: string;
   callCode: string;
-  plan: CallPlan;
+  /** The plan as the control API shows it: the transfer's server by name. */
+  plan: PlanView;
   startedAt: number;
   answeredAt?: number;
   endedAt?: number;
   cause?: number;
+  /** When the call was sent on to the in-group, and the legs that made (IAX2 on either side). */
+  transferredAt?: number;
+  legs?: CallLeg[];
+  /** When the call was parked and grabbed back. */
+  parkedAt?: number;
+  grabbedAt?: number;
 }
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -71,8 +99,12 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
  */
 export class VicidialCall {
   readonly outcome: CallOutcome;
-  private readonly channels: SimChannel[] = [];
+  private channels: SimChannel[] = [];
   private trunk!: SimChannel;
+  /** The transfer's channel on the other server, which ends with the call. */
+  private remote?: { pbx: AsteriskInstance; channel: SimChannel };
+  /** What VICIdial's books say the answered call is now (a transfer gives it a new code, agent). */
+  private booked?: LedgerCall;
 
   constructor(
     private readonly pbx: AsteriskInstance,
@@ -83,7 +115,10 @@ export class VicidialCall {
       trunkChannelId: '',
       trunkChannelName: '',
       callCode: vicidialCallCode(TYPE_LETTER[plan.type], plan.leadId, new Date(), plan.codeLayout),
-      plan,
+      plan: {
+        ...plan,
+        transfer: plan.transfer && { ...plan.transfer, server: plan.transfer.server?.name },
+      },
       startedAt: Date.now(),
     };
   }
@@ -102,9 +137,17 @@ export class VicidialCall {
       return this.end(this.plan.cause, false, hungUpAt);
     }
     this.answer();
-    this.ledger.callAnswered(this.ledgerCall(), inbound);
+    this.booked = this.ledgerCall();
+    this.ledger.callAnswered(this.booked, inbound);
     if (inbound) await this.setInboundCallCode();
-    await sleep(this.plan.talkMs);
+    let talked = 0;
+    for (const step of this.midCallSteps()) {
+      await sleep(step.afterMs - talked);
+      talked = step.afterMs;
+      if (!this.alive()) return this.end(0, true);
+      await step.run();
+    }
+    await sleep(this.plan.talkMs - talked);
     if (!this.alive()) return this.end(0, true);
     // The call ends at the hangup: its events may reach a listener before they all are emitted.
     const hungUpAt = Date.now();
@@ -114,8 +157,8 @@ export class VicidialCall {
 
   private end(cause: number, answered: boolean, endedAt = Date.now()): CallOutcome {
     this.ledger.callEnded(
-      this.ledgerCall(),
-      this.plan.type === 'inbound',
+      this.booked ?? this.ledgerCall(),
+      this.plan.type === 'inbound' || this.outcome.transferredAt !== undefined,
       answered,
       this.plan.hangupBy,
     );
@@ -141,7 +184,109 @@ export class VicidialCall {
   }
 
   private alive(): boolean {
-    return this.channels.every((c) => !c.destroyed);
+    return this.channels.every((c) => !c.destroyed) && !this.remote?.channel.destroyed;
+  }
+
+  /** The park and the transfer the plan has for the talk, in the order they come. */
+  private midCallSteps(): Array<{ afterMs: number; run: () => Promise<void> }> {
+    const { park, transfer } = this.plan;
+    const steps: Array<{ afterMs: number; run: () => Promise<void> }> = [];
+    if (park) steps.push({ afterMs: park.afterMs, run: () => this.parkAndGrab(park.forMs) });
+    if (transfer) steps.push({ afterMs: transfer.afterMs, run: () => this.sendToInGroup() });
+    return steps.sort((a, b) => a.afterMs - b.afterMs);
+  }
+
+  /**
+   * An AMI Redirect of the customer's channel: it leaves the Local pair VICIdial dialled it
+   * through (which then hangs up) and runs `app` at `exten`.
+   */
+  private redirectTrunk(app: string, appData: string, exten: string): void {
+    for (const channel of this.channels) {
+      if (channel !== this.trunk && !channel.destroyed) this.pbx.hangup(channel.id, 16);
+    }
+    this.channels = [this.trunk];
+    this.pbx.enterDialplan(this.trunk, app, appData, { context: 'default', exten });
+  }
+
+  /** The agent parks the customer (music on exten 8301), then grabs them back into the room. */
+  private async parkAndGrab(forMs: number): Promise<void> {
+    this.redirectTrunk('AGI', 'park_CID.agi', '8301');
+    this.outcome.parkedAt = Date.now();
+    await sleep(forMs);
+    if (this.trunk.destroyed) return;
+    const { room } = (this.booked ?? this.ledgerCall()).agent;
+    this.pbx.enterDialplan(this.trunk, 'ConfBridge', `${room},vici_customer_bridge`, {
+      exten: room,
+    });
+    this.outcome.grabbedAt = Date.now();
+  }
+
+  /**
+   * LOCAL CLOSER: the customer's channel goes to VICIdial's inbound AGI, which names it J… then
+   * Y… (same lead) and books it on the in-group and its agent; then into that agent's room,
+   * here or through an IAX2 trunk on the other server.
+   */
+  private async sendToInGroup(): Promise<void> {
+    const transfer = this.plan.transfer;
+    if (!transfer) return;
+    const { leadId, codeLayout } = this.plan;
+    this.redirectTrunk('AGI', `agi-VDAD_ALL_inbound.agi,CLOSER-----${transfer.inGroup}`, '990009');
+    const number = this.trunk.caller.number;
+    this.pbx.setCallerId(this.trunk, {
+      name: vicidialCallCode('J', leadId, new Date(), codeLayout),
+      number,
+    });
+    const code = vicidialCallCode('Y', leadId, new Date(), codeLayout);
+    this.pbx.setCallerId(this.trunk, { name: code, number });
+    const from = this.booked ?? this.ledgerCall();
+    this.booked = {
+      ...from,
+      callCode: code,
+      campaign: transfer.agent.campaign,
+      inGroup: transfer.inGroup,
+      agent: transfer.agent,
+    };
+    this.ledger.callTransferred(from, this.booked);
+    this.outcome.transferredAt = Date.now();
+    const { room } = transfer.agent;
+    const elsewhere = transfer.server;
+    if (!elsewhere) {
+      this.pbx.enterDialplan(this.trunk, 'ConfBridge', `${room},vici_customer_bridge`, {
+        exten: room,
+      });
+      return;
+    }
+    // Dial(IAX2/...,55,oT): an outgoing IAX2 channel here, an incoming one there, both with the
+    // customer's caller id (the `o` option), the one there put into the closer's room.
+    this.pbx.enterDialplan(this.trunk, 'Dial', `IAX2/${elsewhere.name}/${room},55,oT`);
+    const out = this.pbx.createCallChannel({
+      name: `IAX2/${elsewhere.name}-${hex(4)}`,
+      dialplan: { context: 'default', exten: room },
+      voices: { in: 'agent', out: 'caller' },
+    });
+    this.pbx.prepareDialledChannel(this.trunk, out);
+    this.pbx.setCallerId(out, { name: code, number });
+    this.pbx.dial(this.trunk, out, `IAX2/${elsewhere.name}/${room}`, '');
+    const arriving = elsewhere.createCallChannel({
+      name: `IAX2/${this.pbx.name}-${hex(4)}`,
+      state: 'Down',
+      dialplan: { context: 'default', exten: room },
+      voices: { in: 'caller', out: 'agent' },
+      caller: { name: code, number },
+    });
+    elsewhere.setState(arriving, 'Ring');
+    elsewhere.setState(arriving, 'Up');
+    elsewhere.enterDialplan(arriving, 'ConfBridge', `${room},vici_customer_bridge`, {
+      exten: room,
+    });
+    this.pbx.setState(out, 'Up');
+    this.pbx.dial(this.trunk, out, `IAX2/${elsewhere.name}/${room}`, 'ANSWER');
+    this.channels.push(out);
+    this.remote = { pbx: elsewhere, channel: arriving };
+    this.outcome.legs = [
+      { server: this.pbx.name, channelId: out.id, channelName: out.name },
+      { server: elsewhere.name, channelId: arriving.id, channelName: arriving.name },
+    ];
   }
 
   private dialOut(): void {
@@ -237,5 +382,7 @@ export class VicidialCall {
       this.plan.hangupBy === 'agent' ? [...this.channels] : [...this.channels].reverse();
     for (const channel of order)
       if (!channel.destroyed) this.pbx.hangup(channel.id, channel === this.trunk ? cause : 16);
+    const remote = this.remote;
+    if (remote && !remote.channel.destroyed) remote.pbx.hangup(remote.channel.id, 16);
   }
 }

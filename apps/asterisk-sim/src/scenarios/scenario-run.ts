@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { CallCodeLayout } from '../calls/vicidial-call-code';
-import { CallOutcome, CallType, VicidialCall } from '../calls/vicidial-call';
+import { CallOutcome, CallPlan, CallType, VicidialCall } from '../calls/vicidial-call';
 import { AgentSeat, VicidialAgentLogin } from '../calls/vicidial-agent';
 import { NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
@@ -135,35 +135,44 @@ export class ScenarioRun {
     this.busyAgents.add(agent);
     const type = this.random.weighted(spec.mix as Record<CallType, number>);
     const answered = this.random.chance(spec.answerRatio);
-    const call = new VicidialCall(
-      server,
-      {
-        type,
-        number: `312555${String(this.random.integer(0, 9999)).padStart(4, '0')}`,
-        leadId: this.random.integer(1, 99_999_999),
-        campaign: agent.campaign,
-        agent,
-        answered,
-        ringMs: this.random.integer(spec.ringMs.min, spec.ringMs.max),
-        talkMs: this.random.integer(spec.talkMs.min, spec.talkMs.max),
-        hangupBy: this.random.chance(spec.agentHangupRatio) ? 'agent' : 'customer',
-        cause: answered
-          ? 16
-          : CAUSES_WHEN_UNANSWERED[this.random.integer(0, CAUSES_WHEN_UNANSWERED.length - 1)],
-        codeLayout: this.codeLayout,
-        callCodeDelayMs: this.random.integer(spec.callCodeDelayMs.min, spec.callCodeDelayMs.max),
-        inGroup:
-          type === 'inbound'
-            ? spec.inGroups[this.random.integer(0, spec.inGroups.length - 1)]
-            : undefined,
-        disposition: spec.dispositions[this.random.integer(0, spec.dispositions.length - 1)],
-        dispositionDelayMs: this.random.integer(
-          spec.dispositionDelayMs.min,
-          spec.dispositionDelayMs.max,
-        ),
-      },
-      this.ledger,
-    );
+    const plan: CallPlan = {
+      type,
+      number: `312555${String(this.random.integer(0, 9999)).padStart(4, '0')}`,
+      leadId: this.random.integer(1, 99_999_999),
+      campaign: agent.campaign,
+      agent,
+      answered,
+      ringMs: this.random.integer(spec.ringMs.min, spec.ringMs.max),
+      talkMs: this.random.integer(spec.talkMs.min, spec.talkMs.max),
+      hangupBy: this.random.chance(spec.agentHangupRatio) ? 'agent' : 'customer',
+      cause: answered
+        ? 16
+        : CAUSES_WHEN_UNANSWERED[this.random.integer(0, CAUSES_WHEN_UNANSWERED.length - 1)],
+      codeLayout: this.codeLayout,
+      callCodeDelayMs: this.random.integer(spec.callCodeDelayMs.min, spec.callCodeDelayMs.max),
+      inGroup:
+        type === 'inbound'
+          ? spec.inGroups[this.random.integer(0, spec.inGroups.length - 1)]
+          : undefined,
+      disposition: spec.dispositions[this.random.integer(0, spec.dispositions.length - 1)],
+      dispositionDelayMs: this.random.integer(
+        spec.dispositionDelayMs.min,
+        spec.dispositionDelayMs.max,
+      ),
+    };
+    // Drawn last, and only when asked for: a seed gives the calls it gave before these existed.
+    const dialled = answered && type !== 'inbound';
+    if (dialled && spec.parkRatio > 0 && this.random.chance(spec.parkRatio)) {
+      plan.park = {
+        afterMs: Math.floor(plan.talkMs * 0.2),
+        forMs: Math.min(2000, Math.floor(plan.talkMs * 0.1)),
+      };
+    }
+    if (dialled && spec.transferRatio > 0 && this.random.chance(spec.transferRatio)) {
+      plan.transfer = this.planTransfer(server, plan.talkMs);
+    }
+    const transfer = plan.transfer;
+    const call = new VicidialCall(server, plan, this.ledger);
     this.placed += 1;
     this.active += 1;
     const record: ScenarioCallRecord = { ...call.outcome, server: server.name };
@@ -176,9 +185,27 @@ export class ScenarioRun {
       )
       .finally(() => {
         this.busyAgents.delete(agent);
+        if (transfer) this.busyAgents.delete(transfer.agent);
         this.active -= 1;
         if (this.active === 0 && this.state !== 'running') this.finish();
       });
+  }
+
+  /** An in-group and a free agent for it, on this server or (by the ratio) the next one. */
+  private planTransfer(server: AsteriskInstance, talkMs: number): CallPlan['transfer'] {
+    const spec = this.spec;
+    const elsewhere =
+      this.servers.length > 1 && this.random.chance(spec.transferElsewhereRatio)
+        ? this.servers[(this.servers.indexOf(server) + 1) % this.servers.length]
+        : undefined;
+    const agent = this.nextAgent((elsewhere ?? server).name);
+    this.busyAgents.add(agent);
+    return {
+      afterMs: Math.floor(talkMs * 0.4),
+      inGroup: spec.inGroups[this.random.integer(0, spec.inGroups.length - 1)],
+      agent,
+      server: elsewhere,
+    };
   }
 
   private stopPlacing(): void {

@@ -43,6 +43,15 @@ export const scenarioSchema = z.object({
     .array(z.string().regex(/^[A-Za-z0-9]{1,6}$/, 'must be 1-6 letters or digits'))
     .min(1)
     .default(['SALE', 'NI', 'CALLBK', 'NP', 'DNC']),
+  /**
+   * Share of the answered dialled calls the agent sends on to an in-group mid-call (VICIdial's
+   * LOCAL CLOSER): the customer's channel moves to an in-group agent's room.
+   */
+  transferRatio: z.number().min(0).max(1).default(0),
+  /** Of the transferred calls, the share whose in-group agent is on another server (IAX2 legs). */
+  transferElsewhereRatio: z.number().min(0).max(1).default(0.5),
+  /** Share of the answered dialled calls parked for a moment mid-call and grabbed back. */
+  parkRatio: z.number().min(0).max(1).default(0),
   /** From a call's end to its disposition in VICIdial's log. */
   dispositionDelayMs: range(0, 600_000).default({ min: 500, max: 3000 }),
   seed: z.number().int().default(1),

@@ -179,6 +179,25 @@ export class VicidialDatabaseLedger implements VicidialLedger {
     this.timers.add(timer);
   }
 
+  /**
+   * What agc/manager_send.php (RedirectVD) and the inbound AGI write for a LOCAL CLOSER: the
+   * outbound log row marked XFER, the campaign's auto_calls row replaced by an in-group one (new
+   * call code, same uniqueid and channel), the first agent freed, then the in-group's agent
+   * booked on the call and a closer log row, as for an answered inbound call.
+   */
+  callTransferred(from: LedgerCall, to: LedgerCall): void {
+    this.write(`UPDATE vicidial_log SET status = 'XFER' WHERE uniqueid = ?`, [from.uniqueid]);
+    this.write(`DELETE FROM vicidial_auto_calls WHERE callerid = ?`, [from.callCode]);
+    this.write(
+      `UPDATE vicidial_live_agents SET status = 'READY', callerid = '', lead_id = 0, uniqueid = '',
+         channel = '', last_state_change = NOW()
+       WHERE user = ? AND conf_exten = ? AND callerid = ?`,
+      [from.agent.user, from.agent.room, from.callCode],
+    );
+    this.callPlaced(to, true);
+    this.callAnswered(to, true);
+  }
+
   private listOfCampaign(campaign: string): number {
     return listOf(Math.max(0, this.campaigns.indexOf(campaign)));
   }

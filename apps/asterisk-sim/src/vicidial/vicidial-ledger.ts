@@ -36,6 +36,11 @@ export interface VicidialLedger {
     answered: boolean,
     endedBy: 'customer' | 'agent',
   ): void;
+  /**
+   * A dialled call sent on to an in-group (LOCAL CLOSER): `from` as it was booked, `to` with
+   * its new call code, in-group and agent (same lead, same customer channel).
+   */
+  callTransferred(from: LedgerCall, to: LedgerCall): void;
 }
 
 /** A simulator without a VICIdial database. */
@@ -46,4 +51,5 @@ export const NO_LEDGER: VicidialLedger = {
   callPlaced: () => undefined,
   callAnswered: () => undefined,
   callEnded: () => undefined,
+  callTransferred: () => undefined,
 };
