@@ -1,19 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { callIdFromChannel } from '@asb/contracts';
-import {
-  dropDatabase,
-  dropMariaDatabase,
-  eventually,
-  freePort,
-  freshDatabase,
-  freshMariaDatabase,
-  NatsTestServer,
-} from '@asb/testing';
-import { BridgeStack, ScenarioCall } from './support/bridge-stack';
+import { eventually } from '@asb/testing';
+import type { ScenarioCall } from './support/bridge-stack';
+import { VicidialStack } from './support/vicidial-stack';
 
 const TOTAL_CALLS = 20;
 
@@ -41,39 +29,13 @@ interface CallRow {
  * so the logger sees this run's calls only.
  */
 describe("VICIdial's database: asterisk-sim writes it, ari-ingest reads it, call-logger keeps it", () => {
-  const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const maria = `asb_e2e_vicidial_${suffix}`;
-  const postgres = `asb_e2e_vicidial_records_${suffix}`;
-  const recordingsDir = mkdtempSync(join(tmpdir(), 'asb-e2e-vicidial-'));
-  let nats: NatsTestServer;
-  let stack: BridgeStack;
-  let db: Client;
+  let vicidial: VicidialStack;
   let calls: ScenarioCall[] = [];
   const rows = new Map<string, CallRow>();
 
   beforeAll(async () => {
-    const vicidialUrl = await freshMariaDatabase(maria);
-    const recordsUrl = await freshDatabase(postgres);
-    nats = new NatsTestServer(await freePort());
-    await nats.start();
-    const onPrivateNats = { NATS_SERVERS: nats.url };
-    stack = new BridgeStack({
-      servers: ['pbx1'],
-      env: {
-        'asterisk-sim': { SIM_VICIDIAL_DB_URL: vicidialUrl },
-        'media-gateway': onPrivateNats,
-        'ari-ingest': {
-          ...onPrivateNats,
-          VICIDIAL_DB_URL: vicidialUrl,
-          VICIDIAL_DB_POLL_INTERVAL_MS: '250',
-          VICIDIAL_CALL_CODE_LAYOUT: 'current',
-        },
-      },
-      callLogger: { ...onPrivateNats, DATABASE_URL: recordsUrl, RECORDINGS_DIR: recordingsDir },
-    });
-    await stack.start();
-    db = new Client({ connectionString: recordsUrl });
-    await db.connect();
+    vicidial = await VicidialStack.start('vicidial', ['pbx1']);
+    const { stack } = vicidial;
     calls = await stack.runScenario({
       totalCalls: TOTAL_CALLS,
       concurrency: 10,
@@ -92,8 +54,7 @@ describe("VICIdial's database: asterisk-sim writes it, ari-ingest reads it, call
     const answered = calls.filter((call) => call.answeredAt);
     await eventually(
       async () => {
-        const found = await db.query<CallRow>(`SELECT * FROM calls`);
-        for (const row of found.rows) rows.set(row.call_id, row);
+        for (const row of await vicidial.calls<CallRow>()) rows.set(row.call_id, row);
         return answered.every(
           (call) => rows.get(callIdFromChannel(call.server, call.trunkChannelId))?.vicidial_status,
         );
@@ -104,13 +65,7 @@ describe("VICIdial's database: asterisk-sim writes it, ari-ingest reads it, call
   }, 180_000);
 
   afterAll(async () => {
-    await db?.end();
-    await stack?.stop();
-    stack?.kill();
-    await nats?.stop();
-    await dropDatabase(postgres);
-    await dropMariaDatabase(maria);
-    rmSync(recordingsDir, { recursive: true, force: true });
+    await vicidial?.stop();
   });
 
   const rowOf = (call: ScenarioCall) =>

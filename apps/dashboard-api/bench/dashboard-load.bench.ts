@@ -66,10 +66,10 @@ async function prepareDatabase(): Promise<string> {
   await dataSource.initialize();
   await dataSource.runMigrations();
   await dataSource.query(
-    `INSERT INTO calls (call_id, server, channel_id, channel_name, direction, caller_number,
+    `INSERT INTO calls (call_id, conversation_id, server, channel_id, channel_name, direction, caller_number,
         callee_number, lead_id, campaign, agent, state, started_at, answered_at, ended_at,
         duration_ms, talk_ms, hangup_cause, hangup_cause_text, tapped, event_count, last_event_at)
-     SELECT 'hist-' || i, 'pbx1', '1732451234.' || i, 'SIP/trunk-' || i, 'outbound',
+     SELECT 'hist-' || i, 'hist-' || i, 'pbx1', '1732451234.' || i, 'SIP/trunk-' || i, 'outbound',
         '312555' || lpad((i % 10000)::text, 4, '0'), '5550000', 100000 + i,
         (ARRAY['SALES','SUPPORT','RENEWALS'])[1 + i % 3], 'agent' || (i % 50), 'ended',
         now() - (i * interval '4 seconds'), now() - (i * interval '4 seconds') + interval '5 seconds',

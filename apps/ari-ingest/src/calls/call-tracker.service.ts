@@ -8,6 +8,7 @@ import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
 import { parseVicidialCallCode } from '../policy/parse-vicidial-call-code.util';
+import { ConversationLinker } from './conversation-linker';
 import { TapPolicy } from '../policy/tap-policy';
 import type { TapHandle } from '../tap/tap-handle';
 import { TapOrchestrator } from '../tap/tap-orchestrator.service';
@@ -46,6 +47,7 @@ export class CallTracker {
   /** Servers whose taps are being taken down for a graceful stop: nothing new is tapped there. */
   private readonly draining = new Set<string>();
   private readonly triage = new ChannelTriage();
+  private readonly conversations = new ConversationLinker();
   private readonly metrics;
 
   constructor(
@@ -187,8 +189,9 @@ export class CallTracker {
     }
     const first = this.triage.take(session.server, channel.id);
     const startedAt = first ? (first.at ?? at) : at;
+    const callId = callIdFromChannel(session.server, channel.id);
     const call: TrackedCall = {
-      callId: callIdFromChannel(session.server, channel.id),
+      callId,
       server: session.server,
       asteriskId: session.asteriskId,
       channelId: channel.id,
@@ -198,6 +201,9 @@ export class CallTracker {
       channelState: channel.state,
       context: channel.dialplan?.context,
       exten: channel.dialplan?.exten,
+      conversationId: callId,
+      createdAtMs:
+        eventTime(channel.creationtime)?.getTime() ?? (startedAt ?? at ?? new Date()).getTime(),
       metadataKey: '',
       taps: new Map(),
       notTapped: new Set(),
@@ -205,6 +211,8 @@ export class CallTracker {
       trackedSince: performance.now(),
     };
     this.absorb(call, channel);
+    this.announceConversation(call);
+    this.rekey(call);
     for (const tap of adoptable) {
       const handle = this.taps.adopt(tap);
       if (!handle) continue;
@@ -236,12 +244,24 @@ export class CallTracker {
     return this.rekey(call);
   }
 
+  /**
+   * Links the call to the other legs of its conversation (by the lead in its call code) and
+   * publishes `updated` for each other leg whose conversation id that changed; the call's own
+   * change is part of its metadata (rekey).
+   */
+  private announceConversation(call: TrackedCall): void {
+    for (const leg of this.conversations.link(call)) {
+      if (leg !== call && this.rekey(leg)) void this.sink.emit(this.events.updated(leg));
+    }
+  }
+
   /** Recomputes the key of the call's published metadata; true when it changed. */
   private rekey(call: TrackedCall): boolean {
     const key = [
       call.callerNumber,
       call.callerName,
       call.calleeNumber,
+      call.conversationId,
       call.vicidial ? JSON.stringify(call.vicidial) : '',
     ].join('|');
     const changed = key !== call.metadataKey;
@@ -256,13 +276,16 @@ export class CallTracker {
   enrich(call: TrackedCall, details: VicidialMetadata): void {
     if (call.phase === 'ended' || call.vicidial?.callCode !== details.callCode) return;
     call.vicidial = { ...call.vicidial, ...details };
+    this.announceConversation(call);
     if (this.rekey(call)) void this.sink.emit(this.events.updated(call));
   }
 
   private refresh(session: AriSession, call: TrackedCall, channel: AriChannel, at?: Date): void {
     if (call.phase === 'ended') return;
     call.lastSeenAt = at ?? new Date();
-    const changed = this.absorb(call, channel);
+    const absorbed = this.absorb(call, channel);
+    this.announceConversation(call);
+    const changed = this.rekey(call) || absorbed;
     if (changed) void this.sink.emit(this.events.updated(call, at));
     if (channel.state === 'Up' && call.phase === 'ringing') this.answer(session, call, at);
     // A call code set after the answer (VICIdial's inbound AGI) can make the policy select it.
@@ -352,6 +375,7 @@ export class CallTracker {
   ): void {
     if (call.phase === 'ended') return;
     call.phase = 'ended';
+    this.conversations.leave(call);
     const calls = this.callsOf(session.server);
     if (calls.get(call.channelId) === call) calls.delete(call.channelId);
     this.rememberEnded(session.server, call.channelId);
@@ -462,6 +486,7 @@ export class CallTracker {
   /** Forgets the server's calls without ending them (another instance takes them over). */
   forget(server: string): void {
     for (const call of this.callsOf(server).values()) {
+      this.conversations.leave(call);
       for (const handle of call.taps.values()) {
         handle.stopped = true;
         handle.cancel.abort();

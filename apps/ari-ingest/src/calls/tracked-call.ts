@@ -19,6 +19,12 @@ export interface TrackedCall {
   callerName?: string;
   calleeNumber?: string;
   vicidial?: VicidialMetadata;
+  /** The customer conversation this call is a leg of (ConversationLinker); its own id at first. */
+  conversationId: string;
+  /** The lead whose conversation the call is in, if any. */
+  conversationLead?: number;
+  /** When Asterisk created the channel (ms since the epoch): the earliest leg names a conversation. */
+  createdAtMs: number;
   /** Key of the metadata last published, to publish `updated` only on a change. */
   metadataKey: string;
   taps: Map<AudioTrack, TapHandle>;

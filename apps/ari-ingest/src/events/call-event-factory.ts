@@ -39,6 +39,7 @@ export class CallEventFactory {
       callerName: call.callerName,
       calleeNumber: call.calleeNumber,
       vicidial: call.vicidial,
+      conversationId: call.conversationId,
     };
   }
 

@@ -43,6 +43,19 @@ describe('parseVicidialCallCode', () => {
     expect(parseVicidialCallCode(name, 'current')).toMatchObject({ callCode: name, callType }),
   );
 
+  it("reads a 3-way call's lead, to link it to the customer's call", () => {
+    // agc/vicidial.php: "DC" + the epoch's last 6 digits + "W" + the lead in 10 digits + "W".
+    expect(parseVicidialCallCode('DC309201W0000012345W', 'current')).toEqual({
+      callCode: 'DC309201W0000012345W',
+      callType: 'DC',
+      leadId: 12345,
+    });
+    expect(parseVicidialCallCode('DC309201X0000012345W', 'current')).toEqual({
+      callCode: 'DC309201X0000012345W',
+      callType: 'DC',
+    });
+  });
+
   it.each([
     undefined,
     'BMW Service Center',

@@ -22,7 +22,13 @@ export function parseVicidialCallCode(
 ): VicidialMetadata | undefined {
   if (!name) return undefined;
   const twoLetter = TWO_LETTER_CALL_CODE.exec(name);
-  if (twoLetter) return { callCode: name, callType: twoLetter[1] };
+  if (twoLetter) {
+    // A 3-way call's code carries the lead: DC, 6 epoch digits, W, the lead in 10 digits, W.
+    const threeWay = /^DC[0-9]{6}W([0-9]{10})W$/.exec(name);
+    return threeWay
+      ? { callCode: name, callType: 'DC', leadId: Number(threeWay[1]) }
+      : { callCode: name, callType: twoLetter[1] };
+  }
   if (!/^[A-Z][0-9]{19}$/.test(name)) return undefined;
   const order: CallCodeLayout[] =
     layout === 'legacy' ? ['legacy', 'current'] : ['current', 'legacy'];

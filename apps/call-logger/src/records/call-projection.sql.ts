@@ -30,13 +30,13 @@ const vicidial = (field: string) => `e.payload->'vicidial'->>'${field}'`;
 /** Rebuilds the calls rows of the call ids in `$1`. */
 export const PROJECT_CALLS_SQL = `
   INSERT INTO calls (
-    call_id, server, asterisk_id, channel_id, channel_name, direction, context, exten,
+    call_id, conversation_id, server, asterisk_id, channel_id, channel_name, direction, context, exten,
     caller_number, caller_name, callee_number, vicidial_call_code, vicidial_call_type, lead_id,
     campaign, campaign_name, in_group, in_group_name, list_id, agent, agent_name, agent_phone,
     conference, vicidial_status, term_reason, state, started_at, answered_at, ended_at,
     end_not_before, end_not_after, duration_ms, talk_ms, hangup_cause, hangup_cause_text, end_reconciled, tapped, event_count, last_event_at, updated_at)
   SELECT
-    a.call_id, a.server, a.asterisk_id, a.channel_id, a.channel_name, a.direction, a.context,
+    a.call_id, coalesce(a.conversation_id, a.call_id), a.server, a.asterisk_id, a.channel_id, a.channel_name, a.direction, a.context,
     a.exten, a.caller_number, a.caller_name, a.callee_number, a.vicidial_call_code,
     a.vicidial_call_type, a.lead_id, a.campaign, a.campaign_name, a.in_group, a.in_group_name,
     a.list_id, a.agent, a.agent_name, a.agent_phone, a.conference, a.vicidial_status,
@@ -57,6 +57,7 @@ export const PROJECT_CALLS_SQL = `
   FROM (
     SELECT
       e.call_id,
+      ${latest(p('conversationId'))} AS conversation_id,
       ${latest(p('server'))} AS server,
       ${latest(p('asteriskId'))} AS asterisk_id,
       ${latest(p('channelId'))} AS channel_id,
@@ -105,7 +106,7 @@ export const PROJECT_CALLS_SQL = `
   ) a
   ORDER BY a.call_id
   ON CONFLICT (call_id) DO UPDATE SET
-    server = EXCLUDED.server, asterisk_id = EXCLUDED.asterisk_id,
+    conversation_id = EXCLUDED.conversation_id, server = EXCLUDED.server, asterisk_id = EXCLUDED.asterisk_id,
     channel_id = EXCLUDED.channel_id, channel_name = EXCLUDED.channel_name,
     direction = EXCLUDED.direction, context = EXCLUDED.context, exten = EXCLUDED.exten,
     caller_number = EXCLUDED.caller_number, caller_name = EXCLUDED.caller_name,

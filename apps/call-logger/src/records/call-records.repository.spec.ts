@@ -220,6 +220,24 @@ describe('CallRecordsRepository (real PostgreSQL)', () => {
     });
   });
 
+  it('keeps the conversation a call is a leg of: its own until an event links it to another', async () => {
+    const first = new CallScript();
+    const leg = new CallScript();
+    await repository.writeBatch({
+      events: stored(first.started(T0), leg.started(T0 + 60_000)),
+      deadLetters: [],
+    });
+    expect(await callRow(leg.callId)).toMatchObject({ conversation_id: leg.callId });
+    const linked = leg.answered(T0 + 61_000);
+    if (linked.event !== 'answered') throw new Error('not an answer');
+    await repository.writeBatch({
+      events: stored({ ...linked, conversationId: first.callId }),
+      deadLetters: [],
+    });
+    expect(await callRow(leg.callId)).toMatchObject({ conversation_id: first.callId });
+    expect(await callRow(first.callId)).toMatchObject({ conversation_id: first.callId });
+  });
+
   it('stops a tap whose tap_stopped never came when its call ends', async () => {
     const call = new CallScript();
     await repository.writeBatch({
@@ -290,9 +308,10 @@ describe('CallRecordsRepository (real PostgreSQL)', () => {
     beforeAll(async () => {
       // 50,000 calls over 50 days: enough rows that the planner prefers an index whenever it can.
       await dataSource.query(`
-        INSERT INTO calls (call_id, server, channel_id, channel_name, state, started_at, ended_at,
-                           caller_number, callee_number, lead_id, campaign, agent, event_count, last_event_at)
-        SELECT 'load-' || n, 'pbx' || (n % 3), n || '.1', 'SIP/carrier-' || n,
+        INSERT INTO calls (call_id, conversation_id, server, channel_id, channel_name, state,
+                           started_at, ended_at, caller_number, callee_number, lead_id, campaign,
+                           agent, event_count, last_event_at)
+        SELECT 'load-' || n, 'load-' || n, 'pbx' || (n % 3), n || '.1', 'SIP/carrier-' || n,
                CASE WHEN n % 100 = 0 THEN 'answered' WHEN n % 100 = 1 THEN 'started' ELSE 'ended' END,
                timestamptz '2026-01-01' + n * interval '86 seconds',
                timestamptz '2026-01-01' + n * interval '86 seconds' + interval '2 minutes',

@@ -18,7 +18,7 @@ const SORT_KEYS = {
 } as const;
 
 const CALL_COLUMNS = `
-  c.call_id, c.server, c.direction, c.state, c.caller_number, c.caller_name, c.callee_number,
+  c.call_id, c.conversation_id, c.server, c.direction, c.state, c.caller_number, c.caller_name, c.callee_number,
   c.vicidial_call_code, c.vicidial_call_type, c.lead_id, c.campaign, c.campaign_name,
   c.in_group, c.in_group_name, c.list_id, c.agent, c.agent_name, c.agent_phone, c.conference,
   c.vicidial_status, c.term_reason,
@@ -37,6 +37,7 @@ const num = (value: unknown): number | null =>
 function toCallSummary(row: Row): CallSummary {
   return {
     callId: row['call_id'] as string,
+    conversationId: row['conversation_id'] as string,
     server: row['server'] as string,
     direction: row['direction'] as string | null,
     state: row['state'] as CallSummary['state'],
@@ -155,6 +156,9 @@ export class CallRecordsRepository {
     if (query.inGroup) conditions.add((p) => `c.in_group = ${p}`, query.inGroup);
     if (query.status) conditions.add((p) => `c.vicidial_status = ${p}`, query.status);
     if (query.server) conditions.add((p) => `c.server = ${p}`, query.server);
+    if (query.conversationId) {
+      conditions.add((p) => `c.conversation_id = ${p}`, query.conversationId);
+    }
 
     const descending = query.sort.startsWith('-');
     const key = SORT_KEYS[query.sort.replace('-', '') as keyof typeof SORT_KEYS];
@@ -185,6 +189,16 @@ export class CallRecordsRepository {
       [callId],
     );
     return row ? toCallSummary(row) : undefined;
+  }
+
+  /** The other calls of a conversation, in the order they started (few: one per transfer). */
+  async findLegs(conversationId: string, exceptCallId: string): Promise<CallSummary[]> {
+    const rows = await this.query(
+      `SELECT ${CALL_COLUMNS} FROM calls c LEFT JOIN recordings r ON r.call_id = c.call_id
+        WHERE c.conversation_id = $1 AND c.call_id <> $2 ORDER BY c.started_at LIMIT 50`,
+      [conversationId, exceptCallId],
+    );
+    return rows.map(toCallSummary);
   }
 
   async findEvents(callId: string, limit = 2000) {

@@ -24,7 +24,8 @@ export class CallsService {
   async detail(callId: string): Promise<CallDetail> {
     const call = await this.records.findCall(callId);
     if (!call) throw new NotFoundException(`no record of call ${callId}`);
-    const [events, streams, health, recording] = await Promise.all([
+    const [legs, events, streams, health, recording] = await Promise.all([
+      this.records.findLegs(call.conversationId, callId),
       this.records.findEvents(callId),
       this.records.findStreams(callId),
       this.records.findHealthSeries(callId),
@@ -33,6 +34,7 @@ export class CallsService {
     const { path: _path, fileName: _fileName, ...recordingView } = recording ?? {};
     return {
       call,
+      legs,
       events,
       streams,
       health,

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router-dom';
 import type { CallDetail, HealthSeries } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
 import { ChartSeries, TimeSeriesChart } from '../charts/time-series-chart';
+import { handlingSegments } from './handling-segments';
 import {
   agentLabel,
   callDurationLabel,
@@ -51,6 +52,80 @@ function EventTimeline({ detail }: { detail: CallDetail }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/**
+ * Where the call went: the agents and in-groups it was with when it was transferred (the same
+ * channel, so the same call), and the other legs of its conversation (a transfer to another
+ * server, a 3-way call), each a call of its own.
+ */
+function Conversation({ detail }: { detail: CallDetail }) {
+  const segments = handlingSegments(detail.events);
+  const start = Date.parse(detail.call.startedAt);
+  if (segments.length < 2 && detail.legs.length === 0) return null;
+  return (
+    <section className="conversation" aria-label="Conversation">
+      {segments.length >= 2 && (
+        <>
+          <h3>Handled by</h3>
+          <ol className="handling">
+            {segments.map((segment) => (
+              <li key={segment.at}>
+                <span className="timeline-offset">
+                  +{formatOffset(Date.parse(segment.at) - start)}
+                </span>{' '}
+                {segment.agentName ?? segment.agent ?? 'no agent yet'}
+                {segment.agentName && segment.agent ? ` (${segment.agent})` : ''}
+                {segment.inGroup
+                  ? `, in-group ${segment.inGroup}`
+                  : segment.campaign
+                    ? `, campaign ${segment.campaign}`
+                    : ''}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      {detail.legs.length > 0 && (
+        <>
+          <h3>Other legs of this conversation</h3>
+          <table className="simple-table" aria-label="Other legs">
+            <thead>
+              <tr>
+                <th>Started</th>
+                <th>Server</th>
+                <th>Agent</th>
+                <th>In-group</th>
+                <th>State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.legs.map((leg) => (
+                <tr key={leg.callId} data-leg={leg.callId}>
+                  <td>
+                    <Link to={`/calls/${encodeURIComponent(leg.callId)}`}>
+                      {formatTime(leg.startedAt)}
+                    </Link>
+                  </td>
+                  <td>{leg.server}</td>
+                  <td>{agentLabel(leg.vicidial)}</td>
+                  <td>{leg.vicidial.inGroup ?? '—'}</td>
+                  <td>
+                    <span className={`state state-${leg.state}`}>{leg.state}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p>
+            <Link to={`/history?conversationId=${encodeURIComponent(detail.call.conversationId)}`}>
+              All legs in the history
+            </Link>
+          </p>
+        </>
+      )}
+    </section>
   );
 }
 
@@ -161,6 +236,8 @@ export function CallPage() {
         <dt>Hang-up</dt>
         <dd>{call?.hangupCauseText ?? '—'}</dd>
       </dl>
+
+      {detail && <Conversation detail={detail} />}
 
       {live && (
         <div className="live-tracks">

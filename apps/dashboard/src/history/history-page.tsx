@@ -98,6 +98,13 @@ export function HistoryPage() {
             <option value="durationMs">shortest first</option>
           </select>
         </label>
+        {search.get('conversationId') && (
+          <p className="conversation-filter">
+            <input type="hidden" name="conversationId" value={search.get('conversationId') ?? ''} />
+            The legs of conversation <code>{search.get('conversationId')}</code> ·{' '}
+            <Link to="/history">all calls</Link>
+          </p>
+        )}
         <button type="submit" className="button">
           Apply
         </button>

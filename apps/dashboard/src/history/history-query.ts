@@ -10,6 +10,7 @@ export const HISTORY_FILTERS = [
   'inGroup',
   'agent',
   'status',
+  'conversationId',
   'sort',
 ] as const;
 export type HistoryFilter = (typeof HISTORY_FILTERS)[number];

@@ -36,8 +36,8 @@ describe('call records schema (real PostgreSQL)', () => {
 
   it('reads rows through the entities with numbers and dates', async () => {
     await dataSource.query(
-      `INSERT INTO calls (call_id, server, channel_id, channel_name, state, started_at, lead_id, event_count, last_event_at)
-       VALUES ('pbx1-1-1', 'pbx1', '1.1', 'SIP/x', 'started', now(), 9999999999, 1, now())`,
+      `INSERT INTO calls (call_id, conversation_id, server, channel_id, channel_name, state, started_at, lead_id, event_count, last_event_at)
+       VALUES ('pbx1-1-1', 'pbx1-1-1', 'pbx1', '1.1', 'SIP/x', 'started', now(), 9999999999, 1, now())`,
     );
     const call = await dataSource.getRepository(CallRecord).findOneByOrFail({ callId: 'pbx1-1-1' });
     expect(call.leadId).toBe(9_999_999_999);

@@ -10,6 +10,7 @@ import { CreateCallRecords1732600000000 } from './migrations/1732600000000-creat
 import { CreateStreamRuns1764770000000 } from './migrations/1764770000000-create-stream-runs.migration';
 import { AddVicidialDetails1764800000000 } from './migrations/1764800000000-add-vicidial-details.migration';
 import { AddEndWindow1764850000000 } from './migrations/1764850000000-add-end-window.migration';
+import { AddConversationId1764860000000 } from './migrations/1764860000000-add-conversation-id.migration';
 
 /** Every entity of the schema, for DatabaseModule.forRoot (bundled apps cannot glob them). */
 export const CALL_RECORD_ENTITIES = [
@@ -29,6 +30,7 @@ export const CALL_RECORD_MIGRATIONS = [
   CreateStreamRuns1764770000000,
   AddVicidialDetails1764800000000,
   AddEndWindow1764850000000,
+  AddConversationId1764860000000,
 ];
 
 /** Where call-logger's TypeORM records the migrations of this schema. */

@@ -94,7 +94,7 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
     expect(byDuration).toEqual(ids(expected));
   });
 
-  it('filters by state, answer, time range, number, lead id, campaign, agent, in-group and status', async () => {
+  it('filters by state, answer, time range, number, lead id, campaign, agent, in-group, status and conversation', async () => {
     const cases: Array<[string, (c: SeededCall) => boolean]> = [
       ['state=active', (c) => c.state !== 'ended'],
       ['state=ended&answered=false', (c) => c.state === 'ended' && !c.answeredAt],
@@ -110,6 +110,10 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
       ['campaign=NOPE', () => false],
       ['inGroup=SUPPORT_LINE', (c) => c.inGroup === 'SUPPORT_LINE'],
       ['status=SALE&campaign=SALES', (c) => c.status === 'SALE' && c.campaign === 'SALES'],
+      [
+        'conversationId=seed-007',
+        (c) => c.callId === 'seed-007' || c.conversationId === 'seed-007',
+      ],
     ];
     for (const [query, keep] of cases) {
       const found = (await page(`?${query}&limit=200`)).calls.map((c) => c.callId);
@@ -236,6 +240,20 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
 
     const missing = await api.request('GET', '/api/v1/calls/no-such-call', { token: viewer });
     expect(missing.status).toBe(404);
+  });
+
+  it("gives a call's page the other legs of its conversation, from either leg", async () => {
+    const legsOf = async (callId: string) => {
+      const response = await api.request('GET', `/api/v1/calls/${callId}`, { token: viewer });
+      const detail = (await response.json()) as {
+        call: { conversationId: string };
+        legs: Array<{ callId: string; conversationId: string }>;
+      };
+      return [detail.call.conversationId, detail.legs.map((leg) => leg.callId)];
+    };
+    expect(await legsOf('seed-007')).toEqual(['seed-007', ['seed-008']]);
+    expect(await legsOf('seed-008')).toEqual(['seed-007', ['seed-007']]);
+    expect(await legsOf('seed-009')).toEqual(['seed-009', []]);
   });
 
   it('summarises calls per hour, answer rate and average duration, with the live counts', async () => {

@@ -14,11 +14,14 @@ export interface SeededCall {
   leadId: number;
   callerNumber: string;
   state: 'started' | 'answered' | 'ended';
+  /** Another call's id when this one is a later leg of its conversation. */
+  conversationId: string | null;
 }
 
 /**
  * Rows as call-logger writes them: `count` calls one minute apart ending now, every fifth still
- * in progress, every third ended never answered, two campaigns, three agents.
+ * in progress, every third ended never answered, two campaigns, three agents; the call after
+ * seed-007 is a second leg of its conversation (a transfer to another server).
  */
 export function plannedCalls(count: number, now = Date.now()): SeededCall[] {
   return Array.from({ length: count }, (_, i) => {
@@ -40,6 +43,7 @@ export function plannedCalls(count: number, now = Date.now()): SeededCall[] {
       leadId: 1000 + i,
       callerNumber: `31255501${String(i).padStart(2, '0')}`,
       state: active ? (answeredAt ? 'answered' : 'started') : 'ended',
+      conversationId: i === 8 ? 'seed-007' : null,
     };
   });
 }
@@ -50,11 +54,11 @@ export async function seedCallRecords(databaseUrl: string, calls: SeededCall[]):
   try {
     for (const call of calls) {
       await client.query(
-        `INSERT INTO calls (call_id, server, channel_id, channel_name, direction, caller_number,
+        `INSERT INTO calls (call_id, conversation_id, server, channel_id, channel_name, direction, caller_number,
             callee_number, vicidial_call_code, vicidial_call_type, lead_id, campaign, agent, state,
             started_at, answered_at, ended_at, duration_ms, talk_ms, hangup_cause, hangup_cause_text,
             tapped, event_count, last_event_at, in_group, vicidial_status)
-         VALUES ($1, 'pbx1', '1732451234.1', 'SIP/trunk-1', 'outbound', $2, '5550000', 'V1124150300000012345',
+         VALUES ($1, coalesce($16::varchar, $1), 'pbx1', '1732451234.1', 'SIP/trunk-1', 'outbound', $2, '5550000', 'V1124150300000012345',
             'V', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true, 3, $7, $14, $15)`,
         [
           call.callId,
@@ -74,6 +78,7 @@ export async function seedCallRecords(databaseUrl: string, calls: SeededCall[]):
           call.endedAt ? 'Normal Clearing' : null,
           call.inGroup,
           call.status,
+          call.conversationId,
         ],
       );
     }

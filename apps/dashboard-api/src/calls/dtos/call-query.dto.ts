@@ -36,6 +36,9 @@ export const callQuerySchema = z
       .optional()
       .describe("VICIdial's status of the call (the agent's disposition)"),
     server: plainText(40).optional(),
+    conversationId: callIdSchema
+      .optional()
+      .describe('the legs of one conversation (a call id: its first leg)'),
     sort: z.enum(CALL_SORTS).default('-startedAt').describe('a leading - sorts descending'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional().describe('nextCursor of the previous page'),

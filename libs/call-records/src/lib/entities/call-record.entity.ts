@@ -15,6 +15,7 @@ export type CallState = (typeof CALL_STATES)[number];
 @Index('calls_campaign_started_at_idx', ['campaign', 'startedAt'])
 @Index('calls_agent_started_at_idx', ['agent', 'startedAt'])
 @Index('calls_in_group_started_at_idx', ['inGroup', 'startedAt'])
+@Index('calls_conversation_id_idx', ['conversationId', 'startedAt'])
 // Partial and operator-class indexes TypeORM cannot describe; the migration creates them.
 @Index('calls_lead_id_idx', { synchronize: false })
 @Index('calls_caller_number_idx', { synchronize: false })
@@ -22,6 +23,10 @@ export type CallState = (typeof CALL_STATES)[number];
 export class CallRecord {
   @PrimaryColumn({ name: 'call_id', type: 'varchar', length: 128 })
   callId!: string;
+
+  /** The customer conversation this call is a leg of: the callId of its first leg. */
+  @Column({ name: 'conversation_id', type: 'varchar', length: 128 })
+  conversationId!: string;
 
   /** The configured name of the Asterisk server. */
   @Column({ type: 'varchar', length: 40 })

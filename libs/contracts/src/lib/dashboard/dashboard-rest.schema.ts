@@ -82,6 +82,8 @@ export const recordingSummarySchema = z.object({
 /** One row of the call history. */
 export const callSummarySchema = z.object({
   callId: z.string(),
+  /** The customer conversation the call is a leg of: the callId of its first leg. */
+  conversationId: z.string(),
   server: z.string(),
   direction: z.string().nullable(),
   state: z.enum(['started', 'answered', 'ended']),
@@ -188,6 +190,8 @@ export type RecordingView = z.infer<typeof recordingViewSchema>;
 
 export const callDetailSchema = z.object({
   call: callSummarySchema,
+  /** The other legs of the call's conversation (a transfer to another server, a 3-way call). */
+  legs: z.array(callSummarySchema),
   events: z.array(callEventViewSchema),
   streams: z.array(streamViewSchema),
   health: z.array(healthSeriesSchema),

@@ -71,6 +71,14 @@ const callPartiesSchema = z.object({
    */
   calleeNumber: phoneNumberSchema.optional(),
   vicidial: vicidialMetadataSchema.optional(),
+  /**
+   * The customer conversation this call is a leg of: the callId of its first leg, the call's own
+   * id when it is the first or only one. Legs are linked by the lead id of their VICIdial call
+   * codes while one of them is live: a transfer to an in-group on another server arrives there
+   * as a new channel, a 3-way or consultative transfer adds one. A transfer or park on the same
+   * server keeps the customer's channel, so the call (and its taps) simply go on.
+   */
+  conversationId: callIdSchema.optional(),
 });
 
 export const callStartedSchema = callEventBase.extend({
