@@ -95,6 +95,10 @@ export const egressRouteMatchSchema = z
     all: z.literal(true).optional(),
     /** VICIdial campaign ids (any of them). */
     campaigns: z.array(z.string().min(1)).min(1).optional(),
+    /** VICIdial in-group ids (any of them): inbound calls and calls sent on to an in-group. */
+    inGroups: z.array(z.string().min(1)).min(1).optional(),
+    /** VICIdial agents (users, any of them) the call is with. */
+    agents: z.array(z.string().min(1)).min(1).optional(),
     /** VICIdial call type letters, e.g. V (auto-dial), M (manual), Y (inbound). */
     callTypes: z.array(z.string().min(1)).min(1).optional(),
     /** Regular expression tried on the caller's and the callee's number. */
@@ -105,14 +109,18 @@ export const egressRouteMatchSchema = z
     (match) =>
       match.all !== undefined ||
       match.campaigns !== undefined ||
+      match.inGroups !== undefined ||
+      match.agents !== undefined ||
       match.callTypes !== undefined ||
       match.numberPattern !== undefined,
-    'must name all: true, campaigns, callTypes or numberPattern',
+    'must name all: true, campaigns, inGroups, agents, callTypes or numberPattern',
   )
   .refine(
     (match) =>
       match.all === undefined ||
       (match.campaigns === undefined &&
+        match.inGroups === undefined &&
+        match.agents === undefined &&
         match.callTypes === undefined &&
         match.numberPattern === undefined),
     'all: true cannot be combined with other criteria',

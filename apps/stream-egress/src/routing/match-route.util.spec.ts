@@ -36,6 +36,23 @@ describe('matchesRoute', () => {
     expect(matchesRoute({ campaigns: ['SALES'], numberPattern: '0100$' }, call())).toBe(true);
   });
 
+  it('matches by in-group and agent, so a call sent on to an in-group is routed then', () => {
+    const sentOn = call({
+      vicidial: {
+        callCode: 'Y1124150300000012345',
+        callType: 'Y',
+        campaign: 'SALES',
+        inGroup: 'SUPPORT_LINE',
+        agent: '1002',
+      },
+    });
+    expect(matchesRoute({ inGroups: ['SUPPORT_LINE'] }, sentOn)).toBe(true);
+    expect(matchesRoute({ inGroups: ['SUPPORT_LINE'] }, call())).toBe(false);
+    expect(matchesRoute({ agents: ['1002', '1003'] }, sentOn)).toBe(true);
+    expect(matchesRoute({ agents: ['1001'] }, sentOn)).toBe(false);
+    expect(matchesRoute({ inGroups: ['SUPPORT_LINE'], agents: ['1001'] }, sentOn)).toBe(false);
+  });
+
   it('does not match on metadata the call does not have yet', () => {
     expect(matchesRoute({ campaigns: ['SALES'] }, call({ vicidial: undefined }))).toBe(false);
     expect(

@@ -12,21 +12,26 @@ function pattern(source: string): RegExp {
   return compiled;
 }
 
+/** A list criterion holds when the call's value is known and among the listed ones. */
+const among = (listed: string[] | undefined, value: string | undefined) =>
+  listed === undefined || (value !== undefined && listed.includes(value));
+
 /**
  * Whether a call satisfies a route's criteria: `all`, or every criterion given (campaign among
- * `campaigns`, VICIdial call type among `callTypes`, caller or callee number matching
- * `numberPattern`). A criterion on metadata the call does not have (yet) does not match; a later
- * `updated` event that brings it is routed then.
+ * `campaigns`, in-group among `inGroups`, agent among `agents`, VICIdial call type among
+ * `callTypes`, caller or callee number matching `numberPattern`). A criterion on metadata the
+ * call does not have (yet) does not match; a later `updated` event that brings it is routed then.
  */
 export function matchesRoute(match: EgressRouteMatch, call: LiveCall): boolean {
   if (match.all) return true;
-  if (match.campaigns) {
-    const campaign = call.vicidial?.campaign;
-    if (campaign === undefined || !match.campaigns.includes(campaign)) return false;
-  }
-  if (match.callTypes) {
-    const callType = call.vicidial?.callType;
-    if (callType === undefined || !match.callTypes.includes(callType)) return false;
+  const vicidial = call.vicidial;
+  if (
+    !among(match.campaigns, vicidial?.campaign) ||
+    !among(match.inGroups, vicidial?.inGroup) ||
+    !among(match.agents, vicidial?.agent) ||
+    !among(match.callTypes, vicidial?.callType)
+  ) {
+    return false;
   }
   if (match.numberPattern !== undefined) {
     const regex = pattern(match.numberPattern);
