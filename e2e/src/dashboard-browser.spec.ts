@@ -15,7 +15,7 @@ import { TestBrowser } from './support/browser';
 import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
 import { callEventsStreamEnv, loadConfig } from '@asb/config';
 import { provisionCallEventsStream } from '@asb/nats';
-import { dropDatabase, freshDatabase } from '@asb/testing';
+import { dropDatabase, dropMariaDatabase, freshDatabase, freshMariaDatabase } from '@asb/testing';
 
 const ADMIN = { username: 'supervisor', password: 'e2e admin password' };
 
@@ -112,11 +112,14 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     }
   }
 
-  // Its own database: another run of this file on the machine must not share (or drop) it.
+  // Its own databases: another run of this file on the machine must not share (or drop) them.
   const database = `asb_e2e_dashboard_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const vicidialDatabase = `${database}_vicidial`;
 
   beforeAll(async () => {
     const databaseUrl = await freshDatabase(database);
+    // A simulated VICIdial's tables, so calls show campaigns, agents and transfers.
+    const vicidialUrl = await freshMariaDatabase(vicidialDatabase);
     nc = await connect({ servers: NATS_URL });
     // The logger's durable consumer starts now, not at the first event the stream kept; the
     // stream is provisioned first, as the services would, since the run's NATS starts empty.
@@ -133,6 +136,14 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     });
     stack = await new BridgeStack({
       servers: [server],
+      env: {
+        'asterisk-sim': { SIM_VICIDIAL_DB_URL: vicidialUrl },
+        'ari-ingest': {
+          VICIDIAL_DB_URL: vicidialUrl,
+          VICIDIAL_DB_POLL_INTERVAL_MS: '250',
+          VICIDIAL_CALL_CODE_LAYOUT: 'current',
+        },
+      },
       callLogger: {
         DATABASE_URL: databaseUrl,
         CALL_LOGGER_CONSUMER: consumer,
@@ -160,6 +171,7 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     await jsm?.consumers.delete(CALL_EVENTS_STREAM, consumer).catch(() => undefined);
     await nc?.drain();
     await dropDatabase(database);
+    await dropMariaDatabase(vicidialDatabase);
     rmSync(recordingsDir, { recursive: true, force: true });
   });
 
@@ -274,6 +286,48 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     await browser.screenshot(page, '03-call-page');
   }, 40_000);
 
+  it('shows who had a call that was sent on to an in-group, and from when', async () => {
+    const id = await scenario({
+      totalCalls: 1,
+      concurrency: 1,
+      arrivalRate: 20,
+      ringMs: { min: 200, max: 300 },
+      talkMs: { min: 5000, max: 5000 },
+      answerRatio: 1,
+      mix: { outbound: 1 },
+      transferRatio: 1,
+      seed: 29,
+    });
+    await until(
+      async () => (await scenarioState(id)) === 'finished',
+      30_000,
+      'the transferred call to end',
+    );
+    const call = [...seen.values()].at(-1) as SeenCall;
+    await until(
+      async () => {
+        const response = await page.request.get(url(`/api/v1/calls/${call.callId}`), {
+          headers: { authorization: `Bearer ${await token()}` },
+        });
+        const detail = (await response.json()) as {
+          call: { state: string; vicidial: { inGroup: string | null } };
+        };
+        return detail.call.state === 'ended' && detail.call.vicidial.inGroup !== null;
+      },
+      15_000,
+      'the transferred call in the records, with its in-group',
+    );
+    await page.goto(url(`/calls/${call.callId}`));
+    await page.locator('.handling li').nth(1).waitFor();
+    const handled = await page.locator('.handling li').allTextContents();
+    expect(handled[0]).toMatch(/campaign \w+$/);
+    expect(handled.at(-1)).toMatch(/in-group SUPPORT_LINE$/);
+    // A five-second call's charts tick by whole seconds, each label once.
+    const levelTicks = await chartDrawn('Level', (points) => points > 0);
+    expect(new Set(levelTicks.ticks).size).toBe(levelTicks.ticks.length);
+    await browser.screenshot(page, '13-call-transferred');
+  }, 60_000);
+
   it('filters the history', async () => {
     const call = calls[2];
     await page.goto(url('/history'));
@@ -311,6 +365,7 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
   });
 
   it('listens to a call live: its audio frames arrive in the page', async () => {
+    const earlier = new Set(seen.keys());
     await scenario({
       totalCalls: 1,
       concurrency: 1,
@@ -321,11 +376,11 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
       seed: 21,
     });
     await until(
-      async () => [...seen.values()].some((c) => c.answered && !calls.includes(c)),
+      async () => [...seen.values()].some((c) => c.answered && !earlier.has(c.callId)),
       10_000,
       'an answered call',
     );
-    const call = [...seen.values()].find((c) => !calls.includes(c)) as SeenCall;
+    const call = [...seen.values()].find((c) => !earlier.has(c.callId)) as SeenCall;
     await page.goto(url(`/calls/${call.callId}`));
     await page.getByTestId('call-live').waitFor();
     // A call in progress counts its duration on the page, as in its header.

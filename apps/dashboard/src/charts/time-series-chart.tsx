@@ -9,6 +9,9 @@ export interface ChartSeries {
 }
 
 const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed'];
+const TIME_TICK_SECONDS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400,
+];
 
 /**
  * A uPlot chart over time (x in seconds since the epoch), sized to its container. It must read
@@ -81,6 +84,8 @@ export function TimeSeriesChart({
         },
         axes: [
           {
+            // Whole seconds at least: the labels have no fractions, so closer ticks repeat.
+            incrs: TIME_TICK_SECONDS,
             values: (_plot, splits, _axis, _space, spacing) => {
               const ticks = splits.map((s) => clockTickLabel(s, spacing));
               if (figure.current) figure.current.dataset['xTicks'] = ticks.join('|');
