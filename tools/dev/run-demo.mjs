@@ -72,6 +72,10 @@ const services = [
     app: 'nats',
     port: 8223,
     color: 37,
+    // The services need NATS to stop well (ari-ingest records its calls as it stops): a Ctrl-C
+    // reaches the whole process group at once, so NATS runs in a group of its own and is stopped
+    // after every service has exited.
+    stopsLast: true,
     health: '/healthz?js-enabled-only=true',
     command: [
       'nats-server',
@@ -206,6 +210,7 @@ function start(service) {
   const child = spawn(command, args, {
     env: { ...process.env, ...shared, HTTP_PORT: String(service.port), ...(service.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: service.stopsLast === true,
   });
   follow(service, child.stdout, process.stdout);
   follow(service, child.stderr, process.stderr);
@@ -238,18 +243,26 @@ async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   console.log(`\n[demo] stopping every service (logs in ${logDir}; passwords in ${bannerFile})`);
-  await Promise.all(
-    children.map(
-      ({ child }) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  const stop = (list) =>
+    Promise.all(
+      list.map(
+        ({ child }) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  await stop(children.filter(({ service }) => !service.stopsLast));
+  await stop(children.filter(({ service }) => service.stopsLast));
   process.exit(code);
 }
+
+// Whatever ends this process, nothing it started may outlive it (NATS is in a group of its own).
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
 
 onStopRequest((why) => {
   console.log(`\n[demo] ${why}`);
@@ -305,7 +318,7 @@ const banner = `
   simulated ARI     http://127.0.0.1:8088/ari  (user asterisk, password ${ariPassword})
   simulator control http://127.0.0.1:8090/sim/servers  (same credentials)
   health / metrics  http://127.0.0.1:<port>/health/ready, /metrics  (ports ${services.map((s) => `${s.app} ${s.port}`).join(', ')})
-service logs      ${logDir} (or run with --logs to see them here)
+  service logs      ${logDir} (or run with --logs to see them here)
 Ctrl-C stops everything.
 `;
 // It holds passwords: readable by this user only. Shown again when the demo stops.
