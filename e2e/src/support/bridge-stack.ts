@@ -249,6 +249,18 @@ export class BridgeStack {
       await new Promise((resolve) => setTimeout(resolve, 200));
       left = await this.leftovers();
     }
+    for (const [server, channels, bridges] of left) {
+      if (channels + bridges === 0) continue;
+      // Counts alone do not say what stayed: name it, for whoever reads a failed run.
+      const named = [
+        ...(await this.ari<Array<{ id: string; name: string; state: string }>>(
+          server,
+          '/channels',
+        )),
+        ...(await this.ari<Array<{ id: string; bridge_type: string }>>(server, '/bridges')),
+      ];
+      process.stderr.write(`left on ${server} after ${timeoutMs} ms: ${JSON.stringify(named)}\n`);
+    }
     return left;
   }
 
