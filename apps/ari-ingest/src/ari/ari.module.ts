@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AudioModule } from '../audio/audio.module';
 import { CallsModule } from '../calls/calls.module';
 import { EventsModule } from '../events/events.module';
 import { GatewaysModule } from '../gateways/gateways.module';
@@ -10,6 +11,7 @@ import { AsteriskWatch } from './asterisk-watch.service';
 /** The ARI sessions to every Asterisk server and what their events drive. */
 @Module({
   imports: [
+    AudioModule,
     CallsModule,
     EventsModule,
     GatewaysModule,

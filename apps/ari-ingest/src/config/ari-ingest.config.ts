@@ -187,6 +187,16 @@ export const ariIngestEnv = {
    * capacity frees while their call lasts.
    */
   TAP_MAX_CONCURRENT: envInteger({ min: 1, max: 100_000 }).default(1000),
+  /**
+   * A track whose audio carries nothing (below -60 dBFS) for this long is raised as silent_track.
+   * Customers on hold hear music, and agents' lines have noise: a real line is never this quiet.
+   */
+  AUDIO_SILENT_TRACK_AFTER_S: envInteger({ min: 1, max: 3600 }).default(10),
+  /**
+   * One of caller and agent speaks while the other has had no speech for this long: one_way_audio.
+   * Long enough for a customer's long explanation without a word from the agent.
+   */
+  AUDIO_ONE_WAY_AFTER_S: envInteger({ min: 1, max: 3600 }).default(30),
   /** A media-gateway silent for this long has lost its allocations: its tracks are tapped again. */
   GATEWAY_LOST_AFTER_MS: envInteger({ min: 300, max: 60_000 }).default(1500),
   /** Prefix of the ids of our own channels and bridges, so we find them after a restart. */

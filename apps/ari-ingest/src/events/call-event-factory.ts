@@ -10,6 +10,7 @@ import {
   TapStopped,
   VicidialMetadata,
 } from '@asb/contracts';
+import type { TalkFigures, VerdictChange } from '../audio/call-audio-judge';
 import type { CallIdentity } from '../calls/call-registry';
 import type { TrackedCall } from '../calls/tracked-call';
 
@@ -172,6 +173,38 @@ export class CallEventFactory {
       causeText,
       reconciled: reconciled ? true : undefined,
       lastSeenAt: reconciled?.lastSeenAt?.toISOString(),
+    };
+  }
+
+  audioVerdict(call: CallIdentity, change: VerdictChange): CallEvent {
+    const since = new Date(change.since).toISOString();
+    return {
+      ...this.base(call),
+      event: 'audio_verdict',
+      eventId: deterministicEventId(
+        call.callId,
+        'audio_verdict',
+        change.verdict,
+        change.track,
+        change.state,
+        since,
+      ),
+      verdict: change.verdict,
+      state: change.state,
+      track: change.track,
+      since,
+      suspectFormat: change.suspectFormat,
+      speakingTrack: change.speakingTrack,
+      detail: change.detail.slice(0, 256),
+    };
+  }
+
+  talkSummary(call: CallIdentity, figures: TalkFigures): CallEvent {
+    return {
+      ...this.base(call),
+      event: 'talk_summary',
+      eventId: deterministicEventId(call.callId, 'talk_summary'),
+      ...figures,
     };
   }
 }

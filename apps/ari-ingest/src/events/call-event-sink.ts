@@ -13,6 +13,7 @@ import { MetricsRegistry } from '@asb/observability';
 export class CallEventSink {
   private readonly logger = new Logger(CallEventSink.name);
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly observers: Array<(event: CallEvent) => void> = [];
   private readonly published;
   private readonly retries;
 
@@ -32,11 +33,18 @@ export class CallEventSink {
     });
   }
 
+  /** Calls `observer` with every event once it is queued, in the order the calls' facts happen. */
+  observe(observer: (event: CallEvent) => void): void {
+    this.observers.push(observer);
+  }
+
   /** Queues the event behind the call's earlier ones; resolves when JetStream has stored it. */
   emit(event: CallEvent): Promise<void> {
     const previous = this.chains.get(event.callId) ?? Promise.resolve();
     const next = previous.then(() => this.publishWithRetry(event));
     this.chains.set(event.callId, next);
+    // After the event is queued, so whatever an observer emits in turn comes after it.
+    for (const observer of this.observers) observer(event);
     void next.then(() => {
       if (this.chains.get(event.callId) === next) this.chains.delete(event.callId);
     });

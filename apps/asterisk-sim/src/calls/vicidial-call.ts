@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
+import type { AudioDefect } from '@asb/rtp';
+import { FixtureVoice, voiceWithDefect } from '../media/fixture-library';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { SimChannel } from '../pbx/sim-channel';
 import { LedgerCall, NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
@@ -55,6 +57,8 @@ export interface CallPlan {
   transfer?: { afterMs: number; inGroup: string; agent: AgentSeat; server?: AsteriskInstance };
   /** Dialled calls: parked `afterMs` into the talk (exten 8301, music) and grabbed back. */
   park?: { afterMs: number; forMs: number };
+  /** The customer's (caller) or the agent's audio is broken this way for the whole call. */
+  audioDefect?: { voice: FixtureVoice; defect: AudioDefect };
 }
 
 export type PlanView = Omit<CallPlan, 'transfer'> & {
@@ -187,6 +191,16 @@ export class VicidialCall {
     return this.channels.every((c) => !c.destroyed) && !this.remote?.channel.destroyed;
   }
 
+  /** What a channel's snoops hear: spy=in the `heard` voice, spy=out the `hears` one. */
+  private voices(heard: FixtureVoice, hears: FixtureVoice): { in: string; out: string } {
+    const voice = (name: FixtureVoice) =>
+      voiceWithDefect(
+        name,
+        this.plan.audioDefect?.voice === name ? this.plan.audioDefect.defect : undefined,
+      );
+    return { in: voice(heard), out: voice(hears) };
+  }
+
   /** The park and the transfer the plan has for the talk, in the order they come. */
   private midCallSteps(): Array<{ afterMs: number; run: () => Promise<void> }> {
     const { park, transfer } = this.plan;
@@ -262,7 +276,7 @@ export class VicidialCall {
     const out = this.pbx.createCallChannel({
       name: `IAX2/${elsewhere.name}-${hex(4)}`,
       dialplan: { context: 'default', exten: room },
-      voices: { in: 'agent', out: 'caller' },
+      voices: this.voices('agent', 'caller'),
     });
     this.pbx.prepareDialledChannel(this.trunk, out);
     this.pbx.setCallerId(out, { name: code, number });
@@ -271,7 +285,7 @@ export class VicidialCall {
       name: `IAX2/${this.pbx.name}-${hex(4)}`,
       state: 'Down',
       dialplan: { context: 'default', exten: room },
-      voices: { in: 'caller', out: 'agent' },
+      voices: this.voices('caller', 'agent'),
       caller: { name: code, number },
     });
     elsewhere.setState(arriving, 'Ring');
@@ -296,13 +310,13 @@ export class VicidialCall {
     const local1 = this.pbx.createCallChannel({
       name: `${localName};1`,
       dialplan: { context: 'default', exten },
-      voices: { in: 'agent', out: 'caller' },
+      voices: this.voices('agent', 'caller'),
     });
     this.pbx.enterDialplan(local1, 'AppDial2', '(Outgoing Line)');
     const local2 = this.pbx.createCallChannel({
       name: `${localName};2`,
       dialplan: { context: 'default', exten },
-      voices: { in: 'caller', out: 'agent' },
+      voices: this.voices('caller', 'agent'),
     });
     this.pbx.enterDialplan(local2, 'Dial', `SIP/carrier/${number},,tTor`);
     // chan_sip creates the carrier channel in its peer's context (VICIdial's carriers use
@@ -310,7 +324,7 @@ export class VicidialCall {
     this.trunk = this.pbx.createCallChannel({
       name: `SIP/carrier-${hex(4)}`,
       dialplan: { context: 'trunkinbound' },
-      voices: { in: 'caller', out: 'agent' },
+      voices: this.voices('caller', 'agent'),
     });
     this.pbx.prepareDialledChannel(local2, this.trunk);
     this.pbx.dial(local2, this.trunk, `carrier/${number}`, '');
@@ -328,7 +342,7 @@ export class VicidialCall {
       name: `SIP/carrier-${hex(4)}`,
       state: 'Down',
       dialplan: { context: 'trunkinbound', exten: did },
-      voices: { in: 'caller', out: 'agent' },
+      voices: this.voices('caller', 'agent'),
       caller: { name: '', number: this.plan.number },
     });
     this.pbx.setState(this.trunk, 'Ring');
@@ -356,7 +370,7 @@ export class VicidialCall {
       const local = this.pbx.createCallChannel({
         name: `Local/${room}@default-${hex(4)};1`,
         state: 'Up',
-        voices: { in: 'agent', out: 'caller' },
+        voices: this.voices('agent', 'caller'),
       });
       this.channels.push(local);
     }

@@ -1,17 +1,28 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AUDIO_DEFECTS,
+  AudioDefect,
   ASTERISK_RTP_FORMATS,
   encodeAlawInto,
   encodeUlawInto,
   pcm16ToSlinBeInto,
   readWavPcm16,
+  withAudioDefect,
 } from '@asb/rtp';
 import type { ExternalMediaFormat } from '../pbx/asterisk-instance';
 
 /** The voices a simulated call carries: the customer's (a trunk's spy=in) and the agent's (spy=out). */
 export const FIXTURE_VOICES = ['caller', 'agent'] as const;
 export type FixtureVoice = (typeof FIXTURE_VOICES)[number];
+
+/** Separates a voice from the defect its audio carries: `caller~byte_swapped`. */
+const DEFECT_SEPARATOR = '~';
+
+/** The name of a voice whose audio carries `defect` (see @asb/rtp's audio defects). */
+export function voiceWithDefect(voice: FixtureVoice, defect?: AudioDefect): string {
+  return defect ? `${voice}${DEFECT_SEPARATOR}${defect}` : voice;
+}
 
 /** Where the WAV fixtures are: beside the bundle in dist, or in the app's folder when run from source. */
 export function defaultFixturesDir(): string {
@@ -39,11 +50,24 @@ export class FixtureLibrary {
     }
   }
 
-  /** The exact samples a single voice sends at a rate (tests compare received audio with these). */
+  /**
+   * The exact samples a single voice sends at a rate (tests compare received audio with these);
+   * a voice named with a defect (voiceWithDefect) sends its audio broken that way.
+   */
   samples(voice: string, rate: 8000 | 16000): Int16Array {
-    const samples = this.pcm.get(`${voice}@${rate}`);
-    if (!samples) throw new Error(`no fixture for voice ${voice} at ${rate} Hz`);
-    return samples;
+    let samples = this.pcm.get(`${voice}@${rate}`);
+    if (samples) return samples;
+    const [clean, defect] = voice.split(DEFECT_SEPARATOR);
+    if (defect !== undefined && (AUDIO_DEFECTS as readonly string[]).includes(defect)) {
+      samples = withAudioDefect(
+        defect as AudioDefect,
+        { 8000: this.samples(clean, 8000), 16000: this.samples(clean, 16000) },
+        rate,
+      );
+      this.pcm.set(`${voice}@${rate}`, samples);
+      return samples;
+    }
+    throw new Error(`no fixture for voice ${voice} at ${rate} Hz`);
   }
 
   /** Several voices summed with saturation, as a snoop with spy=both hears them. */

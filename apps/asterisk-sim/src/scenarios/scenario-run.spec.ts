@@ -148,6 +148,34 @@ describe('ScenarioRun', () => {
     ).toBe(true);
   });
 
+  it('breaks the audio of the share of answered calls asked for, on either side', async () => {
+    const streams: string[][] = [];
+    const listening: MediaPlane = {
+      ...media,
+      startStream: (_id, _endpoint, voices) => void streams.push(voices),
+    };
+    const scenario = run(
+      {
+        totalCalls: 40,
+        concurrency: 40,
+        arrivalRate: 1000,
+        answerRatio: 1,
+        ringMs: { min: 1, max: 2 },
+        talkMs: { min: 5, max: 10 },
+        audioDefects: { byte_swapped: 0.5, silence: 0.5 },
+      },
+      [new AsteriskInstance('pbx1', listening)],
+    );
+    await scenario.done;
+    const defects = scenario.calls.map((c) => c.plan.audioDefect);
+    expect(defects.every((d) => d && ['byte_swapped', 'silence'].includes(d.defect))).toBe(true);
+    expect(new Set(defects.map((d) => d?.voice))).toEqual(new Set(['caller', 'agent']));
+    expect(new Set(defects.map((d) => d?.defect)).size).toBe(2);
+    expect(() => scenarioSchema.parse({ audioDefects: { silence: 0.6, clipped: 0.6 } })).toThrow(
+      /at most 1/,
+    );
+  });
+
   it('stops placing calls when stopped and lets the calls in progress end', async () => {
     const scenario = run({
       totalCalls: 1000,

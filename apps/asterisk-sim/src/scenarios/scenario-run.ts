@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import type { AudioDefect } from '@asb/rtp';
 import type { CallCodeLayout } from '../calls/vicidial-call-code';
 import { CallOutcome, CallPlan, CallType, VicidialCall } from '../calls/vicidial-call';
 import { AgentSeat, VicidialAgentLogin } from '../calls/vicidial-agent';
@@ -128,6 +129,18 @@ export class ScenarioRun {
     }
   }
 
+  /** A defect for a call's audio as the scenario's shares ask, on one side; mostly none. */
+  private drawAudioDefect(): CallPlan['audioDefect'] {
+    const shares = Object.entries(this.spec.audioDefects) as [AudioDefect, number][];
+    if (shares.length === 0) return undefined;
+    let draw = this.random.next();
+    for (const [defect, share] of shares) {
+      draw -= share;
+      if (draw < 0) return { voice: this.random.chance(0.5) ? 'caller' : 'agent', defect };
+    }
+    return undefined;
+  }
+
   private placeCall(): void {
     const spec = this.spec;
     const server = this.servers[this.placed % this.servers.length];
@@ -171,6 +184,7 @@ export class ScenarioRun {
     if (dialled && spec.transferRatio > 0 && this.random.chance(spec.transferRatio)) {
       plan.transfer = this.planTransfer(server, plan.talkMs);
     }
+    if (answered) plan.audioDefect = this.drawAudioDefect();
     const transfer = plan.transfer;
     const call = new VicidialCall(server, plan, this.ledger);
     this.placed += 1;

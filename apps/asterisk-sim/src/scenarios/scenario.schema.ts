@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIO_DEFECTS } from '@asb/rtp';
 import { CALL_TYPES } from '../calls/vicidial-call';
 
 const range = (min: number, max: number) =>
@@ -52,6 +53,17 @@ export const scenarioSchema = z.object({
   transferElsewhereRatio: z.number().min(0).max(1).default(0.5),
   /** Share of the answered dialled calls parked for a moment mid-call and grabbed back. */
   parkRatio: z.number().min(0).max(1).default(0),
+  /**
+   * Shares of the answered calls whose audio is broken on purpose, by defect (byte_swapped,
+   * ulaw_as_alaw, rate_8k_as_16k, silence, clipped): the customer's or the agent's side, drawn
+   * at random, carries it for the whole call. For testing the bridge's audio verdicts.
+   */
+  audioDefects: z
+    .partialRecord(z.enum(AUDIO_DEFECTS), z.number().min(0).max(1))
+    .refine((shares) => Object.values(shares).reduce((sum, share) => sum + (share ?? 0), 0) <= 1, {
+      message: 'the shares must add up to at most 1',
+    })
+    .default({}),
   /** From a call's end to its disposition in VICIdial's log. */
   dispositionDelayMs: range(0, 600_000).default({ min: 500, max: 3000 }),
   seed: z.number().int().default(1),

@@ -175,6 +175,37 @@ export class CallScript {
     };
   }
 
+  /** ari-ingest raised (or cleared) a verdict on the call's audio. */
+  audioVerdict(
+    at: number,
+    verdict: 'one_way_audio' | 'silent_track' | 'suspect_format' | 'clipping',
+    state: 'raised' | 'cleared',
+    track: AudioTrack = 'agent',
+  ): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'audio_verdict',
+      verdict,
+      state,
+      track,
+      since: new Date(at).toISOString(),
+      detail: `${verdict} ${state}`,
+    };
+  }
+
+  /** The talk time ari-ingest counted once the call ended. */
+  talkSummary(at: number): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'talk_summary',
+      heardS: 58.2,
+      customerTalkS: 30.5,
+      agentTalkS: 20.1,
+      overlapS: 1.5,
+      longestSilenceS: 3.2,
+    };
+  }
+
   /** A whole answered and tapped call: started at `at`, answered after 1 s, ended after `talkMs`. */
   fullCall(at: number, talkMs = 5000): CallEvent[] {
     return [

@@ -34,7 +34,9 @@ export const PROJECT_CALLS_SQL = `
     caller_number, caller_name, callee_number, vicidial_call_code, vicidial_call_type, lead_id,
     campaign, campaign_name, in_group, in_group_name, list_id, agent, agent_name, agent_phone,
     conference, vicidial_status, term_reason, state, started_at, answered_at, ended_at,
-    end_not_before, end_not_after, duration_ms, talk_ms, hangup_cause, hangup_cause_text, end_reconciled, tapped, event_count, last_event_at, updated_at)
+    end_not_before, end_not_after, duration_ms, talk_ms, hangup_cause, hangup_cause_text, end_reconciled, tapped,
+    audio_verdicts, talk_heard_s, customer_talk_s, agent_talk_s, overlap_s, longest_silence_s,
+    event_count, last_event_at, updated_at)
   SELECT
     a.call_id, coalesce(a.conversation_id, a.call_id), a.server, a.asterisk_id, a.channel_id, a.channel_name, a.direction, a.context,
     a.exten, a.caller_number, a.caller_name, a.callee_number, a.vicidial_call_code,
@@ -52,8 +54,9 @@ export const PROJECT_CALLS_SQL = `
     CASE WHEN a.ended_at IS NULL THEN a.end_found_at END,
     ${msBetween('a.started_at', 'a.ended_at')},
     ${msBetween('a.answered_at', 'a.ended_at')},
-    a.hangup_cause, a.hangup_cause_text, a.end_reconciled, a.tapped, a.event_count,
-    a.last_event_at, now()
+    a.hangup_cause, a.hangup_cause_text, a.end_reconciled, a.tapped,
+    coalesce(a.audio_verdicts, '{}'), a.talk_heard_s, a.customer_talk_s, a.agent_talk_s,
+    a.overlap_s, a.longest_silence_s, a.event_count, a.last_event_at, now()
   FROM (
     SELECT
       e.call_id,
@@ -93,11 +96,22 @@ export const PROJECT_CALLS_SQL = `
         WHERE e.event_type = 'ended' AND (${p('reconciled')})::boolean
       ) AS end_found_at,
       max((${p('lastSeenAt')})::timestamptz) AS last_seen_at,
-      max(e.occurred_at) FILTER (WHERE e.event_type <> 'ended') AS last_live_event_at,
+      -- Facts recorded after the end (VICIdial's disposition, the talk summary) are no sign of life.
+      max(e.occurred_at) FILTER (
+        WHERE e.event_type NOT IN ('ended', 'disposition', 'talk_summary')
+      ) AS last_live_event_at,
       ${latest(`(${p('cause')})::smallint`)} AS hangup_cause,
       ${latest(p('causeText'))} AS hangup_cause_text,
       coalesce(bool_or((${p('reconciled')})::boolean), false) AS end_reconciled,
       bool_or(e.event_type = 'tap_started') AS tapped,
+      array_agg(DISTINCT ${p('verdict')} ORDER BY ${p('verdict')}) FILTER (
+        WHERE e.event_type = 'audio_verdict' AND ${p('state')} = 'raised'
+      ) AS audio_verdicts,
+      ${latest(`(${p('heardS')})::real`)} AS talk_heard_s,
+      ${latest(`(${p('customerTalkS')})::real`)} AS customer_talk_s,
+      ${latest(`(${p('agentTalkS')})::real`)} AS agent_talk_s,
+      ${latest(`(${p('overlapS')})::real`)} AS overlap_s,
+      ${latest(`(${p('longestSilenceS')})::real`)} AS longest_silence_s,
       count(*)::integer AS event_count,
       max(e.occurred_at) AS last_event_at
     FROM call_events e
@@ -123,7 +137,10 @@ export const PROJECT_CALLS_SQL = `
     end_not_after = EXCLUDED.end_not_after, duration_ms = EXCLUDED.duration_ms,
     talk_ms = EXCLUDED.talk_ms, hangup_cause = EXCLUDED.hangup_cause,
     hangup_cause_text = EXCLUDED.hangup_cause_text, end_reconciled = EXCLUDED.end_reconciled,
-    tapped = EXCLUDED.tapped, event_count = EXCLUDED.event_count,
+    tapped = EXCLUDED.tapped, audio_verdicts = EXCLUDED.audio_verdicts,
+    talk_heard_s = EXCLUDED.talk_heard_s, customer_talk_s = EXCLUDED.customer_talk_s,
+    agent_talk_s = EXCLUDED.agent_talk_s, overlap_s = EXCLUDED.overlap_s,
+    longest_silence_s = EXCLUDED.longest_silence_s, event_count = EXCLUDED.event_count,
     last_event_at = EXCLUDED.last_event_at, updated_at = EXCLUDED.updated_at`;
 
 /**

@@ -220,6 +220,39 @@ describe('CallRecordsRepository (real PostgreSQL)', () => {
     });
   });
 
+  it('keeps the verdicts raised on a call and its talk summary, which is no sign of life', async () => {
+    const call = new CallScript();
+    await repository.writeBatch({
+      events: stored(
+        call.started(T0),
+        call.answered(T0 + 1000),
+        call.audioVerdict(T0 + 12_000, 'silent_track', 'raised'),
+        call.audioVerdict(T0 + 31_000, 'one_way_audio', 'raised'),
+        call.audioVerdict(T0 + 40_000, 'silent_track', 'cleared'),
+        call.endFound(T0 + 90_000, T0 + 60_000),
+      ),
+      deadLetters: [],
+    });
+    expect(await callRow(call.callId)).toMatchObject({
+      audio_verdicts: ['one_way_audio', 'silent_track'],
+      talk_heard_s: null,
+    });
+    // The summary comes after the end; the end window must not move with it.
+    await repository.writeBatch({ events: stored(call.talkSummary(T0 + 95_000)), deadLetters: [] });
+    expect(await callRow(call.callId)).toMatchObject({
+      end_not_before: new Date(T0 + 60_000),
+      end_not_after: new Date(T0 + 90_000),
+      talk_heard_s: 58.2,
+      customer_talk_s: 30.5,
+      agent_talk_s: 20.1,
+      overlap_s: 1.5,
+      longest_silence_s: 3.2,
+    });
+    const plain = new CallScript();
+    await repository.writeBatch({ events: stored(...plain.fullCall(T0)), deadLetters: [] });
+    expect(await callRow(plain.callId)).toMatchObject({ audio_verdicts: [], talk_heard_s: null });
+  });
+
   it('keeps the conversation a call is a leg of: its own until an event links it to another', async () => {
     const first = new CallScript();
     const leg = new CallScript();

@@ -24,7 +24,8 @@ const CALL_COLUMNS = `
   c.vicidial_status, c.term_reason,
   c.started_at, c.answered_at, c.ended_at, c.end_not_before, c.end_not_after, c.duration_ms,
   c.talk_ms,
-  c.hangup_cause, c.hangup_cause_text, c.tapped,
+  c.hangup_cause, c.hangup_cause_text, c.tapped, c.audio_verdicts, c.talk_heard_s,
+  c.customer_talk_s, c.agent_talk_s, c.overlap_s, c.longest_silence_s,
   r.state AS recording_state, r.duration_ms AS recording_duration_ms,
   r.size_bytes AS recording_size_bytes`;
 
@@ -78,6 +79,19 @@ function toCallSummary(row: Row): CallSummary {
           sizeBytes: num(row['recording_size_bytes']),
         }
       : null,
+    audio: {
+      verdicts: (row['audio_verdicts'] as CallSummary['audio']['verdicts'] | null) ?? [],
+      talk:
+        row['talk_heard_s'] === null || row['talk_heard_s'] === undefined
+          ? null
+          : {
+              heardS: num(row['talk_heard_s']) as number,
+              customerTalkS: num(row['customer_talk_s']) ?? 0,
+              agentTalkS: num(row['agent_talk_s']) ?? 0,
+              overlapS: num(row['overlap_s']) ?? 0,
+              longestSilenceS: num(row['longest_silence_s']) ?? 0,
+            },
+    },
   };
 }
 
@@ -156,6 +170,10 @@ export class CallRecordsRepository {
     if (query.inGroup) conditions.add((p) => `c.in_group = ${p}`, query.inGroup);
     if (query.status) conditions.add((p) => `c.vicidial_status = ${p}`, query.status);
     if (query.server) conditions.add((p) => `c.server = ${p}`, query.server);
+    if (query.audioVerdict === 'any') conditions.addRaw(`cardinality(c.audio_verdicts) > 0`);
+    else if (query.audioVerdict) {
+      conditions.add((p) => `c.audio_verdicts @> ARRAY[${p}]::varchar[]`, query.audioVerdict);
+    }
     if (query.conversationId) {
       conditions.add((p) => `c.conversation_id = ${p}`, query.conversationId);
     }

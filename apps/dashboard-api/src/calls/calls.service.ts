@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { CallRecordsRepository } from './call-records.repository';
 import type { CallQuery } from './dtos/call-query.dto';
 import type { CallDetail, CallPage } from '@asb/contracts';
+import { audioVerdictTimeline } from './utils/audio-verdict-timeline.util';
 import { decodeCallCursor, encodeCallCursor } from './utils/call-cursor.util';
 
 @Injectable()
@@ -39,6 +40,7 @@ export class CallsService {
       streams,
       health,
       recording: recording ? (recordingView as CallDetail['recording']) : null,
+      audioVerdicts: audioVerdictTimeline(call, events),
     };
   }
 }

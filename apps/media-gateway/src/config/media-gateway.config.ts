@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   ConfigError,
   EnvOf,
+  envBoolean,
   envInteger,
   envString,
   loadConfig,
@@ -50,6 +51,11 @@ export const mediaGatewayEnv = {
    */
   GATEWAY_MAX_PUBLISH_LAG_MS: envInteger({ min: 20, max: 60_000 }).default(250),
   GATEWAY_STATS_INTERVAL_MS: envInteger({ min: 100, max: 60_000 }).default(1000),
+  /**
+   * Speech activity, clipping and format checks on every decoded frame, reported in the stats
+   * (see the rtp-receive benchmark for its cost). Off only to measure that cost.
+   */
+  GATEWAY_AUDIO_ANALYSIS: envBoolean().default(true),
   /**
    * How often this gateway announces itself on media.v1.heartbeat. Listeners take a gateway silent
    * for a few beats as lost, so a longer beat means audio comes back later after a crash.

@@ -10,6 +10,7 @@ import {
   SequenceTracker,
   SequenceVerdict,
   SILENCE_DBFS,
+  TrackAudioAnalyzer,
 } from '@asb/rtp';
 import type { FrameDecoder } from '../codecs/frame-decoder';
 import { AudioFrameStream, audioFrameStream, FramePublisher } from '../frames/frame-publisher';
@@ -45,6 +46,12 @@ export interface ReorderSettings {
 const STALLED_AFTER_MS = 2000;
 const FULL_SCALE_SQUARED = 32768 * 32768;
 
+function sumOfSquares(samples: Int16Array, offset: number, count: number): number {
+  let sum = 0;
+  for (let i = offset; i < offset + count; i += 1) sum += samples[i] * samples[i];
+  return sum;
+}
+
 /**
  * Receives one allocated RTP stream on its own socket and turns it into frames: accepts only the
  * PBX's addresses, latches the sender, validates each packet against what Asterisk sends for the codec, tracks sequence and
@@ -77,6 +84,9 @@ export class RtpReceiver implements StatsSource {
   private levelSumOfSquares = 0;
   private levelSamples = 0;
   private failureLogged = false;
+  private readonly analyzer: TrackAudioAnalyzer | undefined;
+  /** Closed: the next stats sample is the last and takes the open activity slot too. */
+  private closed = false;
 
   constructor(
     readonly port: number,
@@ -87,6 +97,8 @@ export class RtpReceiver implements StatsSource {
     reorder: ReorderSettings,
     /** GATEWAY_RELATCH_AFTER_MS: silence of the latched sender after which another may take over. */
     private readonly relatchAfterMs: number,
+    /** GATEWAY_AUDIO_ANALYSIS */
+    analyseAudio: boolean,
   ) {
     const format = ASTERISK_RTP_FORMATS[spec.codec];
     this.payloadType = format.payloadType;
@@ -103,6 +115,10 @@ export class RtpReceiver implements StatsSource {
       this.runId,
     );
     this.maxHoldMs = reorder.maxHoldMs ?? (reorder.window + 2) * frameMs;
+    // Our own upsampling adds no band above 4 kHz worth checking; only a 16 kHz source can be 8 kHz audio in disguise.
+    this.analyzer = analyseAudio
+      ? new TrackAudioAnalyzer(frameMs, format.sampleRate === 16000)
+      : undefined;
     this.window = new ReorderWindow(reorder.window, this.counters, this.queueFrame);
     socket.on('message', (packet, source) => {
       try {
@@ -130,6 +146,7 @@ export class RtpReceiver implements StatsSource {
   /** Queues what the reorder window still holds, then closes the socket. */
   close(): Promise<void> {
     this.window.flush();
+    this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 
@@ -163,6 +180,8 @@ export class RtpReceiver implements StatsSource {
       lastPacketAgeMs: Math.round(sinceLastPacket),
       levelDbfs: Math.round(levelDbfs * 10) / 10,
       stalled: sinceLastPacket >= STALLED_AFTER_MS,
+      audio: this.analyzer?.sample(this.closed),
+      final: this.closed || undefined,
     };
   }
 
@@ -248,9 +267,9 @@ export class RtpReceiver implements StatsSource {
     const offset = slab.reserve(count);
     const samples = slab.samples;
     this.decoder.decode(packet, payloadOffset, samples, offset);
-    let sumOfSquares = 0;
-    for (let i = offset; i < offset + count; i += 1) sumOfSquares += samples[i] * samples[i];
-    this.levelSumOfSquares += sumOfSquares;
+    this.levelSumOfSquares += this.analyzer
+      ? this.analyzer.analyse(samples, offset, count, capturedAt)
+      : sumOfSquares(samples, offset, count);
     this.levelSamples += count;
     // Timestamps follow places, not frames, so a given-up place shows as a gap in sample time.
     this.frames.enqueue(

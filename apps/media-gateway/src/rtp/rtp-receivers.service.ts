@@ -122,6 +122,7 @@ export class RtpReceiversService implements OnApplicationBootstrap, BeforeApplic
         maxHoldMs: this.config.GATEWAY_REORDER_MAX_HOLD_MS,
       },
       this.config.GATEWAY_RELATCH_AFTER_MS,
+      this.config.GATEWAY_AUDIO_ANALYSIS,
     );
     this.live.add(receiver);
     this.stats.add(receiver);

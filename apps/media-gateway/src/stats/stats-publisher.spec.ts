@@ -5,12 +5,14 @@ import {
   StreamStats,
   streamStatsSchema,
 } from '@asb/contracts';
+import type { Msg } from 'nats';
 import {
   eventually,
   RtpTestSender,
   sleep,
   startGateway,
   TestGateway,
+  testSamples,
   TestNats,
   uniqueCallId,
 } from '../__tests__/gateway-harness';
@@ -96,6 +98,54 @@ describe('StatsPublisher', () => {
     gaps.forEach((gap) => expect(Math.abs(gap - 1000)).toBeLessThan(250));
   }, 15_000);
 
+  it('reports the audio analysis: speech activity, and a format that is not what the stream claims', async () => {
+    const ok = uniqueCallId();
+    const swapped = uniqueCallId();
+    const okSamples = nats.collect(statsSubject(ok, 'caller'));
+    const swappedSamples = nats.collect(statsSubject(swapped, 'caller'));
+    const senders = [];
+    for (const callId of [ok, swapped]) {
+      const reply = await nats.allocate({ callId, track: 'caller', codec: 'slin', server: 'pbx1' });
+      if (!reply.ok) throw new Error(reply.error);
+      senders.push(await RtpTestSender.open(reply.port, 'slin'));
+    }
+    const [good, bad] = senders;
+    // 6 s of audio, sent faster than real time in bursts the socket buffer holds.
+    for (let seq = 0; seq < 300; seq += 1) {
+      const samples = testSamples(seq, 160, 8000);
+      await good.send(good.packet({ sequence: seq }, samples));
+      await bad.send(
+        bad.packet(
+          { sequence: seq },
+          samples.map((s) => ((s & 0xff) << 8) | ((s >> 8) & 0xff)),
+        ),
+      );
+      if (seq % 20 === 19) await sleep(5);
+    }
+    const audioOf = (messages: Msg[]) =>
+      messages.map((m) => decodeJson(streamStatsSchema, m.data, STREAM_STATS_MAX_BYTES).audio);
+    await eventually(
+      () => audioOf(swappedSamples).some((audio) => audio?.suspectFormat === 'broadband_noise'),
+      5000,
+      'the byte-swapped stream called broadband noise',
+    );
+    await eventually(
+      () => audioOf(okSamples).some((audio) => audio?.analysedMs === 6000),
+      5000,
+      'the whole good stream analysed',
+    );
+    const reported = audioOf(okSamples);
+    expect(
+      reported.every(
+        (audio) => audio !== undefined && audio.suspectFormat === undefined && !audio.clipping,
+      ),
+    ).toBe(true);
+    expect(reported.at(-1)?.speechMs).toBe(6000);
+    const slots = reported.map((audio) => audio?.activity?.slots ?? '').join('');
+    expect(slots).toMatch(/^1+$/);
+    senders.forEach((sender) => sender.close());
+  }, 15_000);
+
   it('publishes a last sample when the stream is released', async () => {
     const callId = uniqueCallId();
     const messages = nats.collect(statsSubject(callId, 'caller'));
@@ -113,6 +163,14 @@ describe('StatsPublisher', () => {
       messages[messages.length - 1].data,
       STREAM_STATS_MAX_BYTES,
     );
-    expect(last).toMatchObject({ packets: 3, bytes: 3 * 652, sampleRate: 16000, codec: 'slin16' });
+    expect(last).toMatchObject({
+      packets: 3,
+      bytes: 3 * 652,
+      sampleRate: 16000,
+      codec: 'slin16',
+      final: true,
+    });
+    // The open activity slot goes out with it.
+    expect(last.audio?.activity?.slots).toMatch(/^[01]{1,2}$/);
   });
 });

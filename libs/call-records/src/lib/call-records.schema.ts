@@ -11,6 +11,7 @@ import { CreateStreamRuns1764770000000 } from './migrations/1764770000000-create
 import { AddVicidialDetails1764800000000 } from './migrations/1764800000000-add-vicidial-details.migration';
 import { AddEndWindow1764850000000 } from './migrations/1764850000000-add-end-window.migration';
 import { AddConversationId1764860000000 } from './migrations/1764860000000-add-conversation-id.migration';
+import { AddAudioVerdicts1764870000000 } from './migrations/1764870000000-add-audio-verdicts.migration';
 
 /** Every entity of the schema, for DatabaseModule.forRoot (bundled apps cannot glob them). */
 export const CALL_RECORD_ENTITIES = [
@@ -31,6 +32,7 @@ export const CALL_RECORD_MIGRATIONS = [
   AddVicidialDetails1764800000000,
   AddEndWindow1764850000000,
   AddConversationId1764860000000,
+  AddAudioVerdicts1764870000000,
 ];
 
 /** Where call-logger's TypeORM records the migrations of this schema. */

@@ -13,7 +13,9 @@ import {
 import { plannedCalls, seedCallDetail, seedCallRecords, SeededCall } from './seed-call-records';
 
 interface Page {
-  calls: Array<Pick<CallSummary, 'callId' | 'state' | 'durationMs' | 'recording' | 'vicidial'>>;
+  calls: Array<
+    Pick<CallSummary, 'callId' | 'state' | 'durationMs' | 'recording' | 'vicidial' | 'audio'>
+  >;
   nextCursor: string | null;
 }
 
@@ -114,6 +116,9 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
         'conversationId=seed-007',
         (c) => c.callId === 'seed-007' || c.conversationId === 'seed-007',
       ],
+      ['audioVerdict=any', (c) => c.audioVerdicts.length > 0],
+      ['audioVerdict=silent_track', (c) => c.audioVerdicts.includes('silent_track')],
+      ['audioVerdict=clipping&campaign=SALES', (c) => c.audioVerdicts.includes('clipping')],
     ];
     for (const [query, keep] of cases) {
       const found = (await page(`?${query}&limit=200`)).calls.map((c) => c.callId);
@@ -121,6 +126,19 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
     }
     const [disposed] = (await page('?inGroup=SUPPORT_LINE&status=NI&limit=1')).calls;
     expect(disposed.vicidial).toMatchObject({ inGroup: 'SUPPORT_LINE', status: 'NI' });
+    const [missed] = (await page('?audioVerdict=one_way_audio')).calls;
+    expect(missed.audio).toEqual({ verdicts: ['one_way_audio', 'silent_track'], talk: null });
+    const [clipped] = (await page('?audioVerdict=clipping')).calls;
+    expect(clipped.audio).toEqual({
+      verdicts: ['clipping'],
+      talk: {
+        heardS: 19,
+        customerTalkS: 9.5,
+        agentTalkS: 5.7,
+        overlapS: 0.95,
+        longestSilenceS: 2.5,
+      },
+    });
   });
 
   it('answers invalid parameters with 400 naming each problem', async () => {
@@ -132,6 +150,12 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
       ],
       ['from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z', ['to: from must be before to']],
       ['limit=500', ['limit: Too big: expected number to be <=200']],
+      [
+        'audioVerdict=loud',
+        [
+          'audioVerdict: Invalid option: expected one of "any"|"one_way_audio"|"silent_track"|"suspect_format"|"clipping"',
+        ],
+      ],
       [
         'sort=name',
         [
@@ -208,6 +232,7 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
         stalled: boolean[];
       }>;
       recording: { state: string; channels: number; tracks: unknown[] } & Record<string, unknown>;
+      audioVerdicts: unknown[];
     };
     expect(detail.call).toMatchObject({
       callId: detailCall.callId,
@@ -218,7 +243,32 @@ describe('dashboard-api call history, summary and recordings (real PostgreSQL an
       'answered',
       'tap_started:caller',
       'tap_started:agent',
+      'audio_verdict:agent',
+      'audio_verdict:agent',
+      'audio_verdict:caller',
       'ended',
+    ]);
+    // Each verdict from its raising to its clearing; one standing at the end ended with the call.
+    const at = (ms: number) => new Date(detailCall.startedAt.getTime() + ms).toISOString();
+    expect(detail.audioVerdicts).toEqual([
+      {
+        verdict: 'clipping',
+        track: 'agent',
+        raisedAt: at(4000),
+        clearedAt: at(16_000),
+        detail: 'clips',
+        suspectFormat: null,
+        speakingTrack: null,
+      },
+      {
+        verdict: 'suspect_format',
+        track: 'caller',
+        raisedAt: at(8000),
+        clearedAt: detailCall.endedAt?.toISOString(),
+        detail: 'loud noise instead of speech',
+        suspectFormat: 'broadband_noise',
+        speakingTrack: null,
+      },
     ]);
     expect(detail.streams.map((s) => [s.track, s.lossPercent])).toEqual([
       ['agent', 1.2],

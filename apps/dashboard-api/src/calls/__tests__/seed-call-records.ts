@@ -16,6 +16,8 @@ export interface SeededCall {
   state: 'started' | 'answered' | 'ended';
   /** Another call's id when this one is a later leg of its conversation. */
   conversationId: string | null;
+  /** Verdicts raised on the call's audio. */
+  audioVerdicts: string[];
 }
 
 /**
@@ -44,6 +46,7 @@ export function plannedCalls(count: number, now = Date.now()): SeededCall[] {
       callerNumber: `31255501${String(i).padStart(2, '0')}`,
       state: active ? (answeredAt ? 'answered' : 'started') : 'ended',
       conversationId: i === 8 ? 'seed-007' : null,
+      audioVerdicts: i === 2 ? ['clipping'] : i === 6 ? ['one_way_audio', 'silent_track'] : [],
     };
   });
 }
@@ -57,9 +60,11 @@ export async function seedCallRecords(databaseUrl: string, calls: SeededCall[]):
         `INSERT INTO calls (call_id, conversation_id, server, channel_id, channel_name, direction, caller_number,
             callee_number, vicidial_call_code, vicidial_call_type, lead_id, campaign, agent, state,
             started_at, answered_at, ended_at, duration_ms, talk_ms, hangup_cause, hangup_cause_text,
-            tapped, event_count, last_event_at, in_group, vicidial_status)
+            tapped, event_count, last_event_at, in_group, vicidial_status, audio_verdicts,
+            talk_heard_s, customer_talk_s, agent_talk_s, overlap_s, longest_silence_s)
          VALUES ($1, coalesce($16::varchar, $1), 'pbx1', '1732451234.1', 'SIP/trunk-1', 'outbound', $2, '5550000', 'V1124150300000012345',
-            'V', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true, 3, $7, $14, $15)`,
+            'V', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true, 3, $7, $14, $15, $17,
+            $18::real, $18::real * 0.5, $18::real * 0.3, $18::real * 0.05, 2.5)`,
         [
           call.callId,
           call.callerNumber,
@@ -79,6 +84,10 @@ export async function seedCallRecords(databaseUrl: string, calls: SeededCall[]):
           call.inGroup,
           call.status,
           call.conversationId,
+          call.audioVerdicts,
+          call.answeredAt && call.endedAt
+            ? (call.endedAt.getTime() - call.answeredAt.getTime()) / 1000
+            : null,
         ],
       );
     }
@@ -102,13 +111,35 @@ export async function seedCallDetail(
       ['answered', 3000, null],
       ['tap_started', 3100, 'caller'],
       ['tap_started', 3200, 'agent'],
+      ['audio_verdict', 14_000, 'agent'],
+      ['audio_verdict', 16_000, 'agent'],
+      ['audio_verdict', 18_000, 'caller'],
       ['ended', 20_000, null],
     ];
+    // The agent track clipped from 4 s to 16 s; the caller's format looked wrong from 8 s to the end.
+    const verdicts: Record<number, object> = {
+      14_000: { verdict: 'clipping', state: 'raised', since: at(4000), detail: 'clips' },
+      16_000: { verdict: 'clipping', state: 'cleared', since: at(16_000), detail: 'cleared' },
+      18_000: {
+        verdict: 'suspect_format',
+        state: 'raised',
+        since: at(8000),
+        suspectFormat: 'broadband_noise',
+        detail: 'loud noise instead of speech',
+      },
+    };
     for (const [index, [event, offset, track]] of events.entries()) {
       await client.query(
         `INSERT INTO call_events (event_id, call_id, event_type, occurred_at, track, stream_sequence, payload)
          VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)`,
-        [call.callId, event, at(offset), track, index + 1, { event, callId: call.callId }],
+        [
+          call.callId,
+          event,
+          at(offset),
+          track,
+          index + 1,
+          { event, callId: call.callId, track, ...verdicts[offset] },
+        ],
       );
     }
     for (const track of ['caller', 'agent']) {

@@ -1,4 +1,4 @@
-import { callIdSchema } from '@asb/contracts';
+import { AUDIO_VERDICTS, callIdSchema } from '@asb/contracts';
 import { z } from 'zod';
 import { plainText } from '../../http/plain-text.schema';
 
@@ -36,6 +36,10 @@ export const callQuerySchema = z
       .optional()
       .describe("VICIdial's status of the call (the agent's disposition)"),
     server: plainText(40).optional(),
+    audioVerdict: z
+      .enum(['any', ...AUDIO_VERDICTS])
+      .optional()
+      .describe('calls whose audio had this verdict raised (any: one of them)'),
     conversationId: callIdSchema
       .optional()
       .describe('the legs of one conversation (a call id: its first leg)'),

@@ -16,7 +16,8 @@ export type CallState = (typeof CALL_STATES)[number];
 @Index('calls_agent_started_at_idx', ['agent', 'startedAt'])
 @Index('calls_in_group_started_at_idx', ['inGroup', 'startedAt'])
 @Index('calls_conversation_id_idx', ['conversationId', 'startedAt'])
-// Partial and operator-class indexes TypeORM cannot describe; the migration creates them.
+// Partial, operator-class and GIN indexes TypeORM cannot describe; the migration creates them.
+@Index('calls_audio_verdicts_idx', { synchronize: false })
 @Index('calls_lead_id_idx', { synchronize: false })
 @Index('calls_caller_number_idx', { synchronize: false })
 @Index('calls_callee_number_idx', { synchronize: false })
@@ -141,6 +142,26 @@ export class CallRecord {
   /** From answer to end; null for a call never answered. */
   @Column({ name: 'talk_ms', type: 'integer', nullable: true })
   talkMs!: number | null;
+
+  /** Audio verdicts raised while the call was up (`one_way_audio`, `clipping`, ...), each once. */
+  @Column({ name: 'audio_verdicts', type: 'varchar', length: 32, array: true, default: '{}' })
+  audioVerdicts!: string[];
+
+  /** Talk time from the talk_summary (seconds): over the time both the caller and agent tracks were heard. */
+  @Column({ name: 'talk_heard_s', type: 'real', nullable: true })
+  talkHeardS!: number | null;
+
+  @Column({ name: 'customer_talk_s', type: 'real', nullable: true })
+  customerTalkS!: number | null;
+
+  @Column({ name: 'agent_talk_s', type: 'real', nullable: true })
+  agentTalkS!: number | null;
+
+  @Column({ name: 'overlap_s', type: 'real', nullable: true })
+  overlapS!: number | null;
+
+  @Column({ name: 'longest_silence_s', type: 'real', nullable: true })
+  longestSilenceS!: number | null;
 
   /** Q.850 cause (16 = normal clearing). */
   @Column({ name: 'hangup_cause', type: 'smallint', nullable: true })

@@ -55,6 +55,10 @@ const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
   ended: 'The call channel was destroyed; carries the Q.850 cause.',
   disposition:
     "VICIdial's log has the call's status (the agent's disposition) and term reason, in vicidial; may come minutes after ended and change again, the latest one stands. It never brings an ended call back.",
+  audio_verdict:
+    "ari-ingest raised or cleared a verdict on a live call's audio (one_way_audio, silent_track, suspect_format, clipping), judged from the gateways' analysis in the stream stats; ended clears them all.",
+  talk_summary:
+    'Talk time of an ended call from its caller and agent tracks: customer and agent speech, overlap, longest silence, over the time both were heard.',
 };
 
 const callIdParameter = {
@@ -173,7 +177,7 @@ export function buildAsyncApiDocument(): JsonObject {
   };
   channels['stats'] = {
     address: `${STATS_PREFIX}.{callId}.{track}`,
-    description: `Health of one tapped stream, about once a second, core NATS; body at most ${STREAM_STATS_MAX_BYTES} bytes.`,
+    description: `Health of one tapped stream, about once a second, core NATS; body at most ${STREAM_STATS_MAX_BYTES} bytes. With audio: the gateway's analysis of the decoded PCM (speech activity in 100 ms slots, clipping, a format that does not look like speech).`,
     parameters: { callId: callIdParameter, track: trackParameter },
     messages: { streamStats: { $ref: '#/components/messages/streamStats' } },
   };

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { audioVerdictSchema } from '../payloads/call-event.schema';
+import { suspectFormatSchema } from '../payloads/stream-stats.schema';
 
 /**
  * Bodies of dashboard-api's REST API (/api/v1) that the dashboard reads or sends. Zod schemas so
@@ -123,6 +125,20 @@ export const callSummarySchema = z.object({
   hangupCauseText: z.string().nullable(),
   tapped: z.boolean(),
   recording: recordingSummarySchema.nullable(),
+  audio: z.object({
+    /** Verdicts raised on the call's audio while it was up, each once. */
+    verdicts: z.array(audioVerdictSchema),
+    /** From the talk summary after the end; null before, and for calls without caller and agent tracks. */
+    talk: z
+      .object({
+        heardS: z.number(),
+        customerTalkS: z.number(),
+        agentTalkS: z.number(),
+        overlapS: z.number(),
+        longestSilenceS: z.number(),
+      })
+      .nullable(),
+  }),
 });
 export type CallSummary = z.infer<typeof callSummarySchema>;
 
@@ -188,6 +204,19 @@ export const recordingViewSchema = recordingSummarySchema.extend({
 });
 export type RecordingView = z.infer<typeof recordingViewSchema>;
 
+/** One verdict on the call's audio, from its raising to its clearing (or the call's end). */
+export const audioVerdictViewSchema = z.object({
+  verdict: audioVerdictSchema,
+  track: z.string(),
+  raisedAt: time,
+  /** Null while it stands; an ended call's standing verdicts ended with it. */
+  clearedAt: time.nullable(),
+  detail: z.string(),
+  suspectFormat: suspectFormatSchema.nullable(),
+  speakingTrack: z.string().nullable(),
+});
+export type AudioVerdictView = z.infer<typeof audioVerdictViewSchema>;
+
 export const callDetailSchema = z.object({
   call: callSummarySchema,
   /** The other legs of the call's conversation (a transfer to another server, a 3-way call). */
@@ -196,6 +225,7 @@ export const callDetailSchema = z.object({
   streams: z.array(streamViewSchema),
   health: z.array(healthSeriesSchema),
   recording: recordingViewSchema.nullable(),
+  audioVerdicts: z.array(audioVerdictViewSchema),
 });
 export type CallDetail = z.infer<typeof callDetailSchema>;
 

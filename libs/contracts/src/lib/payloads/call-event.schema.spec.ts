@@ -116,6 +116,29 @@ export function exampleEvent(event: CallEventType): CallEvent {
         event,
         vicidial: { ...vicidial, campaign: 'SALES', status: 'SALE', termReason: 'AGENT' },
       };
+    case 'audio_verdict':
+      return {
+        ...base,
+        eventId,
+        event,
+        verdict: 'suspect_format',
+        state: 'raised',
+        track: 'caller',
+        since: '2026-12-04T12:00:05.000Z',
+        suspectFormat: 'broadband_noise',
+        detail: 'loud noise instead of speech: byte-swapped PCM or the wrong codec',
+      };
+    case 'talk_summary':
+      return {
+        ...base,
+        eventId,
+        event,
+        heardS: 61.2,
+        customerTalkS: 30.1,
+        agentTalkS: 25.4,
+        overlapS: 2.3,
+        longestSilenceS: 4.5,
+      };
   }
 }
 

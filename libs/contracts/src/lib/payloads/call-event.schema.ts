@@ -10,6 +10,7 @@ import {
   sourceCodecSchema,
   trackSchema,
 } from './common.schema';
+import { suspectFormatSchema } from './stream-stats.schema';
 
 /** What VICIdial's caller-id call code and (optionally) its database tell about a call. */
 export const vicidialMetadataSchema = z.object({
@@ -184,6 +185,57 @@ export const callDispositionSchema = callEventBase.extend({
   vicidial: vicidialMetadataSchema,
 });
 
+/** What is wrong with a call's audio, as judged from the gateways' analysis of its tracks. */
+export const AUDIO_VERDICTS = [
+  /** One of caller and agent speaks, the other has had no speech for a while: one-way audio. */
+  'one_way_audio',
+  /** A track's audio arrives but carries nothing (digital silence): a muted leg, a wrong tap. */
+  'silent_track',
+  /** A track's audio is not speech in its stream's format (byte-swapped, wrong codec or rate). */
+  'suspect_format',
+  /** A track's loud audio hits full scale: distorted for listeners and recognisers alike. */
+  'clipping',
+] as const;
+export const audioVerdictSchema = z.enum(AUDIO_VERDICTS);
+export type AudioVerdict = z.infer<typeof audioVerdictSchema>;
+
+/**
+ * A verdict on a call's audio was raised, or cleared because the audio is fine again. A verdict
+ * is about one track (one_way_audio: the silent one); only a live, answered call gets them, and
+ * `ended` clears them all without a `cleared` event of their own.
+ */
+export const audioVerdictEventSchema = callEventBase.extend({
+  event: z.literal('audio_verdict'),
+  verdict: audioVerdictSchema,
+  state: z.enum(['raised', 'cleared']),
+  track: trackSchema,
+  /** When the condition began (raised) or ended (cleared), on the audio's capture timeline. */
+  since: isoTimestampSchema,
+  /** suspect_format: what the audio looked like. */
+  suspectFormat: suspectFormatSchema.optional(),
+  /** one_way_audio: the track that speaks. */
+  speakingTrack: trackSchema.optional(),
+  /** One line a supervisor can read. */
+  detail: shortTextSchema,
+});
+
+/**
+ * Who talked how much, from the caller and agent tracks' speech activity (100 ms slots) over the
+ * time both were heard; published once, after the call's taps have reported their last audio.
+ */
+export const talkSummarySchema = callEventBase.extend({
+  event: z.literal('talk_summary'),
+  /** Seconds in which both the caller and the agent track were heard. */
+  heardS: z.number().min(0),
+  /** Seconds of speech on the caller track (the customer) and on the agent track. */
+  customerTalkS: z.number().min(0),
+  agentTalkS: z.number().min(0),
+  /** Seconds in which both spoke at once. */
+  overlapS: z.number().min(0),
+  /** The longest stretch in which neither spoke, in seconds. */
+  longestSilenceS: z.number().min(0),
+});
+
 export const callEndedSchema = callEventBase.extend({
   event: z.literal('ended'),
   /** Q.850 cause code as Asterisk reports it (16 = normal clearing). */
@@ -210,6 +262,8 @@ export const callEventSchema = z.discriminatedUnion('event', [
   notTappedSchema,
   callEndedSchema,
   callDispositionSchema,
+  audioVerdictEventSchema,
+  talkSummarySchema,
 ]);
 
 export type CallEvent = z.infer<typeof callEventSchema>;
@@ -225,6 +279,8 @@ export type CallDisposition = z.infer<typeof callDispositionSchema>;
 export type EgressStarted = z.infer<typeof egressStartedSchema>;
 export type EgressStopped = z.infer<typeof egressStoppedSchema>;
 export type GatewayEndpoint = z.infer<typeof gatewayEndpointSchema>;
+export type AudioVerdictEvent = z.infer<typeof audioVerdictEventSchema>;
+export type TalkSummary = z.infer<typeof talkSummarySchema>;
 
 /** Schema of each event type, keyed as in the subject. */
 export const CALL_EVENT_SCHEMAS = {
@@ -239,6 +295,8 @@ export const CALL_EVENT_SCHEMAS = {
   not_tapped: notTappedSchema,
   ended: callEndedSchema,
   disposition: callDispositionSchema,
+  audio_verdict: audioVerdictEventSchema,
+  talk_summary: talkSummarySchema,
 } as const;
 
 export const CALL_EVENT_MAX_BYTES = 16 * 1024;

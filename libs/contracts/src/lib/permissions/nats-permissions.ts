@@ -91,7 +91,8 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       ...kvBucket(ARI_INGEST_LEASE_BUCKET),
       ...kvBucket(ARI_INGEST_CALLS_BUCKET),
     ),
-    subscribe: allow(INBOX, MEDIA_HEARTBEAT_SUBJECT),
+    // Stats: the gateways' audio analysis, which the call's audio verdicts are made of.
+    subscribe: allow(INBOX, MEDIA_HEARTBEAT_SUBJECT, STATS_WILDCARD),
   },
   'media-gateway': {
     publish: allow(AUDIO_WILDCARD, STATS_WILDCARD, MEDIA_HEARTBEAT_SUBJECT),

@@ -12,6 +12,8 @@ export const CALL_EVENT_TYPES = [
   'not_tapped',
   'ended',
   'disposition',
+  'audio_verdict',
+  'talk_summary',
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 
