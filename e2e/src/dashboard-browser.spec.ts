@@ -142,6 +142,9 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
           VICIDIAL_DB_URL: vicidialUrl,
           VICIDIAL_DB_POLL_INTERVAL_MS: '250',
           VICIDIAL_CALL_CODE_LAYOUT: 'current',
+          // Short, so a call of seconds shows its audio verdicts.
+          AUDIO_SILENT_TRACK_AFTER_S: '3',
+          AUDIO_ONE_WAY_AFTER_S: '4',
         },
       },
       callLogger: {
@@ -327,6 +330,74 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     expect(new Set(levelTicks.ticks).size).toBe(levelTicks.ticks.length);
     await browser.screenshot(page, '13-call-transferred');
   }, 60_000);
+
+  it("shows what is wrong with a call's audio: live, on its page with its talk time, and in the history", async () => {
+    const id = await scenario({
+      totalCalls: 1,
+      concurrency: 1,
+      arrivalRate: 20,
+      ringMs: { min: 200, max: 300 },
+      talkMs: { min: 12_000, max: 12_000 },
+      answerRatio: 1,
+      mix: { outbound: 1 },
+      audioDefects: { silence: 1 },
+      seed: 31,
+    });
+    await page.goto(url('/'));
+    // One side of the call is silent: its live row says so within seconds.
+    const badge = page.locator('.live-row .verdicts [data-verdict="one_way_audio"]');
+    await badge.waitFor({ timeout: 15_000 });
+    expect(await badge.getAttribute('title')).toContain('one side speaks');
+    expect(await page.locator('.live-row [data-speaking]').count()).toBeGreaterThan(0);
+    await browser.screenshot(page, '14-live-audio-verdict');
+    await until(
+      async () => (await scenarioState(id)) === 'finished',
+      30_000,
+      'the call with silent audio to end',
+    );
+    const call = [...seen.values()].at(-1) as SeenCall;
+    await until(
+      async () => {
+        const response = await page.request.get(url(`/api/v1/calls/${call.callId}`), {
+          headers: { authorization: `Bearer ${await token()}` },
+        });
+        const detail = (await response.json()) as { call: { audio: { talk: unknown } } };
+        return detail.call.audio.talk !== null;
+      },
+      20_000,
+      'the talk summary in the records',
+    );
+    await page.goto(url(`/calls/${call.callId}`));
+    const verdicts = page.locator('table[aria-label="Audio verdicts"] tbody tr');
+    await verdicts.first().waitFor();
+    expect(
+      (
+        await verdicts.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-verdict')))
+      ).sort(),
+    ).toEqual(['one_way_audio', 'silent_track']);
+    const talk = await page.locator('dl[aria-label="Talk time"]').textContent();
+    // The silent side never talked; the other did.
+    expect(talk).toMatch(
+      /(Customer talked0\.0 s.*Agent talked[1-9]|Customer talked[1-9].*Agent talked0\.0 s)/,
+    );
+    await browser.screenshot(page, '15-call-audio');
+
+    await page.goto(url('/history'));
+    await page.getByLabel('Audio').selectOption('one_way_audio');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/audioVerdict=one_way_audio/);
+    await until(
+      async () => {
+        const ids = await page
+          .locator('.history-table tbody tr')
+          .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-call-id')));
+        return ids.length === 1 && ids[0] === call.callId;
+      },
+      5000,
+      'only the call with one-way audio in the history',
+    );
+    await browser.screenshot(page, '16-history-audio-filter');
+  }, 90_000);
 
   it('filters the history', async () => {
     const call = calls[2];

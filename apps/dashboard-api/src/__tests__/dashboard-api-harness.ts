@@ -160,6 +160,36 @@ export class SyntheticCall {
     return { ...this.base(at), event: 'ended', cause: 16, causeText: 'Normal Clearing' };
   }
 
+  audioVerdict(
+    verdict: 'one_way_audio' | 'clipping',
+    state: 'raised' | 'cleared',
+    track: 'caller' | 'agent',
+    at = new Date(),
+  ): CallEvent {
+    const since = at.toISOString();
+    return {
+      ...this.base(at),
+      event: 'audio_verdict',
+      verdict,
+      state,
+      track,
+      since,
+      detail: verdict,
+    };
+  }
+
+  talkSummary(at = new Date()): CallEvent {
+    return {
+      ...this.base(at),
+      event: 'talk_summary',
+      heardS: 10,
+      customerTalkS: 5,
+      agentTalkS: 4,
+      overlapS: 0.5,
+      longestSilenceS: 1,
+    };
+  }
+
   stats(track: 'caller' | 'agent', fields: Partial<StreamStats> = {}): StreamStats {
     return {
       schemaVersion: SCHEMA_VERSION,

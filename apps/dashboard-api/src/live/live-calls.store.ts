@@ -9,6 +9,7 @@ import type {
   StreamStats,
   VicidialMetadata,
 } from '@asb/contracts';
+import { ACTIVITY_SLOT_CODES } from '@asb/contracts';
 import {
   classifyStreamHealth,
   HealthThresholds,
@@ -60,7 +61,18 @@ function emptyTrack(track: AudioTrack, tap: LiveTrack['tap']): LiveTrack {
     packets: 0,
     lost: 0,
     sampledAt: null,
+    speaking: null,
   };
+}
+
+/** Slots of the last half second: enough to show who is talking without flicker. */
+const SPEAKING_SLOTS = 5;
+
+/** Whether the sample heard speech lately; null when the gateway does not analyse audio. */
+function speakingIn(stats: StreamStats): boolean | null {
+  if (!stats.audio) return null;
+  const slots = stats.audio.activity?.slots ?? '';
+  return slots.slice(-SPEAKING_SLOTS).includes(ACTIVITY_SLOT_CODES.speech);
 }
 
 /**
@@ -111,6 +123,23 @@ export class LiveCallsStore {
     if (event.event === 'egress_started' || event.event === 'egress_stopped') {
       const entry = this.calls.get(event.callId);
       if (entry) entry.lastSeenMs = nowMs;
+      return;
+    }
+    // A talk summary comes after the end: if the end was missed, it is no news of a live call.
+    if (event.event === 'talk_summary') return;
+    if (event.event === 'audio_verdict') {
+      const entry = this.calls.get(event.callId);
+      if (!entry) return;
+      entry.lastSeenMs = nowMs;
+      const { call } = entry;
+      call.audioVerdicts = call.audioVerdicts.filter(
+        (standing) => standing.verdict !== event.verdict || standing.track !== event.track,
+      );
+      if (event.state === 'raised') {
+        const { verdict, track, since, detail } = event;
+        call.audioVerdicts.push({ verdict, track, since, detail });
+      }
+      for (const listener of this.listeners) listener.callChanged('updated', call);
       return;
     }
     // VICIdial's log speaks of calls that ended (or a live one, rarely): never one to create.
@@ -181,6 +210,7 @@ export class LiveCallsStore {
       packets: stats.packets,
       lost: stats.lost,
       sampledAt: stats.sampledAt,
+      speaking: speakingIn(stats),
     };
     entry.call.tracks[stats.track] = track;
     this.announce(stats.callId, track);
@@ -215,6 +245,7 @@ export class LiveCallsStore {
       lossPercent: track.lossPercent,
       jitterMs: track.jitterMs,
       sampledAt: track.sampledAt,
+      speaking: track.speaking,
     };
     for (const listener of this.listeners) listener.streamChanged(update);
   }
@@ -281,7 +312,10 @@ export class LiveCallsStore {
     return dropped;
   }
 
-  private create(event: Exclude<CallEvent, { event: 'ended' }>, nowMs: number): Entry {
+  private create(
+    event: Exclude<CallEvent, { event: 'ended' | 'talk_summary' | 'audio_verdict' }>,
+    nowMs: number,
+  ): Entry {
     const entry: Entry = {
       lastSeenMs: nowMs,
       trackSeenMs: {},
@@ -298,6 +332,7 @@ export class LiveCallsStore {
         calleeNumber: null,
         vicidial: null,
         tracks: {},
+        audioVerdicts: [],
       },
     };
     this.calls.set(event.callId, entry);

@@ -21,6 +21,7 @@ export function liveCall(index: number, fields: Partial<LiveCall> = {}): LiveCal
       agent: 'agent1',
     },
     tracks: {},
+    audioVerdicts: [],
     ...fields,
   };
 }

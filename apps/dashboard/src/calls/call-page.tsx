@@ -13,6 +13,7 @@ import {
   formatOffset,
   formatTime,
 } from '../format/format';
+import { CallAudio } from '../audio/call-audio';
 import { TrackHealth } from '../live/health-badge';
 import { useLiveFeed } from '../live/use-live-feed';
 import { useNow } from '../live/use-now';
@@ -245,6 +246,8 @@ export function CallPage() {
           <TrackHealth track={live.tracks.agent} label="agent" />
         </div>
       )}
+
+      {(detail || live) && <CallAudio detail={detail} live={live} />}
 
       {detail && (
         <div className="call-grid">

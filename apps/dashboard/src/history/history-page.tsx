@@ -10,6 +10,7 @@ import {
   campaignLabel,
   formatTime,
 } from '../format/format';
+import { AudioVerdictBadge, VERDICT_MEANINGS, VERDICTS } from '../audio/audio-verdict-badge';
 import { HISTORY_FILTERS, historyApiPath } from './history-query';
 
 const HISTORY: PagedListing<CallPage, CallSummary> = {
@@ -90,6 +91,18 @@ export function HistoryPage() {
           <input name="status" placeholder="SALE" defaultValue={search.get('status') ?? ''} />
         </label>
         <label>
+          Audio
+          <select name="audioVerdict" defaultValue={search.get('audioVerdict') ?? ''}>
+            <option value="">any or none</option>
+            <option value="any">with a problem</option>
+            {VERDICTS.map((verdict) => (
+              <option key={verdict} value={verdict}>
+                {VERDICT_MEANINGS[verdict].label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Sort
           <select name="sort" defaultValue={search.get('sort') ?? '-startedAt'}>
             <option value="-startedAt">newest first</option>
@@ -126,6 +139,7 @@ export function HistoryPage() {
             <th>Duration</th>
             <th>Hang-up</th>
             <th>Recording</th>
+            <th>Audio</th>
           </tr>
         </thead>
         <tbody>
@@ -152,6 +166,11 @@ export function HistoryPage() {
               <CallDurationCell call={call} />
               <td>{call.hangupCauseText ?? '—'}</td>
               <td>{call.recording?.state ?? '—'}</td>
+              <td className="verdicts">
+                {call.audio.verdicts.map((verdict) => (
+                  <AudioVerdictBadge key={verdict} verdict={verdict} />
+                ))}
+              </td>
             </tr>
           ))}
         </tbody>

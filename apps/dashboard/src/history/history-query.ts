@@ -10,6 +10,7 @@ export const HISTORY_FILTERS = [
   'inGroup',
   'agent',
   'status',
+  'audioVerdict',
   'conversationId',
   'sort',
 ] as const;

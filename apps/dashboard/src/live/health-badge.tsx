@@ -16,6 +16,14 @@ export function TrackHealth({ track, label }: { track: LiveTrack | undefined; la
       <span className="meter" aria-hidden="true">
         <span className="meter-fill" style={{ width: `${levelToPercent(track.levelDbfs)}%` }} />
       </span>
+      {track.speaking !== null && (
+        <span
+          className={`speaking ${track.speaking ? 'speaking-now' : ''}`}
+          data-speaking={track.speaking}
+          title={track.speaking ? `${label} is talking` : `${label} is quiet`}
+          aria-label={track.speaking ? `${label} talking` : `${label} quiet`}
+        />
+      )}
     </span>
   );
 }
@@ -39,7 +47,8 @@ export function HealthLegend() {
         </span>
       ))}
       <span className="legend-item">
-        the bar: the level of the last second; hover a badge for numbers
+        the bar: the level of the last second; hover a badge for numbers; the dot lights while that
+        side talks
       </span>
     </p>
   );

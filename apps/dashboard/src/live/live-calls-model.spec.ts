@@ -46,6 +46,7 @@ describe('LiveCallsModel', () => {
           lossPercent: 4,
           jitterMs: 3,
           sampledAt: null,
+          speaking: true,
         },
         {
           callId: 'gone',
@@ -55,6 +56,7 @@ describe('LiveCallsModel', () => {
           lossPercent: 0,
           jitterMs: 3,
           sampledAt: null,
+          speaking: null,
         },
       ],
     });
@@ -64,6 +66,7 @@ describe('LiveCallsModel', () => {
       health: 'degraded',
       levelDbfs: -12,
       lossPercent: 4,
+      speaking: true,
     });
     expect(model.calls.has('gone')).toBe(false);
   });

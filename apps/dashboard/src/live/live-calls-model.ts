@@ -71,6 +71,7 @@ export class LiveCallsModel {
           lossPercent: update.lossPercent,
           jitterMs: update.jitterMs,
           sampledAt: update.sampledAt,
+          speaking: update.speaking,
         },
       },
     });

@@ -3,6 +3,7 @@ import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { LiveCall } from '@asb/contracts';
 import { agentLabel, callTypeLabel, campaignLabel, formatDuration } from '../format/format';
+import { AudioVerdictBadge } from '../audio/audio-verdict-badge';
 import { HealthLegend, TrackHealth } from './health-badge';
 import { useLiveFeed } from './use-live-feed';
 import { useNow } from './use-now';
@@ -68,6 +69,11 @@ const CallRow = memo(function CallRow({
         <TrackHealth track={call.tracks.caller} label="caller" />
         <TrackHealth track={call.tracks.agent} label="agent" />
       </span>
+      <span role="cell" className="verdicts">
+        {call.audioVerdicts.map((standing) => (
+          <AudioVerdictBadge key={`${standing.verdict}/${standing.track}`} {...standing} compact />
+        ))}
+      </span>
     </div>
   );
 });
@@ -125,6 +131,7 @@ export function LiveCallsPage() {
           <span role="columnheader">State</span>
           <span role="columnheader">Duration</span>
           <span role="columnheader">Streams</span>
+          <span role="columnheader">Audio</span>
         </div>
         <div className="scroller" ref={scroller} data-testid="live-scroller">
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>

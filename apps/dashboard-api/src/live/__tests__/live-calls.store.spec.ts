@@ -86,6 +86,45 @@ describe('LiveCallsStore', () => {
     expect(log).toEqual(['started c9', 'updated c9']);
   });
 
+  it("shows a live call's standing audio verdicts and who is talking, and never revives a call for its talk summary", () => {
+    const { store, log } = storeWithLog();
+    const call = new SyntheticCall('c6');
+    store.applyEvent(call.started());
+    store.applyEvent(call.answered());
+    store.applyEvent(call.tapStarted('caller'));
+    store.applyEvent(call.audioVerdict('one_way_audio', 'raised', 'agent'));
+    store.applyEvent(call.audioVerdict('clipping', 'raised', 'caller'));
+    store.applyEvent(call.audioVerdict('one_way_audio', 'cleared', 'agent'));
+    expect(store.get('c6')?.audioVerdicts).toEqual([
+      expect.objectContaining({ verdict: 'clipping', track: 'caller', detail: 'clipping' }),
+    ]);
+    const audio = {
+      analysedMs: 1000,
+      signalMs: 1000,
+      speechMs: 400,
+      clippedSamples: 0,
+      dcOffset: 0,
+      clipping: false,
+    };
+    store.applyStats(
+      call.stats('caller', { audio: { ...audio, activity: { from: 0, slots: '1111100000' } } }),
+    );
+    expect(store.get('c6')?.tracks.caller?.speaking).toBe(false);
+    store.applyStats(
+      call.stats('caller', { audio: { ...audio, activity: { from: 0, slots: '0000000011' } } }),
+    );
+    expect(store.get('c6')?.tracks.caller?.speaking).toBe(true);
+    store.applyStats(call.stats('caller'));
+    expect(store.get('c6')?.tracks.caller?.speaking).toBeNull();
+
+    // A summary or a verdict of a call this replica does not know (its end was before the replay).
+    const gone = new SyntheticCall('c7');
+    store.applyEvent(gone.talkSummary());
+    store.applyEvent(gone.audioVerdict('clipping', 'raised', 'caller'));
+    expect(store.get('c7')).toBeUndefined();
+    expect(log.filter((line) => line.includes('c7'))).toEqual([]);
+  });
+
   it('builds a call seen first after its start (older than the replay), and fills in the start later', () => {
     const { store } = storeWithLog();
     const call = new SyntheticCall('c3');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { vicidialMetadataSchema } from '../payloads/call-event.schema';
+import { audioVerdictSchema, vicidialMetadataSchema } from '../payloads/call-event.schema';
 import { callIdSchema, trackSchema } from '../payloads/common.schema';
 
 /**
@@ -26,6 +26,10 @@ export const liveTrackSchema = z.object({
   packets: z.number().int(),
   lost: z.number().int(),
   sampledAt: z.iso.datetime({ offset: true }).nullable(),
+  speaking: z
+    .boolean()
+    .nullable()
+    .describe('speech in the last half second of the last sample; null without audio analysis'),
 });
 export type LiveTrack = z.infer<typeof liveTrackSchema>;
 
@@ -45,6 +49,15 @@ export const liveCallSchema = z.object({
   calleeNumber: z.string().nullable(),
   vicidial: vicidialMetadataSchema.nullable(),
   tracks: z.partialRecord(trackSchema, liveTrackSchema),
+  /** Verdicts on the call's audio standing now (raised and not cleared). */
+  audioVerdicts: z.array(
+    z.object({
+      verdict: audioVerdictSchema,
+      track: trackSchema,
+      since: z.iso.datetime({ offset: true }),
+      detail: z.string(),
+    }),
+  ),
 });
 export type LiveCall = z.infer<typeof liveCallSchema>;
 
@@ -66,6 +79,7 @@ export const streamHealthUpdateSchema = liveTrackSchema
     lossPercent: true,
     jitterMs: true,
     sampledAt: true,
+    speaking: true,
   })
   .extend({ callId: callIdSchema });
 export type StreamHealthUpdate = z.infer<typeof streamHealthUpdateSchema>;
