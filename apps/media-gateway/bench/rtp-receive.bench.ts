@@ -3,25 +3,21 @@
  * from a sender process (rtp-load-sender.cjs) into the real gateway (allocations over NATS,
  * validation, reorder window, decode, frames published in batches with headers, stats), then, on
  * the same traffic, into a bare receiver that only counts datagrams on one socket per stream:
- * the floor of Node dgram. This process's CPU time per packet is compared for the two. The
+ * the floor of Node dgram. The receiver's CPU time per packet is compared for the two. The
  * gateway runs twice, with its audio analysis (speech, clipping, format checks) and without, so
- * the analysis's share of the cost is measured on the same traffic. The sender and nats-server
- * run in their own processes and share the machine, as in production.
+ * the analysis's share of the cost is measured on the same traffic. Every receiver runs in a
+ * process of its own (rtp-receive.target.ts), as in production: in one process the variants
+ * measured later paid for what earlier ones left behind (compiled code, garbage), which made
+ * whichever came first look up to 15 % dearer. The sender and nats-server have their own
+ * processes too and share the machine.
  *
  *   npx nx run media-gateway:bench        (BENCH_LEVELS=250,1000  BENCH_SECONDS=5)
  */
 import { ChildProcess, fork } from 'node:child_process';
-import { createSocket, Socket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
-import { connect } from 'nats';
-import type { MetricValueWithName } from 'prom-client';
-import { MetricsRegistry } from '@asb/observability';
 import { freePort, NatsTestServer, benchMachine } from '@asb/testing';
-import { AppModule } from '../src/app/app.module';
-import { loadMediaGatewayConfig } from '../src/config/media-gateway.config';
-import { AllocationService } from '../src/ports/allocation.service';
+import type { TargetSample, TargetSpec } from './rtp-receive.target';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '250,1000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -79,129 +75,77 @@ class Sender {
   }
 }
 
-interface Target {
-  ports: number[];
-  received(): Promise<number>;
-  batches?(): Promise<{ sum: number; count: number }>;
-  close(): Promise<void>;
+/** One receiver in its own process (rtp-receive.target.ts). */
+class TargetProcess {
+  private readonly child: ChildProcess = fork(join(__dirname, 'rtp-receive.target.ts'), [], {
+    execArgv: ['-r', '@swc-node/register'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+
+  private ask<T>(message: object, reply: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) =>
+        reject(new Error(`the benchmark's receiver exited (${code}) before answering`));
+      const onMessage = (answer: { type: string }) => {
+        if (answer.type !== reply) return;
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        resolve(answer as T);
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+      this.child.send(message);
+    });
+  }
+
+  async start(spec: TargetSpec): Promise<number[]> {
+    return (await this.ask<{ ports: number[] }>({ type: 'start', spec }, 'ready')).ports;
+  }
+
+  sample(): Promise<TargetSample> {
+    return this.ask({ type: 'sample' }, 'sample');
+  }
+
+  close(): Promise<unknown> {
+    return this.ask({ type: 'close' }, 'closed');
+  }
 }
 
 async function measure(
-  streams: number,
   receiver: string,
-  target: Target,
+  spec: TargetSpec,
   sender: Sender,
   nats?: string,
 ): Promise<Row> {
-  await sender.start(target.ports, nats);
+  const target = new TargetProcess();
+  const ports = await target.start(spec);
+  await sender.start(ports, nats);
   await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
-  const before = { ...(await sender.count()), received: await target.received() };
-  const batchesBefore = await target.batches?.();
-  const cpuBefore = process.cpuUsage();
+  const before = { ...(await sender.count()), ...(await target.sample()) };
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
-  const cpu = process.cpuUsage(cpuBefore);
+  const after = { ...(await target.sample()), ...(await sender.count()) };
   const elapsed = (performance.now() - started) / 1000;
-  const after = { ...(await sender.count()), received: await target.received() };
-  const batchesAfter = await target.batches?.();
   await sender.stop();
   await target.close();
   const sent = after.sent - before.sent;
   const received = after.received - before.received;
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const batchFrames =
-    batchesBefore && batchesAfter
-      ? (batchesAfter.sum - batchesBefore.sum) /
-        Math.max(1, batchesAfter.count - batchesBefore.count)
-      : null;
+  const cpuMs = (after.cpuMicros - before.cpuMicros) / 1000;
+  const batches = after.batchCount - before.batchCount;
   return {
-    streams,
+    streams: spec.streams,
     receiver,
     packetsPerSecond: Math.round(received / elapsed),
     receivedShare: Number((received / Math.max(1, sent)).toFixed(3)),
     framesShare: nats
       ? Number(((after.frames - before.frames) / Math.max(1, sent)).toFixed(3))
       : null,
-    meanBatchFrames: batchFrames === null ? null : Number(batchFrames.toFixed(1)),
+    meanBatchFrames:
+      spec.kind === 'gateway'
+        ? Number(((after.batchSum - before.batchSum) / Math.max(1, batches)).toFixed(1))
+        : null,
     cpuMsPerSecond: Math.round(cpuMs / elapsed),
     usPerPacket: Number(((cpuMs * 1000) / Math.max(1, received)).toFixed(2)),
-  };
-}
-
-async function gatewayTarget(
-  streams: number,
-  natsUrl: string,
-  audioAnalysis: boolean,
-): Promise<Target> {
-  const config = loadMediaGatewayConfig({
-    env: {
-      NATS_SERVERS: natsUrl,
-      LOG_LEVEL: 'silent',
-      GATEWAY_ID: 'bench',
-      GATEWAY_BIND_HOST: '127.0.0.1',
-      GATEWAY_PORT_MIN: String(PORT_BASE),
-      GATEWAY_PORT_MAX: String(PORT_BASE + streams + 100),
-      GATEWAY_UDP_RECV_BUFFER_BYTES: String(1024 * 1024),
-      GATEWAY_AUDIO_ANALYSIS: String(audioAnalysis),
-    },
-  });
-  const app = await NestFactory.createApplicationContext(AppModule.register(config), {
-    logger: false,
-  });
-  await app.get(AllocationService).listening;
-  const nc = await connect({ servers: natsUrl });
-  const ports: number[] = [];
-  for (let i = 0; i < streams; i += 1) {
-    const reply = await nc.request(
-      'media.v1.allocate',
-      JSON.stringify({ callId: `bench-${i}`, track: 'caller', codec: 'ulaw', server: 'bench' }),
-      { timeout: 5000 },
-    );
-    ports.push((JSON.parse(reply.string()) as { port: number }).port);
-  }
-  await nc.close();
-  const registry = app.get(MetricsRegistry).registry;
-  const valuesOf = async (name: string) =>
-    ((await registry.getSingleMetric(name)?.get())?.values ?? []) as MetricValueWithName<string>[];
-  return {
-    ports,
-    received: async () =>
-      (await valuesOf('media_gateway_rtp_packets_received_total'))[0]?.value ?? 0,
-    batches: async () => {
-      const values = await valuesOf('media_gateway_publish_batch_frames');
-      const pick = (suffix: string) =>
-        values.find((v) => v.metricName === `media_gateway_publish_batch_frames_${suffix}`)
-          ?.value ?? 0;
-      return { sum: pick('sum'), count: pick('count') };
-    },
-    close: () => app.close(),
-  };
-}
-
-async function countingTarget(streams: number): Promise<Target> {
-  let count = 0;
-  const sockets: Socket[] = await Promise.all(
-    Array.from(
-      { length: streams },
-      (_, i) =>
-        new Promise<Socket>((resolve) => {
-          const socket = createSocket('udp4');
-          socket.on('message', () => {
-            count += 1;
-          });
-          socket.bind(PORT_BASE + i, '127.0.0.1', () => {
-            socket.setRecvBufferSize(1024 * 1024);
-            resolve(socket);
-          });
-        }),
-    ),
-  );
-  return {
-    ports: sockets.map((socket) => socket.address().port),
-    received: async () => count,
-    close: async () => {
-      await Promise.all(sockets.map((s) => new Promise<void>((done) => s.close(() => done()))));
-    },
   };
 }
 
@@ -210,21 +154,26 @@ async function main(): Promise<void> {
   await nats.start();
   const sender = new Sender();
   const rows: Row[] = [];
+  const spec = (streams: number, kind: TargetSpec['kind'], audioAnalysis = true): TargetSpec => ({
+    kind,
+    streams,
+    portBase: PORT_BASE,
+    natsUrl: nats.url,
+    audioAnalysis,
+  });
   for (const streams of LEVELS) {
-    // On, off, off, on: the process warms up as it goes, so a fixed order would favour the
-    // second; in this order drift falls on both alike.
+    // On, off, off, on: drift of the machine's load over the run falls on both alike.
     for (const analysis of [true, false, false, true]) {
       rows.push(
         await measure(
-          streams,
           analysis ? GATEWAY : GATEWAY_WITHOUT_ANALYSIS,
-          await gatewayTarget(streams, nats.url, analysis),
+          spec(streams, 'gateway', analysis),
           sender,
           nats.url,
         ),
       );
     }
-    rows.push(await measure(streams, BASELINE, await countingTarget(streams), sender));
+    rows.push(await measure(BASELINE, spec(streams, 'counting'), sender));
   }
   sender.kill();
   await nats.dispose();
