@@ -303,6 +303,9 @@ const scenario = await fetch('http://127.0.0.1:8090/sim/scenarios', {
     // had them from when.
     transferRatio: 0.1,
     parkRatio: 0.1,
+    // One call in ten has one side's audio broken on purpose, so the dashboard shows what its
+    // audio verdicts look like (silence and clipping most, format mistakes now and then).
+    audioDefects: { silence: 0.03, clipped: 0.03, byte_swapped: 0.02, ulaw_as_alaw: 0.02 },
   }),
 }).then((response) => response.json());
 
