@@ -15,9 +15,10 @@ function looped(voice: string, length: number): Int16Array {
   return out;
 }
 
+/** The call's lifecycle: metadata updates and the talk summary (after the end) left out. */
 function order(events: CallEvent[]): string[] {
   return events
-    .filter((e) => e.event !== 'updated')
+    .filter((e) => e.event !== 'updated' && e.event !== 'talk_summary')
     .map((e) => ('track' in e ? `${e.event}:${e.track}` : e.event));
 }
 

@@ -57,7 +57,22 @@ describe('VICIdial transfers and parks: one conversation, each leg visible, taps
       },
       60_000,
       'a disposition for every call',
-    );
+    ).catch((error: unknown) => {
+      // Say which calls lack one and what ari-ingest said of VICIdial, for whoever reads a failed run.
+      const missing = calls
+        .map((call) => idOf(call.server, call.trunkChannelId))
+        .filter((id) => !rows.get(id)?.vicidial_status)
+        .map((id) => rows.get(id) ?? { call_id: id, row: 'none' });
+      const said = vicidial.stack.ingest
+        .logs()
+        .split('\n')
+        .filter((line) => /vicidial|disposition|outcome/i.test(line))
+        .slice(-30);
+      process.stderr.write(
+        `calls without a disposition: ${JSON.stringify(missing)}\nari-ingest: ${said.join('\n')}\n`,
+      );
+      throw error;
+    });
   }, 180_000);
 
   afterAll(async () => {
