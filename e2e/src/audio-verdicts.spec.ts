@@ -157,45 +157,6 @@ describe('audio verdicts: broken audio is named, clean audio is left alone', () 
     }
   });
 
-  it('raises no verdict on 1,000 calls of clean speech through the whole stack', async () => {
-    const clean = (await stack.runScenario(
-      {
-        totalCalls: 1000,
-        concurrency: 100,
-        arrivalRate: 50,
-        ringMs: { min: 100, max: 200 },
-        talkMs: { min: 4000, max: 6000 },
-        answerRatio: 1,
-        mix: { outbound: 0.7, inbound: 0.3 },
-        agentsPerServer: 100,
-        seed: 17,
-      },
-      240_000,
-    )) as DefectedCall[];
-    expect(clean.filter((call) => call.plan.audioDefect)).toEqual([]);
-    const ids = clean.map(idOf);
-    await eventually(
-      async () =>
-        (
-          await query<{ count: number }>(
-            `SELECT count(*)::int AS count FROM calls
-              WHERE call_id = ANY($1::varchar[]) AND talk_heard_s IS NOT NULL`,
-            [ids],
-          )
-        )[0].count === ids.length,
-      90_000,
-      'a talk summary for each of the 1,000 calls',
-    );
-    const alarms = await query<VerdictRow>(
-      `SELECT call_id, payload->>'verdict' AS verdict, payload->>'state' AS state, track,
-              payload->>'suspectFormat' AS suspect_format
-         FROM call_events
-        WHERE event_type = 'audio_verdict' AND call_id = ANY($1::varchar[])`,
-      [ids],
-    );
-    expect(alarms).toEqual([]);
-  }, 400_000);
-
   it('leaves nothing of ours on the PBX', async () => {
     expect(await stack.settle()).toEqual([['pbx1', 0, 0]]);
   });

@@ -88,8 +88,8 @@ export class AudioVerdicts implements OnApplicationBootstrap, BeforeApplicationS
     });
     this.summaries = metrics.counter({
       name: 'ari_ingest_talk_summaries_total',
-      help: 'Talk summaries published, by whether every track had sent its last sample',
-      labelNames: ['complete'],
+      help: 'Ended calls judged: complete (every track sent its last sample), partial (the wait ran out), no_audio (none heard, nothing published)',
+      labelNames: ['outcome'],
     });
   }
 
@@ -187,8 +187,11 @@ export class AudioVerdicts implements OnApplicationBootstrap, BeforeApplicationS
     clearTimeout(call.summaryTimer);
     this.calls.delete(callId);
     const figures = call.judge.talk();
-    if (!figures) return;
-    this.summaries.inc({ complete: String(call.judge.finished) });
+    if (!figures) {
+      this.summaries.inc({ outcome: 'no_audio' });
+      return;
+    }
+    this.summaries.inc({ outcome: call.judge.finished ? 'complete' : 'partial' });
     void this.sink.emit(this.events.talkSummary(call.identity, figures));
   }
 }
