@@ -19,6 +19,7 @@ import {
 import { NatsClient } from '@asb/nats';
 import { MetricsRegistry } from '@asb/observability';
 import type { CallIdentity } from '../calls/call-registry';
+import { CallTracker } from '../calls/call-tracker.service';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
@@ -58,6 +59,7 @@ export class AudioVerdicts implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
     private readonly nats: NatsClient,
     private readonly sink: CallEventSink,
+    private readonly tracker: CallTracker,
     metrics: MetricsRegistry,
   ) {
     this.raised = metrics.counter({
@@ -153,6 +155,12 @@ export class AudioVerdicts implements OnApplicationBootstrap, BeforeApplicationS
     // Standbys and calls of no interest cost a lookup, not a parse.
     const call = this.calls.get(callId);
     if (!call) return;
+    if (call.live && !this.tracker.follows(call.identity.server, call.identity.channelId)) {
+      // No longer ours (leadership went elsewhere, the server's session was dropped): whoever
+      // follows the call now judges it, and nobody will tell this instance of its end.
+      this.calls.delete(callId);
+      return;
+    }
     let sample;
     try {
       sample = decodeJson(streamStatsSchema, message.data, STREAM_STATS_MAX_BYTES);

@@ -106,6 +106,11 @@ export class CallTracker {
     return calls;
   }
 
+  /** Whether this instance follows the call now. */
+  follows(server: string, channelId: string): boolean {
+    return this.calls.get(server)?.has(channelId) ?? false;
+  }
+
   /** Every call followed now, of every server. */
   *allCalls(): IterableIterator<TrackedCall> {
     for (const calls of this.calls.values()) yield* calls.values();
