@@ -157,6 +157,46 @@ describe('audio verdicts: broken audio is named, clean audio is left alone', () 
     }
   });
 
+  it('raises no verdict on 1,000 calls of clean speech through the whole stack', async () => {
+    const summaries = (outcome = '') =>
+      stack.metric(stack.ingest, 'ari_ingest_talk_summaries_total', outcome);
+    const judgedBefore = await summaries();
+    const unheardBefore = await summaries('outcome="no_audio"');
+    const clean = (await stack.runScenario(
+      {
+        totalCalls: 1000,
+        concurrency: 100,
+        arrivalRate: 20,
+        ringMs: { min: 100, max: 200 },
+        talkMs: { min: 6000, max: 8000 },
+        answerRatio: 1,
+        mix: { outbound: 0.7, inbound: 0.3 },
+        agentsPerServer: 100,
+        seed: 17,
+      },
+      300_000,
+    )) as DefectedCall[];
+    expect(clean.filter((call) => call.plan.audioDefect)).toEqual([]);
+    // Every ended call is judged once its tracks' last samples came (or the wait ran out).
+    await eventually(
+      async () => (await summaries()) - judgedBefore >= clean.length,
+      120_000,
+      'each of the 1,000 calls judged',
+    );
+    const ids = clean.map(idOf);
+    const alarms = await query<VerdictRow>(
+      `SELECT call_id, payload->>'verdict' AS verdict, payload->>'state' AS state, track,
+              payload->>'suspectFormat' AS suspect_format
+         FROM call_events
+        WHERE event_type = 'audio_verdict' AND call_id = ANY($1::varchar[])`,
+      [ids],
+    );
+    expect(alarms).toEqual([]);
+    // A call whose tap came after its end was never heard, so proved nothing either way.
+    const unheard = (await summaries('outcome="no_audio"')) - unheardBefore;
+    expect(clean.length - unheard).toBeGreaterThanOrEqual(990);
+  }, 500_000);
+
   it('leaves nothing of ours on the PBX', async () => {
     expect(await stack.settle()).toEqual([['pbx1', 0, 0]]);
   });

@@ -36,12 +36,21 @@ export interface TalkFigures {
 }
 
 interface TrackState {
-  /** The run of the latest sample, and its totals then: counters start again with each run. */
+  /** The run of the latest sample, and its counters then: counters start again with each run. */
   runId: string | undefined;
+  analysedMs: number;
   signalMs: number;
   speechMs: number;
-  /** Epoch ms: first audio heard, and the last sample that brought signal and speech. */
-  heardSince: number;
+  /**
+   * Audio analysed over every run, in ms. Silence is measured in audio heard, not in time passed:
+   * a track whose packets are late, or not flowing yet, is never called silent for it.
+   */
+  heardMs: number;
+  /** heardMs at the end of the last sample that brought signal, and speech. */
+  heardMsAtSignal: number;
+  heardMsAtSpeech: number;
+  /** Epoch ms: when the track's audio began, and the last sample that brought signal and speech. */
+  firstHeardAt: number | undefined;
   lastSignalAt: number | undefined;
   lastSpeechAt: number | undefined;
   stalled: boolean;
@@ -106,9 +115,19 @@ export class CallAudioJudge {
     const { audio } = sample;
     if (!audio) return [];
     const at = Date.parse(sample.sampledAt);
-    const state = this.follow(sample.track, sample.runId, at);
-    if (audio.signalMs > state.signalMs) state.lastSignalAt = at;
-    if (audio.speechMs > state.speechMs) state.lastSpeechAt = at;
+    const state = this.follow(sample.track, sample.runId);
+    const grown = Math.max(0, audio.analysedMs - state.analysedMs);
+    state.heardMs += grown;
+    if (grown > 0) state.firstHeardAt ??= at - grown;
+    if (audio.signalMs > state.signalMs) {
+      state.lastSignalAt = at;
+      state.heardMsAtSignal = state.heardMs;
+    }
+    if (audio.speechMs > state.speechMs) {
+      state.lastSpeechAt = at;
+      state.heardMsAtSpeech = state.heardMs;
+    }
+    state.analysedMs = audio.analysedMs;
     state.signalMs = audio.signalMs;
     state.speechMs = audio.speechMs;
     state.stalled = sample.stalled;
@@ -143,10 +162,10 @@ export class CallAudioJudge {
         : undefined,
       at,
     );
-    if (!state.stalled) judge(`silent_track/${track}`, this.silentTrack(track, state, at), at);
+    if (!state.stalled) judge(`silent_track/${track}`, this.silentTrack(track, state), at);
     if (track !== 'mixed') {
       for (const silent of ['caller', 'agent'] as const) {
-        judge(`one_way_audio/${silent}`, this.oneWay(silent, at), at);
+        judge(`one_way_audio/${silent}`, this.oneWay(silent), at);
       }
     }
     return changes;
@@ -165,14 +184,18 @@ export class CallAudioJudge {
     };
   }
 
-  private follow(track: AudioTrack, runId: string | undefined, at: number): TrackState {
+  private follow(track: AudioTrack, runId: string | undefined): TrackState {
     let state = this.tracks.get(track);
     if (!state) {
       state = {
         runId,
+        analysedMs: 0,
         signalMs: 0,
         speechMs: 0,
-        heardSince: at,
+        heardMs: 0,
+        heardMsAtSignal: 0,
+        heardMsAtSpeech: 0,
+        firstHeardAt: undefined,
         lastSignalAt: undefined,
         lastSpeechAt: undefined,
         stalled: false,
@@ -182,6 +205,7 @@ export class CallAudioJudge {
     } else if (state.runId !== runId) {
       // A new run (a re-tap): its counters start from zero.
       state.runId = runId;
+      state.analysedMs = 0;
       state.signalMs = 0;
       state.speechMs = 0;
     }
@@ -206,37 +230,38 @@ export class CallAudioJudge {
     );
   }
 
-  private silentTrack(track: AudioTrack, state: TrackState, at: number): VerdictChange | undefined {
-    const quietSince = state.lastSignalAt ?? state.heardSince;
-    if (at - quietSince < this.times.silentTrackAfterMs) return undefined;
+  private silentTrack(track: AudioTrack, state: TrackState): VerdictChange | undefined {
+    const quietMs = state.heardMs - state.heardMsAtSignal;
+    if (state.firstHeardAt === undefined || quietMs < this.times.silentTrackAfterMs)
+      return undefined;
     return (
       this.raised.get(`silent_track/${track}`) ?? {
         verdict: 'silent_track',
         state: 'raised',
         track,
-        since: quietSince,
-        detail: `audio arrives but carries nothing (below -60 dBFS) for ${Math.round((at - quietSince) / 1000)} s: a muted leg or the wrong channel tapped`,
+        since: state.lastSignalAt ?? state.firstHeardAt,
+        detail: `audio arrives but carries nothing (below -60 dBFS) for ${Math.round(quietMs / 1000)} s: a muted leg or the wrong channel tapped`,
       }
     );
   }
 
-  private oneWay(silent: 'caller' | 'agent', at: number): VerdictChange | undefined {
+  private oneWay(silent: 'caller' | 'agent'): VerdictChange | undefined {
     const speaking = silent === 'caller' ? 'agent' : 'caller';
     const quiet = this.tracks.get(silent);
     const talker = this.tracks.get(speaking);
     if (!quiet || !talker || quiet.stalled || talker.stalled) return undefined;
-    const quietSince = quiet.lastSpeechAt ?? quiet.heardSince;
+    if (quiet.firstHeardAt === undefined || talker.lastSpeechAt === undefined) return undefined;
     const window = this.times.oneWayAfterMs;
-    const talkerSpoke = talker.lastSpeechAt !== undefined && at - talker.lastSpeechAt < window;
-    if (at - quietSince < window || !talkerSpoke) return undefined;
+    const quietMs = quiet.heardMs - quiet.heardMsAtSpeech;
+    if (quietMs < window || talker.heardMs - talker.heardMsAtSpeech >= window) return undefined;
     return (
       this.raised.get(`one_way_audio/${silent}`) ?? {
         verdict: 'one_way_audio',
         state: 'raised',
         track: silent,
-        since: quietSince,
+        since: quiet.lastSpeechAt ?? quiet.firstHeardAt,
         speakingTrack: speaking,
-        detail: `the ${speaking} track speaks, the ${silent} track has had no speech for ${Math.round((at - quietSince) / 1000)} s`,
+        detail: `the ${speaking} track speaks, the ${silent} track has had no speech for ${Math.round(quietMs / 1000)} s`,
       }
     );
   }
