@@ -11,3 +11,4 @@ export * from './lib/stats/interarrival-jitter';
 export * from './lib/audio/wav-file';
 export * from './lib/audio/track-audio-analyzer';
 export * from './lib/audio/audio-defects';
+export * from './lib/audiosocket/audiosocket-wire';

@@ -82,6 +82,23 @@ export class FixtureLibrary {
     return out;
   }
 
+  /**
+   * One loop of the voices as Asterisk writes them to an AudioSocket: signed linear in host order
+   * (little-endian), or a G.711 format's own bytes.
+   */
+  audioSocketLoop(voices: readonly string[], format: ExternalMediaFormat): Buffer {
+    if (format === 'ulaw' || format === 'alaw') return this.encodedLoop(voices, format);
+    const key = `${voices.join('+')}@${format}/le`;
+    let loop = this.loops.get(key);
+    if (!loop) {
+      const pcm = this.mixed(voices, format === 'slin16' ? 16000 : 8000);
+      loop = Buffer.alloc(pcm.length * 2);
+      for (let i = 0; i < pcm.length; i += 1) loop.writeInt16LE(pcm[i], i * 2);
+      this.loops.set(key, loop);
+    }
+    return loop;
+  }
+
   /** The payload bytes of one loop of the voices in an RTP format. */
   encodedLoop(voices: readonly string[], format: ExternalMediaFormat): Buffer {
     const key = `${voices.join('+')}@${format}`;

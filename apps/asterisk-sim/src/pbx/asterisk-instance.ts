@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { Logger } from '@nestjs/common';
+import { isAudioSocketUuid } from '@asb/rtp';
 import { AriError } from './ari-error';
 import { ariTimestamp } from './ari-time';
 import { causeText } from './hangup-causes';
@@ -27,6 +28,23 @@ export interface MediaPlane {
   /** Starts (or re-targets) the RTP stream of an externalMedia channel; voices are fixture names to mix. */
   startStream(channelId: string, endpoint: ExternalMediaEndpoint, voices: string[]): void;
   stopStream(channelId: string): void;
+}
+
+/** The AudioSocket side of the simulator (externalMedia over TCP), as the PBX sees it. */
+export interface AudioSocketPlane {
+  /**
+   * Connects to the peer and sends the UUID message, or fails with "Allocation failed"; `hangup`
+   * is how the connection hangs the channel up (peer's 0x00, a failed write).
+   */
+  connect(
+    channelId: string,
+    target: { host: string; port: number; uuid: string; format: ExternalMediaFormat },
+    hangup: (cause: number) => void,
+  ): Promise<void>;
+  startStream(channelId: string, voices: string[]): void;
+  stopStream(channelId: string): void;
+  /** The channel is gone: its connection is closed. */
+  close(channelId: string): void;
 }
 
 /** Timing and failure faults an instance can be told to inject. */
@@ -102,6 +120,7 @@ export class AsteriskInstance {
     private readonly media: MediaPlane,
     /** asterisk.conf `systemname`, which prefixes every uniqueid. */
     private readonly systemName?: string,
+    private readonly audioSockets?: AudioSocketPlane,
   ) {
     this.logger = new Logger(`Asterisk ${name}`);
   }
@@ -423,15 +442,24 @@ export class AsteriskInstance {
     if (!params.app) throw AriError.badRequest('app cannot be empty');
     if (!params.external_host) throw AriError.badRequest('external_host cannot be empty');
     if (!params.format) throw AriError.badRequest('format cannot be empty');
-    const encapsulation = params.encapsulation ?? 'rtp';
-    const transport = params.transport ?? 'udp';
-    if (encapsulation !== 'rtp' || transport !== 'udp')
-      throw AriError.badRequest('Only RTP over UDP is supported by this Asterisk');
+    const encapsulation = (params.encapsulation ?? 'rtp').toLowerCase();
+    const transport = (params.transport ?? 'udp').toLowerCase();
+    const audioSocket = encapsulation === 'audiosocket' && transport === 'tcp';
+    if (!audioSocket && (encapsulation !== 'rtp' || transport !== 'udp'))
+      throw AriError.notImplemented('The encapsulation and/or transport is not supported');
     if (
       (params.connection_type ?? 'client') !== 'client' ||
       (params.direction ?? 'both') !== 'both'
     ) {
       throw AriError.badRequest('Invalid connection_type or direction');
+    }
+    if (audioSocket) {
+      return this.audioSocketChannel({
+        ...params,
+        app: params.app,
+        external_host: params.external_host,
+        format: params.format,
+      });
     }
     const [host, portText] = params.external_host.split(':');
     const port = Number(portText);
@@ -471,6 +499,56 @@ export class AsteriskInstance {
   }
 
   /**
+   * An externalMedia channel over AudioSocket, as Asterisk 18 makes one: `data` must be a UUID,
+   * the TCP connection is made within the request (refused or unanswered: 500 "Allocation
+   * failed", nothing created), and the channel is Up at once, its Stasis args the UUID.
+   */
+  private async audioSocketChannel(params: {
+    app: string;
+    external_host: string;
+    format: string;
+    channelId?: string;
+    data?: string;
+  }): Promise<SimChannel> {
+    if (!this.audioSockets) {
+      throw AriError.notImplemented('The encapsulation and/or transport is not supported');
+    }
+    const [host, portText] = params.external_host.split(':');
+    const port = Number(portText);
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw AriError.badRequest('external_host must be <host>:<port>');
+    if (!(EXTERNAL_MEDIA_FORMATS as readonly string[]).includes(params.format))
+      throw AriError.badRequest(`Provided format (${params.format}) was not found`);
+    if (!params.data) throw AriError.badRequest('data can not be empty');
+    const uuid = params.data;
+    // chan_audiosocket checks it with uuid_parse before it connects.
+    if (!isAudioSocketUuid(uuid)) throw AriError.allocationFailed();
+    const format = params.format as ExternalMediaFormat;
+    const id = params.channelId ?? this.nextUniqueId();
+    await this.audioSockets.connect(id, { host, port, uuid, format }, (cause) => {
+      const channel = this.channels.get(id);
+      if (channel && !channel.destroyed) this.hangup(id, cause, false);
+    });
+    if (this.channels.has(id) || id === '') {
+      // Connected already: the peer sees the connection open and close without a byte.
+      this.audioSockets.close(id);
+      throw AriError.internal();
+    }
+    const channel = new SimChannel(id, `AudioSocket/${host}:${port}-${uuid}`, 'external_media', {
+      state: 'Up',
+    });
+    channel.audioSocket = { host, port, uuid, format };
+    channel.variables.set('AUDIOSOCKET_UUID', uuid);
+    channel.variables.set('AUDIOSOCKET_SERVICE', `${host}:${port}`);
+    channel.exposedVariables.add('AUDIOSOCKET_UUID');
+    channel.exposedVariables.add('AUDIOSOCKET_SERVICE');
+    this.channels.set(channel.id, channel);
+    this.emit('ChannelCreated', { channel });
+    await this.enterStasis(channel, params.app, [uuid]);
+    return channel;
+  }
+
+  /**
    * Hangs a channel up the way Asterisk does, including the snoops that spy on it. A snoop that
    * dies with its spied channel gets no ChannelHangupRequest, only leaves its bridge and ends.
    */
@@ -487,6 +565,7 @@ export class AsteriskInstance {
       this.media.stopStream(channel.id);
       this.media.releaseLocalPort(channel.externalMedia.localPort);
     }
+    if (channel.audioSocket) this.audioSockets?.close(channel.id);
     this.emit('ChannelDestroyed', { channel, fields: { cause, cause_txt: causeText(cause) } });
 
     // A snoop dies with the channel it spies on, just after it (as observed on Asterisk).
@@ -573,7 +652,8 @@ export class AsteriskInstance {
     bridge.channels.delete(channel.id);
     this.emit('ChannelLeftBridge', { bridge, channel });
     this.refreshMedia(bridge);
-    if (channel.kind === 'external_media') this.media.stopStream(channel.id);
+    if (channel.audioSocket) this.audioSockets?.stopStream(channel.id);
+    else if (channel.kind === 'external_media') this.media.stopStream(channel.id);
   }
 
   destroyBridge(bridgeId: string): void {
@@ -594,6 +674,10 @@ export class AsteriskInstance {
       .filter((c): c is SimChannel => !!c);
     const voices = members.flatMap((c) => this.snoopVoices(c));
     for (const channel of members) {
+      if (channel.audioSocket) {
+        if (voices.length > 0) this.audioSockets?.startStream(channel.id, voices);
+        else this.audioSockets?.stopStream(channel.id);
+      }
       if (!channel.externalMedia) continue;
       if (voices.length > 0) this.media.startStream(channel.id, channel.externalMedia, voices);
       else this.media.stopStream(channel.id);
@@ -626,6 +710,7 @@ export class AsteriskInstance {
         this.media.stopStream(channel.id);
         this.media.releaseLocalPort(channel.externalMedia.localPort);
       }
+      if (channel.audioSocket) this.audioSockets?.close(channel.id);
     }
     this.channels.clear();
     this.bridges.clear();

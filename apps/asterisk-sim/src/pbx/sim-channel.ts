@@ -32,6 +32,14 @@ export interface ExternalMediaEndpoint {
   localPort: number;
 }
 
+/** Where an AudioSocket externalMedia channel's connection goes, and what it sends. */
+export interface AudioSocketEndpoint {
+  host: string;
+  port: number;
+  uuid: string;
+  format: 'ulaw' | 'alaw' | 'slin' | 'slin16';
+}
+
 /** One simulated channel, with the JSON shape Asterisk gives it in REST replies and events. */
 export class SimChannel {
   state: ChannelState;
@@ -50,6 +58,7 @@ export class SimChannel {
   bridgeId?: string;
   snoop?: SnoopLink;
   externalMedia?: ExternalMediaEndpoint;
+  audioSocket?: AudioSocketEndpoint;
   voices?: ChannelVoices;
   destroyed = false;
 

@@ -7,6 +7,7 @@ import { FixtureLibrary } from '../media/fixture-library';
 import type { RtpPlane } from '../media/rtp-plane';
 import { RtpSender } from '../media/rtp-sender';
 import { ShardedRtpSender } from '../media/sharded-rtp-sender';
+import { AudioSocketSender } from '../media/audiosocket-sender';
 import { AsteriskInstance } from '../pbx/asterisk-instance';
 import { VicidialDatabaseLedger } from '../vicidial/vicidial-database-ledger';
 import { NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
@@ -17,6 +18,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SimulatorService.name);
   readonly fixtures: FixtureLibrary;
   readonly rtp: RtpPlane;
+  readonly audioSockets: AudioSocketSender;
   readonly servers = new Map<string, AriServer>();
   /** VICIdial's tables, written as VICIdial would (SIM_VICIDIAL_DB_URL), or nowhere. */
   readonly ledger: VicidialLedger;
@@ -36,8 +38,9 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       config.SIM_RTP_THREADS > 1
         ? new ShardedRtpSender(this.fixtures.dir, { ...ports, threads: config.SIM_RTP_THREADS })
         : new RtpSender(this.fixtures, ports);
+    this.audioSockets = new AudioSocketSender(this.fixtures);
     for (const { name, port } of config.SIM_SERVERS) {
-      const pbx = new AsteriskInstance(name, this.rtp, config.SIM_SYSTEM_NAME);
+      const pbx = new AsteriskInstance(name, this.rtp, config.SIM_SYSTEM_NAME, this.audioSockets);
       this.servers.set(
         name,
         new AriServer(pbx, {
@@ -106,6 +109,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.audioSockets.closeAll();
     await this.rtp.close();
     await Promise.all([...this.servers.values()].map((server) => server.stop()));
     await this.database?.close();
