@@ -9,11 +9,10 @@ import {
   parseRtpPacket,
   SequenceTracker,
   SequenceVerdict,
-  SILENCE_DBFS,
-  TrackAudioAnalyzer,
 } from '@asb/rtp';
 import type { FrameDecoder } from '../codecs/frame-decoder';
-import { AudioFrameStream, audioFrameStream, FramePublisher } from '../frames/frame-publisher';
+import type { FramePublisher } from '../frames/frame-publisher';
+import { TrackFrameOutput } from '../frames/track-frame-output';
 import type { StatsSource, StreamStatsSample } from '../stats/stats-source';
 import { CaptureClock } from './capture-clock';
 import { ReorderWindow } from './reorder-window';
@@ -43,14 +42,7 @@ export interface ReorderSettings {
 }
 
 /** The stream contract's definition of a stalled stream. */
-const STALLED_AFTER_MS = 2000;
-const FULL_SCALE_SQUARED = 32768 * 32768;
-
-function sumOfSquares(samples: Int16Array, offset: number, count: number): number {
-  let sum = 0;
-  for (let i = offset; i < offset + count; i += 1) sum += samples[i] * samples[i];
-  return sum;
-}
+export const STALLED_AFTER_MS = 2000;
 
 /**
  * Receives one allocated RTP stream on its own socket and turns it into frames: accepts only the
@@ -70,7 +62,7 @@ export class RtpReceiver implements StatsSource {
   private readonly window: ReorderWindow;
   private readonly payloadType: number;
   private readonly payloadBytes: number;
-  private readonly frameStream: AudioFrameStream;
+  private readonly output: TrackFrameOutput;
   /** How long held packets may wait for a missing one when no later packet pushes them out. */
   private readonly maxHoldMs: number;
   private readonly openedAt = performance.now();
@@ -80,11 +72,7 @@ export class RtpReceiver implements StatsSource {
   private lastPacketAt: number | undefined;
   /** Wall-clock time of the first packet counted, for the stats. */
   private firstPacketAt: string | undefined;
-  private framesQueued = 0;
-  private levelSumOfSquares = 0;
-  private levelSamples = 0;
   private failureLogged = false;
-  private readonly analyzer: TrackAudioAnalyzer | undefined;
   /** Closed: the next stats sample is the last and takes the open activity slot too. */
   private closed = false;
 
@@ -93,7 +81,7 @@ export class RtpReceiver implements StatsSource {
     readonly spec: RtpStreamSpec,
     private readonly socket: Socket,
     private readonly decoder: FrameDecoder,
-    private readonly frames: FramePublisher,
+    frames: FramePublisher,
     reorder: ReorderSettings,
     /** GATEWAY_RELATCH_AFTER_MS: silence of the latched sender after which another may take over. */
     private readonly relatchAfterMs: number,
@@ -106,19 +94,20 @@ export class RtpReceiver implements StatsSource {
     this.jitter = new InterarrivalJitter(format.sampleRate);
     this.captureClock = new CaptureClock(format.sampleRate);
     const frameMs = (format.samplesPerPacket * 1000) / format.sampleRate;
-    this.frameStream = audioFrameStream(
-      spec.callId,
-      spec.track,
-      spec.codec,
-      decoder.sampleRate,
-      frameMs,
-      this.runId,
+    this.output = new TrackFrameOutput(
+      frames,
+      {
+        callId: spec.callId,
+        track: spec.track,
+        codec: spec.codec,
+        sampleRate: decoder.sampleRate,
+        sourceRate: format.sampleRate,
+        frameMs,
+        runId: this.runId,
+      },
+      analyseAudio,
     );
     this.maxHoldMs = reorder.maxHoldMs ?? (reorder.window + 2) * frameMs;
-    // Our own upsampling adds no band above 4 kHz worth checking; only a 16 kHz source can be 8 kHz audio in disguise.
-    this.analyzer = analyseAudio
-      ? new TrackAudioAnalyzer(frameMs, format.sampleRate === 16000)
-      : undefined;
     this.window = new ReorderWindow(reorder.window, this.counters, this.queueFrame);
     socket.on('message', (packet, source) => {
       try {
@@ -153,15 +142,6 @@ export class RtpReceiver implements StatsSource {
   sampleStats(nowMs: number): StreamStatsSample {
     const { counters } = this;
     const sinceLastPacket = nowMs - this.lastActivityAt;
-    const levelDbfs =
-      this.levelSamples === 0
-        ? SILENCE_DBFS
-        : Math.max(
-            SILENCE_DBFS,
-            10 * Math.log10(this.levelSumOfSquares / this.levelSamples / FULL_SCALE_SQUARED),
-          );
-    this.levelSumOfSquares = 0;
-    this.levelSamples = 0;
     return {
       callId: this.spec.callId,
       track: this.spec.track,
@@ -178,9 +158,9 @@ export class RtpReceiver implements StatsSource {
       rejected: counters.rejected,
       jitterMs: Math.round(this.jitter.jitterMs() * 1000) / 1000,
       lastPacketAgeMs: Math.round(sinceLastPacket),
-      levelDbfs: Math.round(levelDbfs * 10) / 10,
+      levelDbfs: this.output.takeLevelDbfs(),
       stalled: sinceLastPacket >= STALLED_AFTER_MS,
-      audio: this.analyzer?.sample(this.closed),
+      audio: this.output.audio(this.closed),
       final: this.closed || undefined,
     };
   }
@@ -262,23 +242,10 @@ export class RtpReceiver implements StatsSource {
     place: number,
     capturedAt: number,
   ): void => {
-    const { slab } = this.frames;
+    const { output } = this;
     const count = this.decoder.samplesPerFrame;
-    const offset = slab.reserve(count);
-    const samples = slab.samples;
-    this.decoder.decode(packet, payloadOffset, samples, offset);
-    this.levelSumOfSquares += this.analyzer
-      ? this.analyzer.analyse(samples, offset, count, capturedAt)
-      : sumOfSquares(samples, offset, count);
-    this.levelSamples += count;
-    // Timestamps follow places, not frames, so a given-up place shows as a gap in sample time.
-    this.frames.enqueue(
-      this.frameStream,
-      slab.payload(offset, count),
-      this.framesQueued,
-      place * count,
-      capturedAt,
-    );
-    this.framesQueued += 1;
+    const offset = output.reserve(count);
+    this.decoder.decode(packet, payloadOffset, output.samples, offset);
+    output.commit(offset, count, place, capturedAt);
   };
 }
