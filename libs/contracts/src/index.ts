@@ -8,6 +8,7 @@ export * from './lib/payloads/common.schema';
 export * from './lib/payloads/call-event.schema';
 export * from './lib/payloads/stream-stats.schema';
 export * from './lib/payloads/media-allocation.schema';
+export * from './lib/payloads/audiosocket-tap.schema';
 export * from './lib/payloads/followed-call.schema';
 export * from './lib/payloads/json-codec';
 export * from './lib/audio/audio-frame';

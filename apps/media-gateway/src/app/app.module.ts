@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule } from '@asb/config';
 import { NatsModule } from '@asb/nats';
 import { ObservabilityModule } from '@asb/observability';
+import { AudioSocketModule } from '../audiosocket/audiosocket.module';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
 import { HeartbeatModule } from '../heartbeat/heartbeat.module';
 import { PortsModule } from '../ports/ports.module';
@@ -20,6 +21,7 @@ export class AppModule {
         }),
         NatsModule.forRoot({ env: config, connectionName: `media-gateway-${config.GATEWAY_ID}` }),
         PortsModule,
+        AudioSocketModule,
         HeartbeatModule,
       ],
     };

@@ -3,6 +3,7 @@ import type { SourceCodec } from '@asb/contracts';
 import type { FrameDecoder } from './frame-decoder';
 import { G711FrameDecoder } from './g711-frame-decoder';
 import { SlinFrameDecoder } from './slin-frame-decoder';
+import { SlinLeFrameDecoder } from './slin-le-frame-decoder';
 import { UpsamplingFrameDecoder } from './upsampling-frame-decoder';
 
 @Injectable()
@@ -13,6 +14,15 @@ export class FrameDecoderFactory {
       codec === 'ulaw' || codec === 'alaw'
         ? new G711FrameDecoder(codec)
         : new SlinFrameDecoder(codec);
+    return this.widened(decoder, resampleTo16k);
+  }
+
+  /** For AudioSocket's 20 ms frames of little-endian slin (Asterisk 18 sends nothing else). */
+  createAudioSocket(resampleTo16k: boolean): FrameDecoder {
+    return this.widened(new SlinLeFrameDecoder(), resampleTo16k);
+  }
+
+  private widened(decoder: FrameDecoder, resampleTo16k: boolean): FrameDecoder {
     return resampleTo16k && decoder.sampleRate === 8000
       ? new UpsamplingFrameDecoder(decoder)
       : decoder;

@@ -78,6 +78,16 @@ export const mediaGatewayEnv = {
     32 * 1024,
   ),
   /**
+   * The TCP port this gateway takes AudioSocket connections on (externalMedia with
+   * encapsulation=audiosocket: Asterisk connects out to it); unset, it takes none. Every gateway
+   * pod listens on the same port behind one Service.
+   */
+  GATEWAY_AUDIOSOCKET_PORT: envInteger({ min: 1, max: 65535 }).optional(),
+  /** A connection that has not named its tap (the UUID message) within this long is closed. */
+  GATEWAY_AUDIOSOCKET_HELLO_TIMEOUT_MS: envInteger({ min: 100, max: 60_000 }).default(2000),
+  /** Connections held at once; further ones are refused by the kernel's accept queue. */
+  GATEWAY_AUDIOSOCKET_MAX_CONNECTIONS: envInteger({ min: 1, max: 100_000 }).default(5000),
+  /**
    * How often the kernel's drop counts of the RTP sockets are read (media_gateway_udp_kernel_drops_total):
    * /proc/net/udp lists every socket, and at thousands of them its parsing holds the event loop
    * for milliseconds, so not with every stats sample.

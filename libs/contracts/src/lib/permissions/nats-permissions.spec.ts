@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SUBJECT_TEMPLATES } from '../subjects/subject-names';
+import { AUDIOSOCKET_TAPS_BUCKET, SUBJECT_TEMPLATES } from '../subjects/subject-names';
 import { NATS_PERMISSIONS, NATS_USERS, renderNatsServerConfig } from './nats-permissions';
 
 const CONFIG_PATH = join(__dirname, '../../../../../deploy/k8s/base/nats/nats-server.conf');
@@ -51,8 +51,11 @@ describe('NATS permissions', () => {
     }
   });
 
-  it('gives the AI consumer nothing to publish and the media gateway no JetStream', () => {
+  it('gives the AI consumer nothing to publish, and the media gateway only lookups of AudioSocket taps', () => {
     expect(NATS_PERMISSIONS['ai-consumer'].publish).toEqual([]);
-    expect(NATS_PERMISSIONS['media-gateway'].publish.some((p) => p.startsWith('$JS'))).toBe(false);
+    expect(NATS_PERMISSIONS['media-gateway'].publish.filter((p) => p.startsWith('$JS'))).toEqual([
+      '$JS.API.INFO',
+      `$JS.API.DIRECT.GET.KV_${AUDIOSOCKET_TAPS_BUCKET}.>`,
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import {
   ARI_INGEST_CALLS_BUCKET,
   ARI_INGEST_LEASE_BUCKET,
   AUDIO_WILDCARD,
+  AUDIOSOCKET_TAPS_BUCKET,
   CALL_EVENTS_PREFIX,
   CALL_EVENTS_STREAM,
   CALL_EVENTS_WILDCARD,
@@ -74,6 +75,11 @@ function kvBucket(bucket: string): string[] {
   ];
 }
 
+/** Reading single keys of a KV bucket (direct gets of a bound bucket), and nothing else of it. */
+function kvLookup(bucket: string): string[] {
+  return [`$JS.API.DIRECT.GET.KV_${bucket}.>`];
+}
+
 /**
  * Least privilege on NATS: each service may publish and subscribe only what the contracts give
  * it (and the JetStream API of its own streams and buckets); everything else is refused by the
@@ -90,13 +96,25 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       `${MEDIA_PROBE_PREFIX}.*`,
       ...kvBucket(ARI_INGEST_LEASE_BUCKET),
       ...kvBucket(ARI_INGEST_CALLS_BUCKET),
+      ...kvBucket(AUDIOSOCKET_TAPS_BUCKET),
     ),
     // Stats: the gateways' audio analysis, which the call's audio verdicts are made of.
     subscribe: allow(INBOX, MEDIA_HEARTBEAT_SUBJECT, STATS_WILDCARD),
   },
   'media-gateway': {
-    publish: allow(AUDIO_WILDCARD, STATS_WILDCARD, MEDIA_HEARTBEAT_SUBJECT),
-    subscribe: allow(MEDIA_ALLOCATE_SUBJECT, MEDIA_RELEASE_SUBJECT, `${MEDIA_PROBE_PREFIX}.*`),
+    publish: allow(
+      AUDIO_WILDCARD,
+      STATS_WILDCARD,
+      MEDIA_HEARTBEAT_SUBJECT,
+      JETSTREAM_INFO,
+      ...kvLookup(AUDIOSOCKET_TAPS_BUCKET),
+    ),
+    subscribe: allow(
+      INBOX,
+      MEDIA_ALLOCATE_SUBJECT,
+      MEDIA_RELEASE_SUBJECT,
+      `${MEDIA_PROBE_PREFIX}.*`,
+    ),
     allowResponses: true,
   },
   'call-logger': {

@@ -56,7 +56,11 @@ export const SUBJECT_TEMPLATES: readonly string[] = [
 /** Name of the JetStream stream that stores `call.v1.>`. */
 export const CALL_EVENTS_STREAM = 'CALL_EVENTS';
 
-/** NATS KV buckets, each owned by one service: ari-ingest's leader leases and calls, egress claims. */
+/**
+ * NATS KV buckets, each owned by one service: ari-ingest's leader leases, calls and AudioSocket
+ * taps (which the gateways read), egress claims.
+ */
 export const ARI_INGEST_LEASE_BUCKET = 'ari_ingest_leaders';
 export const ARI_INGEST_CALLS_BUCKET = 'ari_ingest_calls';
+export const AUDIOSOCKET_TAPS_BUCKET = 'audiosocket_taps';
 export const STREAM_EGRESS_CLAIMS_BUCKET = 'stream_egress_claims';
