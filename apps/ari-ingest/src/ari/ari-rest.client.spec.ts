@@ -212,6 +212,27 @@ describe('AriRestClient against a real HTTP server', () => {
     expect((await Promise.all(backlog)).every((r) => r.value !== undefined)).toBe(true);
   });
 
+  it('lets setups pass a backlog of deletions: these hold at most half of the connections', async () => {
+    const rest = await connect(100, { connections: 4, requestTimeoutMs: 5000 });
+    const held: ServerResponse[] = [];
+    asterisk.handler = (req, res) => {
+      if (req.method === 'DELETE') held.push(res);
+      else res.end('{}');
+    };
+    const deletions = Array.from({ length: 40 }, (_, i) =>
+      settled(i % 2 ? rest.hangup(`em-${i}`) : rest.destroyBridge(`br-${i}`)),
+    );
+    await eventually(() => held.length === 2, 3000, 'two deletions at the server');
+    // The deletions wait in their own lane; a setup goes at once on a free connection.
+    const started = Date.now();
+    await rest.createBridge('br-new', 'a new tap');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(held.length).toBe(2);
+    asterisk.handler = (_req, res) => res.end('{}');
+    for (const res of held) res.end('{}');
+    expect((await Promise.all(deletions)).filter((r) => r.error)).toEqual([]);
+  });
+
   it('sends the credentials, query parameters and bodies ARI expects', async () => {
     const rest = await connect(100);
     const seen: Array<{ method?: string; url?: string; auth?: string; body: string }> = [];

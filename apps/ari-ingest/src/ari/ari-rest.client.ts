@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import { Client, Dispatcher, Pool } from 'undici';
 import type { AriServerConfig } from '../config/ari-ingest.config';
 import type { AriBridge, AriChannel } from './ari-model';
@@ -45,6 +46,8 @@ interface RequestSpec {
 /** Undici's errors for a pool we closed ourselves: nothing to retry. */
 const POOL_CLOSED = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 const FIRST_BACKOFF_MS = 100;
+/** The share of the pool that deletions (hangups, bridge teardowns) may hold at once. */
+const TEARDOWN_SHARE = 2;
 
 function outcomeOf(error: unknown): AriRequestOutcome {
   const status = error instanceof AriRequestFailed ? error.status : undefined;
@@ -64,6 +67,12 @@ export class AriRestClient {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly authorization: string;
+  /**
+   * Deletions wait their turn here before they enter the pool, half of its connections at a
+   * time: the hundreds of hangups of a lost gateway's taps, or of a burst of ended calls, must
+   * not queue the setups of the taps that replace them (the audio being lost meanwhile).
+   */
+  private readonly teardownTurn: pLimit.Limit;
 
   private constructor(
     private readonly server: AriServerConfig,
@@ -75,6 +84,7 @@ export class AriRestClient {
     this.origin = url.origin;
     this.basePath = `${url.pathname.replace(/\/+$/, '')}/ari`;
     this.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    this.teardownTurn = pLimit(Math.max(1, Math.floor(options.connections / TEARDOWN_SHARE)));
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -262,11 +272,14 @@ export class AriRestClient {
     });
   }
 
+  /** A deletion: it takes its turn among the others (its timeout runs from then on). */
   hangup(channelId: string): Promise<void> {
-    return this.request('channels.hangup', {
-      method: 'DELETE',
-      path: `/channels/${encodeURIComponent(channelId)}`,
-    });
+    return this.teardownTurn(() =>
+      this.request<void>('channels.hangup', {
+        method: 'DELETE',
+        path: `/channels/${encodeURIComponent(channelId)}`,
+      }),
+    );
   }
 
   createBridge(bridgeId: string, name: string): Promise<AriBridge> {
@@ -285,11 +298,14 @@ export class AriRestClient {
     });
   }
 
+  /** A deletion, as hangup. */
   destroyBridge(bridgeId: string): Promise<void> {
-    return this.request('bridges.destroy', {
-      method: 'DELETE',
-      path: `/bridges/${encodeURIComponent(bridgeId)}`,
-    });
+    return this.teardownTurn(() =>
+      this.request<void>('bridges.destroy', {
+        method: 'DELETE',
+        path: `/bridges/${encodeURIComponent(bridgeId)}`,
+      }),
+    );
   }
 
   /** Every channel and bridge event of the server, without subscribeAll (see ARI-NOTES). */
