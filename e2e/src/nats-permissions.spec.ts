@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { NATS_USERS, NatsUser, natsPasswordVariable } from '@asb/contracts';
+import {
+  AUDIOSOCKET_TAPS_BUCKET,
+  NATS_USERS,
+  NatsUser,
+  natsPasswordVariable,
+} from '@asb/contracts';
 import { dropDatabase, eventually, freePort, freshDatabase, NatsTestServer } from '@asb/testing';
 import { BridgeStack } from './support/bridge-stack';
 import { WORKSPACE_ROOT } from './support/workspace';
@@ -132,6 +137,36 @@ describe('the bridge on a NATS with one user per service and least privilege', (
     expect(page.calls).toHaveLength(3);
     expect(violations()).toEqual([]);
   }, 120_000);
+
+  it('lets a gateway read an AudioSocket tap ari-ingest registered, and not write one', async () => {
+    const login = (user: NatsUser) => connect({ servers: server.url, user, pass: passwords[user] });
+    const ingest = await login('ari-ingest');
+    const gateway = await login('media-gateway');
+    try {
+      const uuid = '6f1d2c3b-4a59-4e6d-8f70-8192a3b4c5d6';
+      const written = await ingest.jetstream().views.kv(AUDIOSOCKET_TAPS_BUCKET, { history: 1 });
+      await written.put(uuid, JSON.stringify({ uuid, callId: 'pbx1-1-2', track: 'caller' }));
+      const read = await gateway
+        .jetstream()
+        .views.kv(AUDIOSOCKET_TAPS_BUCKET, { bindOnly: true, allow_direct: true });
+      expect((await read.get(uuid))?.string()).toContain('pbx1-1-2');
+      gateway.publish(`$KV.${AUDIOSOCKET_TAPS_BUCKET}.${uuid}`, 'forged');
+      await gateway.flush();
+      await eventually(
+        () =>
+          violations().some(
+            (line) =>
+              line.includes(`$KV.${AUDIOSOCKET_TAPS_BUCKET}`) && line.includes('media-gateway'),
+          ),
+        10_000,
+        'the server to refuse the gateway writing a tap',
+      );
+      await written.delete(uuid);
+    } finally {
+      await gateway.close();
+      await ingest.close();
+    }
+  });
 
   it('refuses a service what is not its own: a gateway cannot announce calls, an AI consumer cannot publish', async () => {
     const attempts: Array<[NatsUser, string]> = [
