@@ -13,6 +13,7 @@ import { MetricsRegistry } from '@asb/observability';
 import type { CallTracker } from '../calls/call-tracker.service';
 import { loadAriIngestConfig } from '../config/ari-ingest.config';
 import { CallEventSink } from '../events/call-event-sink';
+import { statsSample } from './__tests__/stats-sample';
 import { AudioVerdicts } from './audio-verdicts.service';
 
 const base = {
@@ -24,26 +25,13 @@ const base = {
 };
 
 function sample(second: number, signalMs = 0): StreamStats {
-  return {
-    schemaVersion: SCHEMA_VERSION,
+  return statsSample({
     callId: base.callId,
     track: 'agent',
-    gatewayId: 'gw',
     runId: 'run-1',
-    codec: 'ulaw',
-    sampleRate: 8000,
     sampledAt: new Date(Date.UTC(2026, 11, 4, 12, 0, second)).toISOString(),
     packets: 50 * second,
-    bytes: 0,
-    lost: 0,
-    duplicates: 0,
-    reordered: 0,
-    late: 0,
-    rejected: 0,
-    jitterMs: 0,
-    lastPacketAgeMs: 10,
     levelDbfs: -100,
-    stalled: false,
     audio: {
       analysedMs: 1000 * second,
       signalMs,
@@ -52,7 +40,7 @@ function sample(second: number, signalMs = 0): StreamStats {
       dcOffset: 0,
       clipping: false,
     },
-  };
+  });
 }
 
 describe('AudioVerdicts', () => {

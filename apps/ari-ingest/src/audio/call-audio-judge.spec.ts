@@ -7,6 +7,7 @@ import {
   TrackAudioAnalyzer,
   withAudioDefect,
 } from '@asb/rtp';
+import { statsSample } from './__tests__/stats-sample';
 import { CallAudioJudge, VerdictChange } from './call-audio-judge';
 
 const FIXTURES = join(__dirname, '../../../asterisk-sim/fixtures');
@@ -104,29 +105,16 @@ function runCall(
 }
 
 function sample(plan: TrackPlan, second: number, audio: StreamAudio, final = false): StreamStats {
-  return {
-    schemaVersion: 1,
+  return statsSample({
     callId: 'call-1',
     track: plan.track,
-    gatewayId: 'gw',
-    runId: `run-${plan.track}`,
     codec: plan.codec,
     sampleRate: plan.codec === 'slin16' ? 16000 : 8000,
     sampledAt: new Date(T0 + (second + 1) * 1000).toISOString(),
     packets: 50 * (second + 1),
-    bytes: 0,
-    lost: 0,
-    duplicates: 0,
-    reordered: 0,
-    late: 0,
-    rejected: 0,
-    jitterMs: 0,
-    lastPacketAgeMs: 10,
-    levelDbfs: -20,
-    stalled: false,
     audio,
     final: final || undefined,
-  };
+  });
 }
 
 const raised = (changes: VerdictChange[]) =>

@@ -11,9 +11,9 @@ import type { AudioSocketPlane, ExternalMediaFormat } from '../pbx/asterisk-inst
 import type { FixtureLibrary } from './fixture-library';
 
 /** chan_audiosocket's MAX_CONNECT_TIMEOUT_MSEC: how long it waits for the TCP handshake. */
-export const AUDIOSOCKET_CONNECT_TIMEOUT_MS = 2000;
+const AUDIOSOCKET_CONNECT_TIMEOUT_MS = 2000;
 /** What a Linux socket's send buffer holds before a non-blocking write fails (the default wmem). */
-export const AUDIOSOCKET_SEND_BUFFER_BYTES = 212_992;
+const AUDIOSOCKET_SEND_BUFFER_BYTES = 212_992;
 const FRAME_MS = 20;
 const TICK_MS = 10;
 /** Frames a stream that fell behind (a busy event loop) sends at once, as Asterisk's frames queue up. */
@@ -63,23 +63,14 @@ export class AudioSocketSender implements AudioSocketPlane {
   private readonly links = new Map<string, AudioSocketLink>();
   private timer?: NodeJS.Timeout;
 
-  constructor(
-    private readonly fixtures: FixtureLibrary,
-    private readonly options: { connectTimeoutMs?: number; sendBufferBytes?: number } = {},
-  ) {}
-
-  get activeStreams(): number {
-    let active = 0;
-    for (const link of this.links.values()) if (link.stream) active += 1;
-    return active;
-  }
+  constructor(private readonly fixtures: FixtureLibrary) {}
 
   connect(
     channelId: string,
     target: { host: string; port: number; uuid: string; format: ExternalMediaFormat },
     hangup: (cause: number) => void,
   ): Promise<void> {
-    const timeoutMs = this.options.connectTimeoutMs ?? AUDIOSOCKET_CONNECT_TIMEOUT_MS;
+    const timeoutMs = AUDIOSOCKET_CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const socket = connect({ host: target.host, port: target.port, noDelay: true });
       const timer = setTimeout(() => {
@@ -181,8 +172,7 @@ export class AudioSocketSender implements AudioSocketPlane {
   }
 
   private write(link: AudioSocketLink, stream: NonNullable<AudioSocketLink['stream']>): void {
-    const sendBuffer = this.options.sendBufferBytes ?? AUDIOSOCKET_SEND_BUFFER_BYTES;
-    if (link.peerGone || link.socket.writableLength > sendBuffer) {
+    if (link.peerGone || link.socket.writableLength > AUDIOSOCKET_SEND_BUFFER_BYTES) {
       this.logger.warn(`Failed to write data to AudioSocket of ${link.channelId}`);
       this.end(link);
       return;

@@ -15,7 +15,7 @@ import { FramePublisher } from '../frames/frame-publisher';
 import { plainAddress } from '../rtp/rtp-receiver';
 import { StatsPublisher } from '../stats/stats-publisher';
 import { AudioSocketReceiver } from './audiosocket-receiver';
-import { AudioSocketTapLookup } from './audiosocket-tap-lookup';
+import { AudioSocketTapLookup, TapLookupResult } from './audiosocket-tap-lookup';
 
 /** Why a connection was closed before it carried a tap's audio; the `reason` label. */
 export const AUDIOSOCKET_REFUSALS = [
@@ -173,36 +173,45 @@ export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicat
     }
     connection.uuid = uuid;
     connection.waiting = [];
-    void this.lookup.find(uuid).then((result) => {
-      if (connection.done) return;
-      if ('missing' in result) {
-        this.refuse(connection, result.missing);
-        return;
-      }
-      const tap = result.found;
-      const from = plainAddress(connection.socket.remoteAddress ?? '');
-      if (tap.sources && !tap.sources.includes(from)) {
-        this.refuse(connection, 'foreign_source');
-        return;
-      }
-      const previous = this.byUuid.get(uuid);
-      if (previous) {
-        this.refused.inc({ reason: 'replaced' });
-        this.end(previous);
-      }
-      const receiver = new AudioSocketReceiver(
-        tap,
-        this.decoders.createAudioSocket(tap.resampleTo16k ?? false),
-        this.frames,
-        this.config.GATEWAY_AUDIO_ANALYSIS,
-      );
-      connection.receiver = receiver;
-      this.byUuid.set(uuid, connection);
-      this.stats.add(receiver);
-      this.logger.log(`AudioSocket ${uuid} from ${from} carries ${tap.callId}/${tap.track}`);
-      for (const audio of connection.waiting ?? []) receiver.audio(audio);
-      connection.waiting = undefined;
-    });
+    this.lookup
+      .find(uuid)
+      .then((result) => this.attach(connection, uuid, result))
+      .catch((error: unknown) => {
+        this.logger.error(`AudioSocket ${uuid} could not be attached: ${(error as Error).stack}`);
+        this.end(connection);
+      });
+  }
+
+  /** The lookup answered: the connection carries the tap from now on, or is refused. */
+  private attach(connection: Connection, uuid: string, result: TapLookupResult): void {
+    if (connection.done) return;
+    if ('missing' in result) {
+      this.refuse(connection, result.missing);
+      return;
+    }
+    const tap = result.found;
+    const from = plainAddress(connection.socket.remoteAddress ?? '');
+    if (tap.sources && !tap.sources.includes(from)) {
+      this.refuse(connection, 'foreign_source');
+      return;
+    }
+    const previous = this.byUuid.get(uuid);
+    if (previous) {
+      this.refused.inc({ reason: 'replaced' });
+      this.end(previous);
+    }
+    const receiver = new AudioSocketReceiver(
+      tap,
+      this.decoders.createAudioSocket(tap.resampleTo16k ?? false),
+      this.frames,
+      this.config.GATEWAY_AUDIO_ANALYSIS,
+    );
+    connection.receiver = receiver;
+    this.byUuid.set(uuid, connection);
+    this.stats.add(receiver);
+    this.logger.log(`AudioSocket ${uuid} from ${from} carries ${tap.callId}/${tap.track}`);
+    for (const audio of connection.waiting ?? []) receiver.audio(audio);
+    connection.waiting = undefined;
   }
 
   private refuse(connection: Connection, reason: Refusal): void {
