@@ -192,6 +192,29 @@ describe('externalMedia over AudioSocket, as Asterisk 18 does it', () => {
     expect(remote.connections).toEqual([]);
   });
 
+  it("refuses a channel id in use after connecting, as Asterisk does, and leaves the other channel's connection alone", async () => {
+    const { em } = await tap();
+    await eventually(async () => remote.connections.length === 1, 5000, 'connection');
+    const [first] = remote.connections;
+    const refused = await pbx
+      .externalMedia({
+        app: 'bridge',
+        external_host: `127.0.0.1:${remote.port}`,
+        format: 'slin',
+        encapsulation: 'audiosocket',
+        transport: 'tcp',
+        channelId: em.id,
+        data: randomUUID(),
+      })
+      .catch((error: AriError) => error.status);
+    expect(refused).toBe(500);
+    await eventually(async () => remote.connections[1]?.closed === true, 5000, 'the second closed');
+    expect(remote.connections[1].messages).toEqual([]);
+    const before = first.messages.length;
+    await eventually(async () => first.messages.length > before + 5, 5000, 'audio goes on');
+    expect(first.closed).toBe(false);
+  });
+
   it('hangs up with cause 0 when the peer sends a hangup message', async () => {
     const { em } = await tap();
     await eventually(async () => remote.connections.length === 1, 5000, 'connection');

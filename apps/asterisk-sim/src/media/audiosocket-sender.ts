@@ -65,11 +65,7 @@ export class AudioSocketSender implements AudioSocketPlane {
 
   constructor(private readonly fixtures: FixtureLibrary) {}
 
-  connect(
-    channelId: string,
-    target: { host: string; port: number; uuid: string; format: ExternalMediaFormat },
-    hangup: (cause: number) => void,
-  ): Promise<void> {
+  connect(target: { host: string; port: number }): Promise<Socket> {
     const timeoutMs = AUDIOSOCKET_CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const socket = connect({ host: target.host, port: target.port, noDelay: true });
@@ -90,20 +86,30 @@ export class AudioSocketSender implements AudioSocketPlane {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        const link: AudioSocketLink = {
-          channelId,
-          socket,
-          format: target.format,
-          hangup,
-          peerGone: false,
-          ended: false,
-        };
-        this.listen(link);
-        this.links.set(channelId, link);
-        socket.write(encodeAudioSocketUuid(target.uuid));
-        resolve();
+        // Until it is attached to a channel, a failure of the connection is nobody's concern.
+        socket.on('error', () => undefined);
+        resolve(socket);
       });
     });
+  }
+
+  attach(
+    channelId: string,
+    socket: Socket,
+    tap: { uuid: string; format: ExternalMediaFormat },
+    hangup: (cause: number) => void,
+  ): void {
+    const link: AudioSocketLink = {
+      channelId,
+      socket,
+      format: tap.format,
+      hangup,
+      peerGone: socket.destroyed,
+      ended: false,
+    };
+    this.listen(link);
+    this.links.set(channelId, link);
+    socket.write(encodeAudioSocketUuid(tap.uuid));
   }
 
   startStream(channelId: string, voices: string[]): void {

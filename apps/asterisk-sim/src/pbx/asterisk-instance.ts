@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isIPv4 } from 'node:net';
+import { isIPv4, Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { isAudioSocketUuid } from '@asb/rtp';
 import { AriError } from './ari-error';
@@ -32,15 +32,18 @@ export interface MediaPlane {
 
 /** The AudioSocket side of the simulator (externalMedia over TCP), as the PBX sees it. */
 export interface AudioSocketPlane {
+  /** Connects to the peer within the request, as chan_audiosocket does, or fails with "Allocation failed". */
+  connect(target: { host: string; port: number }): Promise<Socket>;
   /**
-   * Connects to the peer and sends the UUID message, or fails with "Allocation failed"; `hangup`
-   * is how the connection hangs the channel up (peer's 0x00, a failed write).
+   * The channel was made: the connection sends the UUID message, then the channel's audio;
+   * `hangup` is how the connection hangs the channel up (the peer's 0x00, a failed write).
    */
-  connect(
+  attach(
     channelId: string,
-    target: { host: string; port: number; uuid: string; format: ExternalMediaFormat },
+    socket: Socket,
+    tap: { uuid: string; format: ExternalMediaFormat },
     hangup: (cause: number) => void,
-  ): Promise<void>;
+  ): void;
   startStream(channelId: string, voices: string[]): void;
   stopStream(channelId: string): void;
   /** The channel is gone: its connection is closed. */
@@ -525,13 +528,10 @@ export class AsteriskInstance {
     if (!isAudioSocketUuid(uuid)) throw AriError.allocationFailed();
     const format = params.format as ExternalMediaFormat;
     const id = params.channelId ?? this.nextUniqueId();
-    await this.audioSockets.connect(id, { host, port, uuid, format }, (cause) => {
-      const channel = this.channels.get(id);
-      if (channel && !channel.destroyed) this.hangup(id, cause, false);
-    });
+    const socket = await this.audioSockets.connect({ host, port });
     if (this.channels.has(id) || id === '') {
       // Connected already: the peer sees the connection open and close without a byte.
-      this.audioSockets.close(id);
+      socket.destroy();
       throw AriError.internal();
     }
     const channel = new SimChannel(id, `AudioSocket/${host}:${port}-${uuid}`, 'external_media', {
@@ -543,6 +543,9 @@ export class AsteriskInstance {
     channel.exposedVariables.add('AUDIOSOCKET_UUID');
     channel.exposedVariables.add('AUDIOSOCKET_SERVICE');
     this.channels.set(channel.id, channel);
+    this.audioSockets.attach(id, socket, { uuid, format }, (cause) => {
+      if (!channel.destroyed) this.hangup(id, cause, false);
+    });
     this.emit('ChannelCreated', { channel });
     await this.enterStasis(channel, params.app, [uuid]);
     return channel;
