@@ -1,5 +1,4 @@
 import { callIdFromChannel } from '@asb/contracts';
-import { eventually } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
 
@@ -45,7 +44,7 @@ describe('ARI under a burst of hangups', () => {
     const talkMs = 25_000;
     // All placed at once, each answered after 100 ms and talking equally long: the hangups fall
     // within a second (the simulator's own load on a busy box may stretch that a little).
-    const { id } = await stack.control<{ id: string }>('POST', '/sim/scenarios', {
+    const id = await stack.startScenario({
       totalCalls: CALLS,
       concurrency: CALLS,
       arrivalRate: 1000,
@@ -61,19 +60,7 @@ describe('ARI under a burst of hangups', () => {
       `${2 * CALLS} taps before the hangups`,
     );
 
-    let calls: ScenarioCall[] = [];
-    await eventually(
-      async () => {
-        const status = await stack.control<{ state: string; calls: ScenarioCall[] }>(
-          'GET',
-          `/sim/scenarios/${id}?calls=true`,
-        );
-        calls = status.calls;
-        return status.state === 'finished';
-      },
-      talkMs + 10_000,
-      'every call hung up',
-    );
+    const calls = await stack.finishScenario(id, talkMs + 10_000);
     const hangups = calls.map((c) => c.endedAt ?? 0);
     expect(calls).toHaveLength(CALLS);
     expect(Math.max(...hangups) - Math.min(...hangups)).toBeLessThan(2000);

@@ -12,7 +12,7 @@ import {
   decodeCallEvent,
   TapStarted,
 } from '@asb/contracts';
-import { correlation, readWavPcm16 } from '@asb/rtp';
+import { correlation } from '@asb/rtp';
 import {
   eventually,
   freePort,
@@ -20,11 +20,10 @@ import {
   NatsTestServer,
   POSTGRES_ADMIN_URL,
 } from '@asb/testing';
+import { loopedFixture } from './support/audio-alignment';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { ServiceProcess } from './support/service-process';
-import { WORKSPACE_ROOT } from './support/workspace';
 
-const FIXTURES = join(WORKSPACE_ROOT, 'apps/asterisk-sim/fixtures');
 const TOTAL_CALLS = 500;
 /**
  * ari-ingest stamps an event when it publishes it, and it publishes `ended` after tearing the
@@ -32,12 +31,6 @@ const TOTAL_CALLS = 500;
  * Against the events ari-ingest published, the logger's rows must be exact.
  */
 const SIMULATOR_TOLERANCE_MS = 3000;
-
-/** The fixture as the simulator loops it, from sample `start` of the stream, for `length` samples. */
-function looped(voice: string, start: number, length: number): Int16Array {
-  const source = readWavPcm16(join(FIXTURES, `${voice}-8k.wav`)).samples;
-  return Int16Array.from({ length }, (_, i) => source[(start + i) % source.length]);
-}
 
 /** One channel of a PCM16 WAV file written by call-logger (readWavPcm16 reads mono files only). */
 function wavChannel(path: string, channel: number): Int16Array {
@@ -289,7 +282,10 @@ describe('call records: asterisk-sim -> ari-ingest -> media-gateway -> call-logg
         const samples = wavChannel(recording.path, info.channel);
         const span = info.frames * 160 + info.gapSamples;
         const heard = samples.subarray(info.offsetSamples, info.offsetSamples + span);
-        const score = correlation(heard, looped(info.track, info.firstTimestamp, heard.length));
+        const score = correlation(
+          heard,
+          loopedFixture(info.track, heard.length, info.firstTimestamp),
+        );
         if (info.channel !== expectedChannel || heard.length < 800 || score <= 0.95) {
           failures.push({ call: recording.call_id, ...info, score });
         }
@@ -323,7 +319,7 @@ describe('call records: asterisk-sim -> ari-ingest -> media-gateway -> call-logg
     const before = taps();
     const victimId = await stack.killBusierGateway(second, before);
     const retapped = new Set(
-      before.filter((tap) => tap.gateway.gatewayId === victimId).map((tap) => tap.callId),
+      before.filter((tap) => tap.gateway?.gatewayId === victimId).map((tap) => tap.callId),
     );
     const placed = (await finished) as SimulatedCall[];
     const ids = placed.map(idOf);

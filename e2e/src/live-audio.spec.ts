@@ -1,19 +1,8 @@
-import { join } from 'node:path';
 import { callIdFromChannel, CallEvent } from '@asb/contracts';
-import { correlation, readWavPcm16 } from '@asb/rtp';
+import { correlation } from '@asb/rtp';
+import { loopedFixture } from './support/audio-alignment';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
-import { WORKSPACE_ROOT } from './support/workspace';
-
-const FIXTURES = join(WORKSPACE_ROOT, 'apps/asterisk-sim/fixtures');
-
-/** The fixture as the simulator loops it, long enough to cover `length` samples. */
-function looped(voice: string, length: number): Int16Array {
-  const source = readWavPcm16(join(FIXTURES, `${voice}-8k.wav`)).samples;
-  const out = new Int16Array(length);
-  for (let i = 0; i < length; i += 1) out[i] = source[i % source.length];
-  return out;
-}
 
 /** The call's lifecycle: metadata updates and the talk summary (after the end) left out. */
 function order(events: CallEvent[]): string[] {
@@ -139,7 +128,7 @@ describe('live call audio: asterisk-sim -> ari-ingest -> media-gateway -> NATS',
           track,
           enough: true,
         });
-        const score = correlation(received, looped(voice, received.length));
+        const score = correlation(received, loopedFixture(voice, received.length));
         expect({ callId, track, matches: score > 0.95 }).toEqual({ callId, track, matches: true });
       }
     }

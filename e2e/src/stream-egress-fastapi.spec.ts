@@ -6,26 +6,17 @@ import WebSocket from 'ws';
 import { callIdFromChannel, EgressStarted, EgressStopped } from '@asb/contracts';
 import { readWavPcm16 } from '@asb/rtp';
 import { freePort } from '@asb/testing';
-import { alignedCorrelation } from './support/audio-alignment';
+import { alignedCorrelation, loopedFixture } from './support/audio-alignment';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
 import { WORKSPACE_ROOT } from './support/workspace';
 
-const FIXTURES = join(WORKSPACE_ROOT, 'apps/asterisk-sim/fixtures');
 const RECEIVER = join(WORKSPACE_ROOT, 'examples/fastapi-receiver/main.py');
 /** Debian's Python, which has FastAPI and uvicorn (the one on PATH may not). */
 const PYTHON = process.env['RECEIVER_PYTHON'] ?? '/usr/bin/python3';
 const RECEIVER_TOKEN = 'receiver-token-for-e2e';
 const RECEIVER_SECRET = 'receiver-hmac-secret-for-e2e';
 const CLIENT_TOKEN = 'inbound-client-token-e2e';
-
-/** The fixture as the simulator loops it, long enough to cover `length` samples. */
-function looped(voice: string, length: number): Int16Array {
-  const source = readWavPcm16(join(FIXTURES, `${voice}-8k.wav`)).samples;
-  const out = new Int16Array(length);
-  for (let i = 0; i < length; i += 1) out[i] = source[i % source.length];
-  return out;
-}
 
 /** The FastAPI example backend as its README runs it. */
 class FastApiReceiver {
@@ -195,7 +186,7 @@ describe('stream-egress: simulated calls -> the bridge -> stream-egress -> a Fas
         });
         const { score } = alignedCorrelation(
           samples,
-          looped(voice, samples.length + 16_000),
+          loopedFixture(voice, samples.length + 16_000),
           16_000,
         );
         expect({ callId, track, matches: score > 0.95, score }).toEqual({
@@ -257,7 +248,7 @@ describe('stream-egress: simulated calls -> the bridge -> stream-egress -> a Fas
     const bytes = Buffer.concat(nextClient.pcm);
     const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
     expect(pcm.length / 8000).toBeGreaterThan(3);
-    const { score } = alignedCorrelation(pcm, looped('caller', pcm.length + 16_000), 16_000);
+    const { score } = alignedCorrelation(pcm, loopedFixture('caller', pcm.length + 16_000), 16_000);
     expect(score).toBeGreaterThan(0.95);
     const inbound = recorders
       .eventsOf(callId)

@@ -1,4 +1,14 @@
-import { correlation } from '@asb/rtp';
+import { join } from 'node:path';
+import { correlation, readWavPcm16 } from '@asb/rtp';
+import { WORKSPACE_ROOT } from './workspace';
+
+const FIXTURES = join(WORKSPACE_ROOT, 'apps/asterisk-sim/fixtures');
+
+/** A speech fixture (8 kHz) as the simulator loops it, from sample `start`, for `length` samples. */
+export function loopedFixture(voice: string, length: number, start = 0): Int16Array {
+  const source = readWavPcm16(join(FIXTURES, `${voice}-8k.wav`)).samples;
+  return Int16Array.from({ length }, (_, i) => source[(start + i) % source.length]);
+}
 
 function decimate(samples: Int16Array, factor: number): Float64Array {
   const out = new Float64Array(Math.floor(samples.length / factor));

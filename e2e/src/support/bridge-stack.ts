@@ -133,7 +133,8 @@ export class BridgeStack {
   async killBusierGateway(second: ServiceProcess, taps: TapStarted[]): Promise<string> {
     const byGateway = new Map<string, number>();
     for (const tap of taps)
-      byGateway.set(tap.gateway.gatewayId, (byGateway.get(tap.gateway.gatewayId) ?? 0) + 1);
+      if (tap.gateway)
+        byGateway.set(tap.gateway.gatewayId, (byGateway.get(tap.gateway.gatewayId) ?? 0) + 1);
     const [victimId] = [...byGateway].sort((a, b) => b[1] - a[1])[0];
     const secondId = `gw2-${this.app}`;
     const victim = victimId === secondId ? second : this.gateway;
@@ -186,7 +187,16 @@ export class BridgeStack {
 
   /** Runs a scenario to its end and returns every call it placed. */
   async runScenario(spec: Record<string, unknown>, timeoutMs = 60_000): Promise<ScenarioCall[]> {
-    const { id } = await this.control<{ id: string }>('POST', '/sim/scenarios', spec);
+    return this.finishScenario(await this.startScenario(spec), timeoutMs);
+  }
+
+  /** Starts a scenario on the simulator; returns its id. */
+  async startScenario(spec: Record<string, unknown>): Promise<string> {
+    return (await this.control<{ id: string }>('POST', '/sim/scenarios', spec)).id;
+  }
+
+  /** Waits for a scenario's last call to end and returns every call it placed. */
+  async finishScenario(id: string, timeoutMs = 60_000): Promise<ScenarioCall[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.control<{ state: string; calls: ScenarioCall[] }>(
@@ -198,6 +208,21 @@ export class BridgeStack {
         throw new Error(`scenario ${id} did not finish in ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+
+  /**
+   * Kills (-9) the stack's gateway and starts it again with the same settings (its ports too);
+   * returns when it was killed and when the new one was ready.
+   */
+  async restartGateway(): Promise<{ killedAt: number; backAt: number }> {
+    const killedAt = Date.now();
+    this.gateway.kill();
+    await this.gateway.exit();
+    const restarted = this.gateway.restarted();
+    this.processes.set('media-gateway', restarted);
+    this.gateway = restarted;
+    await restarted.waitFor('/health/ready');
+    return { killedAt, backAt: Date.now() };
   }
 
   /** Sum of a Prometheus metric's samples whose line matches, e.g. `name{...reason="x"...}`. */

@@ -117,6 +117,19 @@ export class NatsRecorders {
     }
   }
 
+  /**
+   * Longest time between two frames of a track while its call was up, across all its taps;
+   * audio that stopped before the hangup (at `endedAt`) counts as a gap too.
+   */
+  longestGapMs(subject: string, endedAt: number): number {
+    const received = this.audio.get(subject)?.receivedAt;
+    if (!received || received.length === 0) return Infinity;
+    const times = [...received].sort((a, b) => a - b);
+    let gap = endedAt - times[times.length - 1];
+    for (let i = 1; i < times.length; i += 1) gap = Math.max(gap, times[i] - times[i - 1]);
+    return gap;
+  }
+
   /** All samples of one track, in order, as one array. */
   samples(subject: string): Int16Array {
     const track = this.audio.get(subject);
