@@ -490,7 +490,7 @@ function lossByGateway(
 ): string[] {
   const gatewayAtKill = new Map<string, string>();
   for (const { event, storedAtMs } of events) {
-    if (event.event === 'tap_started' && storedAtMs < window.startMs)
+    if (event.event === 'tap_started' && event.gateway && storedAtMs < window.startMs)
       gatewayAtKill.set(`${event.callId}/${event.track}`, event.gateway.gatewayId);
   }
   const killed: number[] = [];
@@ -515,7 +515,7 @@ function lossByGateway(
     if (event.event === 'tap_stopped' && event.reason === 'gateway_lost')
       stoppedAfter.push((storedAtMs - window.startMs) / 1000);
     if (event.event === 'tap_started')
-      (event.gateway.gatewayId === killedGatewayId ? onRestarted : onOther).push(
+      (event.gateway?.gatewayId === killedGatewayId ? onRestarted : onOther).push(
         (storedAtMs - window.startMs) / 1000,
       );
   }

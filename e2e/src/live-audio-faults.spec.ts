@@ -312,6 +312,8 @@ describe('live call audio under faults', () => {
 
   /** Sends 20 valid u-law packets to the tap's gateway port from `address`. */
   async function sendValidPackets(tap: TapStarted, address: string): Promise<void> {
+    const gateway = tap.gateway;
+    if (!gateway) throw new Error(`tap ${tap.callId}/${tap.track} is not an RTP tap`);
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     const packet = Buffer.alloc(RTP_HEADER_BYTES + 160);
@@ -324,7 +326,7 @@ describe('live call audio under faults', () => {
         ssrc: 1234,
       });
       await new Promise<void>((resolve) =>
-        socket.send(packet, tap.gateway.port, tap.gateway.host, () => resolve()),
+        socket.send(packet, gateway.port, gateway.host, () => resolve()),
       );
     }
     socket.close();

@@ -20,6 +20,8 @@ export interface ExternalMediaRequest {
   channelId: string;
   externalHost: string;
   format: string;
+  /** Absent: RTP over UDP. AudioSocket: over TCP, `uuid` the first thing Asterisk sends. */
+  audioSocket?: { uuid: string };
 }
 
 export interface AriHttpOptions {
@@ -264,10 +266,11 @@ export class AriRestClient {
         channelId: request.channelId,
         external_host: request.externalHost,
         format: request.format,
-        encapsulation: 'rtp',
-        transport: 'udp',
+        encapsulation: request.audioSocket ? 'audiosocket' : 'rtp',
+        transport: request.audioSocket ? 'tcp' : 'udp',
         connection_type: 'client',
         direction: 'both',
+        ...(request.audioSocket && { data: request.audioSocket.uuid }),
       },
     });
   }

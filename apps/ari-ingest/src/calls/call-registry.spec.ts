@@ -67,6 +67,7 @@ describe('CallRegistry', () => {
       ready: Promise.resolve(true),
       running: true,
       stopped: false,
+      quickLosses: 0,
       cancel: new AbortController(),
     });
     tapped.taps.set('agent', {
@@ -75,10 +76,25 @@ describe('CallRegistry', () => {
       ready: Promise.resolve(false),
       running: false,
       stopped: false,
+      quickLosses: 0,
+      cancel: new AbortController(),
+    });
+    const audioSocket = { uuid: '0f6f8c0e-5d8a-4c1b-9e2f-3a4b5c6d7e8f', address: 'gw.asb:9092' };
+    tapped.taps.set('mixed', {
+      track: 'mixed',
+      ids: { ...ids, snoop: 'asb-s-z' },
+      audioSocket,
+      ready: Promise.resolve(true),
+      running: true,
+      stopped: false,
+      quickLosses: 0,
       cancel: new AbortController(),
     });
     await registry.remember(tapped);
     const [remembered] = await registry.remembered('pbx1');
-    expect(remembered.runningTaps).toEqual([{ track: 'caller', ids, allocation }]);
+    expect(remembered.runningTaps).toEqual([
+      { track: 'caller', ids, allocation },
+      { track: 'mixed', ids: { ...ids, snoop: 'asb-s-z' }, audioSocket },
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from 'nats';
-import { ARI_INGEST_CALLS_BUCKET, type AudioTrack, type FollowedCall } from '@asb/contracts';
+import {
+  ARI_INGEST_CALLS_BUCKET,
+  type AudioSocketEndpoint,
+  type AudioTrack,
+  type FollowedCall,
+} from '@asb/contracts';
 import { APP_CONFIG } from '@asb/config';
 import { NatsClient } from '@asb/nats';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
@@ -12,7 +17,10 @@ import type { TrackedCall } from './tracked-call';
 export interface RememberedTap {
   track: AudioTrack;
   ids: TapIds;
-  allocation: MediaAllocation;
+  /** RTP taps. */
+  allocation?: MediaAllocation;
+  /** AudioSocket taps. */
+  audioSocket?: AudioSocketEndpoint;
 }
 
 /**
@@ -61,8 +69,9 @@ export class CallRegistry {
     if (call.phase === 'ended') return;
     const taps: RememberedTap[] = [];
     for (const handle of call.taps.values()) {
-      if (handle.running && handle.allocation)
-        taps.push({ track: handle.track, ids: handle.ids, allocation: handle.allocation });
+      const { allocation, audioSocket } = handle;
+      if (handle.running && (allocation || audioSocket))
+        taps.push({ track: handle.track, ids: handle.ids, allocation, audioSocket });
     }
     const entry: RememberedCall = {
       callId: call.callId,

@@ -46,6 +46,8 @@ export class CallTracker {
   private readonly tapsInUse = new Map<string, number>();
   /** Servers whose taps are being taken down for a graceful stop: nothing new is tapped there. */
   private readonly draining = new Set<string>();
+  /** The externalMedia channel of every running tap, to the call it taps. */
+  private readonly mediaChannels = new Map<string, TrackedCall>();
   private readonly triage = new ChannelTriage();
   private readonly conversations = new ConversationLinker();
   private readonly metrics;
@@ -134,6 +136,7 @@ export class CallTracker {
         case 'ChannelDestroyed': {
           const call = this.callsOf(session.server).get(channel.id);
           if (call) this.end(session, call, event.cause ?? 0, event.cause_txt ?? 'Unknown', at);
+          else this.mediaGone(session, channel.id);
           this.triage.gone(session.server, channel.id);
           this.countAgentPhones(session.server);
           session.arrivals.left(channel.id);
@@ -222,6 +225,7 @@ export class CallTracker {
       const handle = this.taps.adopt(tap);
       if (!handle) continue;
       call.taps.set(tap.track, handle);
+      this.mediaChannels.set(handle.ids.externalMedia, call);
       this.occupy(session.server, 1);
     }
     calls.set(channel.id, call);
@@ -327,6 +331,7 @@ export class CallTracker {
       );
       call.taps.set(track, handle);
       void handle.ready.then((running) => {
+        if (running && !handle.stopped) this.mediaChannels.set(handle.ids.externalMedia, call);
         if (running) return void this.registry.remember(call);
         if (call.taps.get(track) === handle) call.taps.delete(track);
         // A stopped handle is given back by whoever stopped it.
@@ -381,6 +386,7 @@ export class CallTracker {
     if (call.phase === 'ended') return;
     call.phase = 'ended';
     this.conversations.leave(call);
+    for (const handle of call.taps.values()) this.mediaChannels.delete(handle.ids.externalMedia);
     const calls = this.callsOf(session.server);
     if (calls.get(call.channelId) === call) calls.delete(call.channelId);
     this.rememberEnded(session.server, call.channelId);
@@ -417,8 +423,25 @@ export class CallTracker {
    * tap comes down once its replacement runs (or gave up), so the new one never waits for it.
    */
   retap(session: AriSession, call: TrackedCall, track: AudioTrack, reason: 'orphaned'): void {
-    const old = this.replace(session, call, track, reason);
+    const old = this.replace(session, call, track, reason, false);
     if (old) void this.taps.stop(session, call, old, reason, call.taps.get(track)?.ready);
+  }
+
+  /**
+   * The externalMedia channel of a running tap is gone while its call goes on: the gateway
+   * behind its AudioSocket connection died or closed it (Asterisk hangs such a channel up), or
+   * someone hung it up. The track is tapped again at once; the new externalMedia channel joins
+   * the tap's snoop and bridge, which are still there.
+   */
+  private mediaGone(session: AriSession, channelId: string): void {
+    const call = this.mediaChannels.get(channelId);
+    if (!call) return;
+    this.mediaChannels.delete(channelId);
+    const handle = [...call.taps.values()].find((tap) => tap.ids.externalMedia === channelId);
+    if (!handle?.running || handle.stopped) return;
+    const reason = handle.audioSocket ? 'gateway_lost' : 'orphaned';
+    const old = this.replace(session, call, handle.track, reason, true);
+    if (old) void this.taps.stop(session, call, old, reason, Promise.resolve());
   }
 
   /**
@@ -432,26 +455,31 @@ export class CallTracker {
       for (const handle of [...call.taps.values()]) {
         const allocation = handle.allocation;
         if (allocation?.gatewayId !== gatewayId || allocation.bootId !== bootId) continue;
-        const old = this.replace(session, call, handle.track, 'gateway_lost');
+        const old = this.replace(session, call, handle.track, 'gateway_lost', true);
         if (old) void this.taps.stop(session, call, old, 'gateway_lost', Promise.resolve());
       }
     }
   }
 
-  /** Forgets a running tap of the track and starts a new one; returns the old tap to stop. */
+  /**
+   * Forgets a running tap of the track and starts a new one; returns the old tap to stop.
+   * `takeOver`: the old tap's snoop and bridge are sound, only its externalMedia is lost.
+   */
   private replace(
     session: AriSession,
     call: TrackedCall,
     track: AudioTrack,
     reason: 'gateway_lost' | 'orphaned',
+    takeOver: boolean,
   ): TapHandle | undefined {
     const handle = call.taps.get(track);
     if (!handle || handle.stopped || call.phase !== 'answered') return undefined;
     call.taps.delete(track);
+    this.mediaChannels.delete(handle.ids.externalMedia);
     this.metrics.retapped.inc({ server: session.server, reason });
     this.logger.warn(`tapping ${track} of ${call.callId} again: ${reason}`);
     this.occupy(session.server, -1);
-    this.tapAll(session, call, reason === 'gateway_lost' && handle.running ? handle : undefined);
+    this.tapAll(session, call, takeOver && handle.running ? handle : undefined);
     void this.registry.remember(call);
     return handle;
   }
@@ -495,6 +523,7 @@ export class CallTracker {
       for (const handle of call.taps.values()) {
         handle.stopped = true;
         handle.cancel.abort();
+        this.mediaChannels.delete(handle.ids.externalMedia);
       }
     }
     this.calls.delete(server);

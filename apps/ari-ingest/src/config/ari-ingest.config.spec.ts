@@ -1,5 +1,5 @@
 import { ConfigError } from '@asb/config';
-import { loadAriIngestConfig } from './ari-ingest.config';
+import { loadAriIngestConfig, tapTransportOf } from './ari-ingest.config';
 
 /** What production requires that these tests do not vary. */
 const PRODUCTION_NEEDS = { NATS_SERVERS: 'nats://nats:4222' };
@@ -64,7 +64,46 @@ describe('ari-ingest configuration', () => {
     expect(problems({ ARI_SERVERS: 'pbx1=ftp://host' })[0][0]).toMatch(/^ARI_SERVERS/);
   });
 
+  it('taps over RTP unless told otherwise, per server where TAP_TRANSPORT_BY_SERVER says', () => {
+    const env = {
+      ARI_SERVERS: 'pbx1=http://h1:8088,pbx2=http://h2:8088,pbx3=http://h3:8088',
+      ARI_PASSWORD: 'secret',
+    };
+    const plain = loadAriIngestConfig({ env: { ...PRODUCTION_NEEDS, ...env } });
+    expect(['pbx1', 'pbx2'].map((server) => tapTransportOf(plain, server))).toEqual(['rtp', 'rtp']);
+    const mixed = loadAriIngestConfig({
+      env: {
+        ...PRODUCTION_NEEDS,
+        ...env,
+        TAP_TRANSPORT: 'audiosocket',
+        TAP_TRANSPORT_BY_SERVER: 'pbx2=rtp',
+        TAP_AUDIOSOCKET_ADDRESS: ' asb-gateway-audiosocket.asb.svc:9092 ',
+      },
+    });
+    expect(['pbx1', 'pbx2', 'pbx3'].map((server) => tapTransportOf(mixed, server))).toEqual([
+      'audiosocket',
+      'rtp',
+      'audiosocket',
+    ]);
+    expect(mixed.TAP_AUDIOSOCKET_ADDRESS).toBe('asb-gateway-audiosocket.asb.svc:9092');
+  });
+
+  it('names TAP_AUDIOSOCKET_ADDRESS when a server taps over AudioSocket without one', () => {
+    expect(
+      problems({
+        ARI_SERVERS: 'pbx1=http://h1:8088,pbx2=http://h2:8088',
+        ARI_PASSWORD: 'secret',
+        TAP_TRANSPORT_BY_SERVER: 'pbx2=audiosocket',
+      }),
+    ).toEqual([['TAP_AUDIOSOCKET_ADDRESS', 'must be set: pbx2 uses the audiosocket transport']]);
+  });
+
   it.each([
+    ['TAP_TRANSPORT_BY_SERVER', 'pbx9=audiosocket', /names no server of ARI_SERVERS: pbx9/],
+    ['TAP_TRANSPORT_BY_SERVER', 'pbx1=tcp', /must be name=rtp or name=audiosocket/],
+    ['TAP_TRANSPORT', 'webrtc', /must be one of rtp, audiosocket/],
+    ['TAP_AUDIOSOCKET_ADDRESS', 'gateway', /must be host:port/],
+    ['TAP_AUDIOSOCKET_ADDRESS', '10.0.0.5:70000', /port must be 1-65535/],
     ['VICIDIAL_DB_URL', 'postgres://db/asterisk', /mysql:\/\//],
     ['VICIDIAL_DB_POLL_INTERVAL_MS', '50', /at least 200/],
     ['AGENT_PHONE_PATTERN', '(', /regular expression/],
@@ -74,6 +113,8 @@ describe('ari-ingest configuration', () => {
       ARI_PASSWORD: 'x',
       [variable]: value,
     });
-    expect(found).toEqual([[variable, expect.stringMatching(message)]]);
+    expect(found).toEqual([
+      [expect.stringMatching(`^${variable}`), expect.stringMatching(message)],
+    ]);
   });
 });

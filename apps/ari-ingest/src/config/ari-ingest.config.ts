@@ -15,6 +15,7 @@ import {
   natsEnv,
   serviceEnv,
 } from '@asb/config';
+import { TAP_TRANSPORTS, type TapTransport } from '@asb/contracts';
 
 export interface AriServerConfig {
   /** Configured name: part of every callId, so it must stay the same for a server. */
@@ -99,6 +100,37 @@ const rtpSourcesEntry = z.string().transform((entry, ctx) => {
   return { name: name.trim(), addresses };
 });
 
+/** `name=rtp` or `name=audiosocket`: a server that does not use TAP_TRANSPORT. */
+const transportEntry = z.string().transform((entry, ctx) => {
+  const [name, transport, ...rest] = entry.split('=').map((part) => part.trim());
+  if (
+    !SERVER_NAME.test(name) ||
+    rest.length > 0 ||
+    !(TAP_TRANSPORTS as readonly string[]).includes(transport)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${entry}" must be name=${TAP_TRANSPORTS.join(' or name=')}`,
+    });
+    return z.NEVER;
+  }
+  return { name, transport: transport as TapTransport };
+});
+
+/** `host:port` Asterisk can connect to: a DNS name or an IPv4 address (IPv6 in brackets). */
+const audioSocketAddress = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim() || undefined : value),
+  z
+    .string()
+    .regex(
+      /^([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):([1-9][0-9]{0,4})$/,
+      'must be host:port (a DNS name or address Asterisk can reach, e.g. asb-gateway-audiosocket.asb:9092)',
+    )
+    .refine((address) => !(Number(address.slice(address.lastIndexOf(':') + 1)) > 65535), {
+      message: 'port must be 1-65535',
+    }),
+);
+
 const serverList = envList(serverEntry).refine(
   (servers) => new Set(servers.map((s) => s.name)).size === servers.length,
   'server names must be unique',
@@ -167,6 +199,20 @@ export const ariIngestEnv = {
   TAP_CALL_TYPES: envList(envString()).optional(),
   /** `caller,agent` (one snoop each: spy=in, spy=out) or `mixed` (one snoop, spy=both). */
   TAP_TRACKS: envList(envEnum(['caller', 'agent', 'mixed'] as const)).default(['caller', 'agent']),
+  /**
+   * How Asterisk sends tapped audio to the gateways: `rtp` (UDP to a port a gateway allocated per
+   * track) or `audiosocket` (TCP to TAP_AUDIOSOCKET_ADDRESS, one port for every gateway pod;
+   * Asterisk 18 and later). TAP_TRANSPORT_BY_SERVER sets it per server.
+   */
+  TAP_TRANSPORT: envEnum(TAP_TRANSPORTS).default('rtp'),
+  /** Servers that use another transport than TAP_TRANSPORT: `pbx1=audiosocket,pbx2=rtp`. */
+  TAP_TRANSPORT_BY_SERVER: envList(transportEntry).optional(),
+  /**
+   * Where Asterisk connects for AudioSocket taps: the gateways' TCP Service as `host:port`.
+   * Required when a server uses `audiosocket`.
+   */
+  TAP_AUDIOSOCKET_ADDRESS: audioSocketAddress.optional(),
+  /** Codec of RTP taps. AudioSocket taps are signed linear 8 kHz, as Asterisk 18 sends it. */
   TAP_CODEC: envEnum(['ulaw', 'alaw', 'slin', 'slin16'] as const).default('ulaw'),
   /** Ask the gateway to upsample 8 kHz codecs to 16 kHz frames. */
   TAP_RESAMPLE_16K: envBoolean().default(false),
@@ -258,14 +304,24 @@ export function loadAriIngestConfig(options?: LoadConfigOptions): AriIngestConfi
     if (password) servers.push({ ...server, password });
     else withoutPassword.push(server.name);
   }
-  const unknown = (env.ARI_RTP_SOURCES ?? [])
-    .map((entry) => entry.name)
-    .filter((name) => !env.ARI_SERVERS.some((server) => server.name === name));
-  if (unknown.length > 0) {
+  for (const variable of ['ARI_RTP_SOURCES', 'TAP_TRANSPORT_BY_SERVER'] as const) {
+    const unknown = (env[variable] ?? [])
+      .map((entry) => entry.name)
+      .filter((name) => !env.ARI_SERVERS.some((server) => server.name === name));
+    if (unknown.length > 0) {
+      throw new ConfigError([
+        { variable, message: `names no server of ARI_SERVERS: ${unknown.join(', ')}` },
+      ]);
+    }
+  }
+  const overAudioSocket = env.ARI_SERVERS.filter(
+    (server) => tapTransportOf(env, server.name) === 'audiosocket',
+  );
+  if (overAudioSocket.length > 0 && !env.TAP_AUDIOSOCKET_ADDRESS) {
     throw new ConfigError([
       {
-        variable: 'ARI_RTP_SOURCES',
-        message: `names no server of ARI_SERVERS: ${unknown.join(', ')}`,
+        variable: 'TAP_AUDIOSOCKET_ADDRESS',
+        message: `must be set: ${overAudioSocket.map((server) => server.name).join(', ')} use${overAudioSocket.length === 1 ? 's' : ''} the audiosocket transport`,
       },
     ]);
   }
@@ -278,4 +334,15 @@ export function loadAriIngestConfig(options?: LoadConfigOptions): AriIngestConfi
     ]);
   }
   return { ...env, ARI_SERVERS: servers };
+}
+
+/** The transport of a server's taps: its TAP_TRANSPORT_BY_SERVER entry, else TAP_TRANSPORT. */
+export function tapTransportOf(
+  config: Pick<AriIngestConfig, 'TAP_TRANSPORT' | 'TAP_TRANSPORT_BY_SERVER'>,
+  server: string,
+): TapTransport {
+  return (
+    config.TAP_TRANSPORT_BY_SERVER?.find((entry) => entry.name === server)?.transport ??
+    config.TAP_TRANSPORT
+  );
 }

@@ -2,11 +2,10 @@ import {
   CallEvent,
   SCHEMA_VERSION,
   deterministicEventId,
-  SourceCodec,
   AudioTrack,
-  GatewayEndpoint,
   NotTapped,
   TapFailed,
+  TapStarted,
   TapStopped,
   VicidialMetadata,
 } from '@asb/contracts';
@@ -92,15 +91,18 @@ export class CallEventFactory {
 
   tapStarted(
     call: TrackedCall,
-    tap: {
-      track: AudioTrack;
-      codec: SourceCodec;
-      sampleRate: 8000 | 16000;
-      gateway: GatewayEndpoint;
-      snoopChannelId: string;
-      externalMediaChannelId: string;
-      bridgeId: string;
-    },
+    tap: Pick<
+      TapStarted,
+      | 'track'
+      | 'codec'
+      | 'sampleRate'
+      | 'transport'
+      | 'gateway'
+      | 'audioSocket'
+      | 'snoopChannelId'
+      | 'externalMediaChannelId'
+      | 'bridgeId'
+    >,
   ): CallEvent {
     return {
       ...this.base(call),

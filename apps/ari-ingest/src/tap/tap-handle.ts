@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AudioTrack } from '@asb/contracts';
+import type { AudioSocketEndpoint, AudioTrack } from '@asb/contracts';
 import type { MediaAllocation } from './media-allocator';
 
 export interface TapIds {
@@ -23,7 +23,15 @@ export interface TapHandle {
   track: AudioTrack;
   /** The ids of the current attempt; a failed attempt is taken down and the next gets new ones. */
   ids: TapIds;
+  /** RTP: the gateway port this attempt's externalMedia sends to. */
   allocation?: MediaAllocation;
+  /** AudioSocket: the UUID this attempt registered and Asterisk connects with. */
+  audioSocket?: AudioSocketEndpoint;
+  /**
+   * Taps of the track before this one that lost their media soon after they began: each makes
+   * the next setup wait longer, so a connection refused at once is not redone in a tight loop.
+   */
+  quickLosses: number;
   /** Settles when the setup is over: true if the tap runs, false if it was cancelled. */
   ready: Promise<boolean>;
   running: boolean;

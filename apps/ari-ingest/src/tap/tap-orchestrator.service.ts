@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { APP_CONFIG } from '@asb/config';
@@ -10,11 +10,12 @@ import { AriRequestFailed } from '../ari/ari-request-failed.error';
 import { isChannelGone } from '../ari/channel-gone.util';
 import type { RememberedTap } from '../calls/call-registry';
 import type { TrackedCall } from '../calls/tracked-call';
-import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { type AriIngestConfig, tapTransportOf } from '../config/ari-ingest.config';
 import { CallEventFactory } from '../events/call-event-factory';
 import { CallEventSink } from '../events/call-event-sink';
 import { GatewayWatch } from '../gateways/gateway-watch.service';
-import { MediaAllocation, MediaAllocationFailed, MediaAllocator } from './media-allocator';
+import { AudioSocketTapRegistry } from './audiosocket-tap-registry';
+import { MediaAllocationFailed, MediaAllocator } from './media-allocator';
 import { PbxMediaSources } from './pbx-media-sources';
 import { ownIdPrefix, TapHandle, TapIds } from './tap-handle';
 
@@ -28,6 +29,8 @@ const SPY: Record<AudioTrack, 'in' | 'out' | 'both'> = {
 const REPORT_AFTER_ATTEMPTS = 3;
 const FIRST_RETRY_MS = 200;
 const NOT_IN_STASIS_RETRY_MS = 25;
+/** A tap that loses its media within this time of starting counts as a quick loss. */
+const QUICK_LOSS_MS = 5000;
 
 type Stage = TapFailed['stage'];
 
@@ -58,9 +61,10 @@ class TapCancelled extends Error {
 }
 
 /**
- * Sets up and tears down the tap of one track of a call: a port from a media-gateway, a snoop
- * channel on the call, an externalMedia channel sending RTP to that port, and a mixing bridge
- * holding both. It only ever creates and deletes channels of its own; the call's channel is
+ * Sets up and tears down the tap of one track of a call: a snoop channel on the call, an
+ * externalMedia channel sending its audio to the media-gateways, and a mixing bridge holding
+ * both. Over RTP the externalMedia sends to a port a gateway allocated; over AudioSocket it
+ * connects to the gateways' TCP Service with a UUID registered first. It only ever creates and deletes channels of its own; the call's channel is
  * spied on, never touched. A tap that cannot be set up is retried, with backoff, for as long as
  * its call lasts: under load Asterisk may be slow to put new channels into Stasis, and a
  * media-gateway may be restarting.
@@ -80,6 +84,7 @@ export class TapOrchestrator {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
     private readonly allocator: MediaAllocator,
+    private readonly audioSocketTaps: AudioSocketTapRegistry,
     private readonly mediaSources: PbxMediaSources,
     private readonly sink: CallEventSink,
     private readonly gateways: GatewayWatch,
@@ -133,6 +138,8 @@ export class TapOrchestrator {
    */
   start(session: AriSession, call: TrackedCall, track: AudioTrack, lost?: TapHandle): TapHandle {
     const ids = this.newIds(call.callId, track);
+    const lostQuickly =
+      lost?.runningSince !== undefined && performance.now() - lost.runningSince < QUICK_LOSS_MS;
     const handle: TapHandle = {
       track,
       ids: lost ? { ...lost.ids, externalMedia: ids.externalMedia } : ids,
@@ -140,6 +147,7 @@ export class TapOrchestrator {
       running: false,
       stopped: false,
       takingOver: lost !== undefined,
+      quickLosses: lostQuickly ? lost.quickLosses + 1 : 0,
       cancel: new AbortController(),
     };
     if (lost) lost.handedOver = true;
@@ -153,17 +161,19 @@ export class TapOrchestrator {
    * Undefined when the gateway holding its allocation is gone: such a tap must be set up again.
    */
   adopt(tap: RememberedTap): TapHandle | undefined {
-    if (this.gateways.isLost(tap.allocation.bootId)) return undefined;
+    if (tap.allocation && this.gateways.isLost(tap.allocation.bootId)) return undefined;
     this.metrics.active.inc();
     this.metrics.adopted.inc();
     return {
       track: tap.track,
       ids: tap.ids,
       allocation: tap.allocation,
+      audioSocket: tap.audioSocket,
       ready: Promise.resolve(true),
       running: true,
       runningSince: performance.now(),
       stopped: false,
+      quickLosses: 0,
       cancel: new AbortController(),
     };
   }
@@ -196,6 +206,10 @@ export class TapOrchestrator {
     const startedAt = performance.now();
     let waitForGateway = false;
     let joinedBefore = this.gatewaysJoined;
+    if (handle.quickLosses > 0) {
+      this.metrics.retried.inc({ reason: 'media_lost_quickly' });
+      await this.pause(this.retryDelayMs(handle.quickLosses + 1), handle, false);
+    }
     for (let attempt = 1; !this.cancelled(call, handle); attempt += 1) {
       if (attempt > 1) {
         handle.ids = this.newIds(call.callId, handle.track);
@@ -241,19 +255,24 @@ export class TapOrchestrator {
       this.metrics.active.inc();
       this.metrics.started.inc();
       this.metrics.setupSeconds.observe((performance.now() - startedAt) / 1000);
-      const allocation = handle.allocation as MediaAllocation;
-      const codec = this.config.TAP_CODEC;
+      const { allocation, audioSocket } = handle;
+      const codec = audioSocket ? 'slin' : this.config.TAP_CODEC;
       void this.sink.emit(
         this.events.tapStarted(call, {
           track: handle.track,
           codec,
           sampleRate: codec === 'slin16' || this.config.TAP_RESAMPLE_16K ? 16000 : 8000,
-          gateway: {
-            gatewayId: allocation.gatewayId,
-            bootId: allocation.bootId,
-            host: allocation.host,
-            port: allocation.port,
-          },
+          ...(audioSocket
+            ? { transport: 'audiosocket' as const, audioSocket }
+            : {
+                transport: 'rtp' as const,
+                gateway: allocation && {
+                  gatewayId: allocation.gatewayId,
+                  bootId: allocation.bootId,
+                  host: allocation.host,
+                  port: allocation.port,
+                },
+              }),
           snoopChannelId: handle.ids.snoop,
           externalMediaChannelId: handle.ids.externalMedia,
           bridgeId: handle.ids.bridge,
@@ -290,23 +309,10 @@ export class TapOrchestrator {
       return result;
     };
 
-    handle.allocation = await step('allocate', async () =>
-      this.allocator.allocate({
-        callId: call.callId,
-        track: handle.track,
-        codec: this.config.TAP_CODEC,
-        server: call.server,
-        resampleTo16k: this.config.TAP_RESAMPLE_16K || undefined,
-        sources: await this.mediaSources.of(call.server),
-      }),
-    );
-    const { host, port, gatewayId, bootId } = handle.allocation;
-    if (this.gateways.isLost(bootId)) {
-      throw new TapSetupFailed('allocate', new Error(`gateway ${gatewayId} is gone`));
-    }
+    await step('allocate', () => this.prepareMedia(call, handle));
     if (handle.takingOver) {
       const inStasis = session.arrivals.waitFor([ids.externalMedia], deadline - Date.now());
-      await step('external_media', () => this.createExternalMedia(session, ids, host, port));
+      await step('external_media', () => this.createExternalMedia(session, handle));
       if (!(await inStasis)) {
         throw new TapSetupFailed('timeout', new Error('externalMedia never entered Stasis'));
       }
@@ -332,7 +338,7 @@ export class TapOrchestrator {
           appArgs: `tap,${call.callId},${handle.track}`,
         }),
       ),
-      step('external_media', () => this.createExternalMedia(session, ids, host, port)),
+      step('external_media', () => this.createExternalMedia(session, handle)),
       step('bridge', () => session.rest.createBridge(ids.bridge, `${call.callId} ${handle.track}`)),
     ]);
     const rejected = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -348,11 +354,55 @@ export class TapOrchestrator {
     );
   }
 
-  private createExternalMedia(session: AriSession, ids: TapIds, host: string, port: number) {
+  /**
+   * What the externalMedia channel needs before Asterisk is asked for it. RTP: a port on a live
+   * gateway. AudioSocket: the UUID registered, so the pod that takes the connection knows it.
+   */
+  private async prepareMedia(call: TrackedCall, handle: TapHandle): Promise<void> {
+    const sources = await this.mediaSources.of(call.server);
+    const resampleTo16k = this.config.TAP_RESAMPLE_16K || undefined;
+    if (tapTransportOf(this.config, call.server) === 'audiosocket') {
+      const uuid = randomUUID();
+      handle.audioSocket = { uuid, address: this.config.TAP_AUDIOSOCKET_ADDRESS as string };
+      await this.audioSocketTaps.register({
+        uuid,
+        callId: call.callId,
+        track: handle.track,
+        server: call.server,
+        resampleTo16k,
+        sources,
+        registeredAt: new Date().toISOString(),
+      });
+      return;
+    }
+    handle.allocation = await this.allocator.allocate({
+      callId: call.callId,
+      track: handle.track,
+      codec: this.config.TAP_CODEC,
+      server: call.server,
+      resampleTo16k,
+      sources,
+    });
+    const { gatewayId, bootId } = handle.allocation;
+    if (this.gateways.isLost(bootId)) throw new Error(`gateway ${gatewayId} is gone`);
+  }
+
+  private createExternalMedia(session: AriSession, handle: TapHandle) {
+    const { ids, allocation, audioSocket } = handle;
+    if (audioSocket) {
+      return session.rest.externalMedia({
+        app: session.app,
+        channelId: ids.externalMedia,
+        externalHost: audioSocket.address,
+        format: 'slin',
+        audioSocket: { uuid: audioSocket.uuid },
+      });
+    }
+    if (!allocation) throw new Error('no gateway port was allocated');
     return session.rest.externalMedia({
       app: session.app,
       channelId: ids.externalMedia,
-      externalHost: `${host}:${port}`,
+      externalHost: `${allocation.host}:${allocation.port}`,
       format: this.config.TAP_CODEC,
     });
   }
@@ -420,11 +470,11 @@ export class TapOrchestrator {
       handle.handedOver ? undefined : this.quietly(() => session.rest.hangup(ids.snoop)),
       handle.handedOver ? undefined : this.quietly(() => session.rest.destroyBridge(ids.bridge)),
     ]);
-    if (handle.allocation) {
-      const allocation = handle.allocation;
-      handle.allocation = undefined;
-      await this.allocator.release(allocation);
-    }
+    const { allocation, audioSocket } = handle;
+    handle.allocation = undefined;
+    handle.audioSocket = undefined;
+    if (allocation) await this.allocator.release(allocation);
+    if (audioSocket) await this.audioSocketTaps.unregister(audioSocket.uuid);
   }
 
   /** A cleanup request; the REST client retries what is worth it, and reconciliation removes the rest. */

@@ -31,6 +31,7 @@ export function trackerWith(env: Record<string, string> = {}) {
       ready: new Promise<boolean>(() => undefined),
       running: false,
       stopped: false,
+      quickLosses: 0,
       cancel: new AbortController(),
     }),
     stop: async () => undefined,

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { ContractViolation } from '../contract-violation.error';
 import { deterministicEventId } from '../ids/event-id';
 import { CALL_EVENT_TYPES, CallEventType } from '../subjects/subject-names';
-import { CALL_EVENT_MAX_BYTES, CallEvent } from './call-event.schema';
+import { CALL_EVENT_MAX_BYTES, CallEvent, TapStarted } from './call-event.schema';
 import { decodeCallEvent, encodeCallEvent } from './json-codec';
 
 const base = {
@@ -192,6 +193,34 @@ describe('call events', () => {
     ['gateway', { gatewayId: 'gw', host: '127.0.0.1', port: 70000 }],
   ])('rejects a tap_started event whose %s is %j', (field, value) => {
     const event = { ...exampleEvent('tap_started'), [field]: value };
+    expect(
+      reasonOf(() => decodeCallEvent('call.v1.pbx1-1732451234-56.tap_started', json(event))),
+    ).toBe('invalid_payload');
+  });
+
+  it('reads an AudioSocket tap_started, and an RTP one of versions before transports', () => {
+    const { gateway: _gateway, ...rtp } = exampleEvent('tap_started') as TapStarted;
+    const audioSocket = {
+      ...rtp,
+      transport: 'audiosocket',
+      audioSocket: { uuid: '4c7d1f2e-9a3b-4e5f-8a6b-1c2d3e4f5a6b', address: 'gateways.asb:9092' },
+    };
+    const subject = 'call.v1.pbx1-1732451234-56.tap_started';
+    expect(decodeCallEvent(subject, json(audioSocket))).toMatchObject({ transport: 'audiosocket' });
+    expect(decodeCallEvent(subject, json(exampleEvent('tap_started')))).toMatchObject({
+      gateway: { gatewayId: 'gw-a' },
+    });
+  });
+
+  it.each([
+    ['an RTP tap without its gateway', { gateway: undefined }],
+    [
+      'an AudioSocket tap naming a gateway',
+      { transport: 'audiosocket', audioSocket: { uuid: randomUUID(), address: 'gw:9092' } },
+    ],
+    ['an AudioSocket tap without its endpoint', { transport: 'audiosocket', gateway: undefined }],
+  ])('rejects %s', (_case, change) => {
+    const event = { ...exampleEvent('tap_started'), ...change };
     expect(
       reasonOf(() => decodeCallEvent('call.v1.pbx1-1732451234-56.tap_started', json(event))),
     ).toBe('invalid_payload');

@@ -110,17 +110,46 @@ export const gatewayEndpointSchema = z.object({
   bootId: z.uuid().optional(),
 });
 
-export const tapStartedSchema = callEventBase.extend({
-  event: z.literal('tap_started'),
-  track: trackSchema,
-  codec: sourceCodecSchema,
-  /** Rate of the PCM16LE frames on `audio.v1.<callId>.<track>`. */
-  sampleRate: sampleRateSchema,
-  gateway: gatewayEndpointSchema,
-  snoopChannelId: z.string().min(1).max(128),
-  externalMediaChannelId: z.string().min(1).max(128),
-  bridgeId: z.string().min(1).max(128),
+/** How Asterisk sends a tap's audio to the gateways: RTP over UDP, or AudioSocket over TCP. */
+export const TAP_TRANSPORTS = ['rtp', 'audiosocket'] as const;
+export const tapTransportSchema = z.enum(TAP_TRANSPORTS);
+export type TapTransport = z.infer<typeof tapTransportSchema>;
+
+/**
+ * An AudioSocket tap: Asterisk connects to `address` (the gateways' TCP Service) and names the
+ * tap by `uuid`; whichever gateway pod accepts the connection serves it, and its stats samples
+ * carry that pod's gatewayId.
+ */
+export const audioSocketEndpointSchema = z.object({
+  uuid: z.uuid(),
+  /** `host:port` as given to Asterisk's externalMedia (a host name or an address). */
+  address: z.string().min(3).max(260),
 });
+
+export const tapStartedSchema = callEventBase
+  .extend({
+    event: z.literal('tap_started'),
+    track: trackSchema,
+    codec: sourceCodecSchema,
+    /** Rate of the PCM16LE frames on `audio.v1.<callId>.<track>`. */
+    sampleRate: sampleRateSchema,
+    /** Absent in events of versions before AudioSocket: those taps are RTP. */
+    transport: tapTransportSchema.optional(),
+    /** RTP: the gateway and port that an allocation gave the track. Absent for AudioSocket. */
+    gateway: gatewayEndpointSchema.optional(),
+    /** AudioSocket: what Asterisk connected to. */
+    audioSocket: audioSocketEndpointSchema.optional(),
+    snoopChannelId: z.string().min(1).max(128),
+    externalMediaChannelId: z.string().min(1).max(128),
+    bridgeId: z.string().min(1).max(128),
+  })
+  .refine(
+    (tap) =>
+      (tap.transport ?? 'rtp') === 'rtp'
+        ? tap.gateway !== undefined && tap.audioSocket === undefined
+        : tap.audioSocket !== undefined && tap.gateway === undefined,
+    { message: 'an RTP tap names its gateway, an AudioSocket tap its audioSocket, never both' },
+  );
 
 export const tapStoppedSchema = callEventBase.extend({
   event: z.literal('tap_stopped'),
@@ -279,6 +308,7 @@ export type CallDisposition = z.infer<typeof callDispositionSchema>;
 export type EgressStarted = z.infer<typeof egressStartedSchema>;
 export type EgressStopped = z.infer<typeof egressStoppedSchema>;
 export type GatewayEndpoint = z.infer<typeof gatewayEndpointSchema>;
+export type AudioSocketEndpoint = z.infer<typeof audioSocketEndpointSchema>;
 export type AudioVerdictEvent = z.infer<typeof audioVerdictEventSchema>;
 export type TalkSummary = z.infer<typeof talkSummarySchema>;
 
