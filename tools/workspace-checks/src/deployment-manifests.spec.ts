@@ -224,6 +224,7 @@ describe('deployment files', () => {
       }>;
     const production = render('production');
     const demo = render('demo');
+    const overAudioSocket = render('production-audiosocket');
     const deployDocs = readFileSync(join(ROOT, 'deploy/README.md'), 'utf8');
     const secretsScript = readFileSync(join(ROOT, 'deploy/k8s/create-secrets.sh'), 'utf8');
 
@@ -254,7 +255,7 @@ describe('deployment files', () => {
     });
 
     it('gives every workload probes, requests and a memory limit', () => {
-      for (const workload of [...workloads(production), ...workloads(demo)]) {
+      for (const workload of [production, demo, overAudioSocket].flatMap(workloads)) {
         for (const container of containersOf(workload)) {
           const what = `${workload.metadata.name}/${container.name}`;
           expect({
@@ -273,7 +274,7 @@ describe('deployment files', () => {
     });
 
     it("mounts each service's own Secret, never an optional shared one, and documents and creates each", () => {
-      for (const overlay of [production, demo]) {
+      for (const overlay of [production, demo, overAudioSocket]) {
         for (const workload of workloads(overlay)) {
           for (const container of containersOf(workload)) {
             for (const source of container.envFrom ?? []) {
@@ -332,6 +333,51 @@ describe('deployment files', () => {
         accessModes: ['ReadWriteMany'],
         storageClassName: expect.any(String),
       });
+    });
+
+    it('runs the AudioSocket variant without a UDP range: one TCP Service in front of the gateways', () => {
+      const find = (list: Manifest[], kind: string, name: string) =>
+        list.find((m) => m.kind === kind && m.metadata.name === name) as Manifest;
+      const gateway = find(overAudioSocket, 'Deployment', 'media-gateway').spec.template.spec;
+      expect(find(production, 'Deployment', 'media-gateway').spec.template.spec.hostNetwork).toBe(
+        true,
+      );
+      expect(gateway.hostNetwork).toBeUndefined();
+      expect(gateway.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBe(
+        undefined,
+      );
+      const container = gateway.containers[0];
+      expect(container.env).toContainEqual({
+        name: 'GATEWAY_ADVERTISED_HOST',
+        valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
+      });
+      const port = find(overAudioSocket, 'ConfigMap', 'media-gateway').data?.[
+        'GATEWAY_AUDIOSOCKET_PORT'
+      ];
+      expect(container.ports).toContainEqual({
+        name: 'audiosocket',
+        containerPort: Number(port),
+        protocol: 'TCP',
+      });
+      const service = find(overAudioSocket, 'Service', 'media-gateway-audiosocket');
+      expect(service.spec).toMatchObject({
+        type: 'LoadBalancer',
+        // The gateway checks the connection's source: it must stay the Asterisk server's.
+        externalTrafficPolicy: 'Local',
+        selector: { 'app.kubernetes.io/name': 'media-gateway' },
+        ports: [{ port: Number(port), targetPort: 'audiosocket', protocol: 'TCP' }],
+      });
+      const ingest = find(overAudioSocket, 'ConfigMap', 'ari-ingest').data ?? {};
+      expect(ingest['TAP_TRANSPORT']).toBe('audiosocket');
+      expect(ingest['TAP_AUDIOSOCKET_ADDRESS']).toMatch(new RegExp(`:${port}$`));
+      const policy = find(overAudioSocket, 'NetworkPolicy', 'media-gateway-audiosocket');
+      expect(policy.spec.ingress[0].ports).toEqual([{ port: Number(port), protocol: 'TCP' }]);
+      expect(
+        find(overAudioSocket, 'HorizontalPodAutoscaler', 'media-gateway').spec.maxReplicas,
+      ).toBeGreaterThan(
+        find(production, 'HorizontalPodAutoscaler', 'media-gateway').spec.maxReplicas,
+      );
+      expect(deployDocs).toMatch(/## media-gateway and AudioSocket/);
     });
   });
 });
