@@ -1,10 +1,12 @@
 /**
  * The baseline of the media benchmark: answers media.v1.allocate like a media-gateway, but
- * its sockets only count packets. Run by the benchmark as a child process; it reports its
+ * its sockets only count packets; with AUDIOSOCKET_PORT it also takes AudioSocket connections
+ * and only counts their audio messages. Run by the benchmark as a child process; it reports its
  * count when asked over IPC.
  */
 import { randomUUID } from 'node:crypto';
 import { createSocket, Socket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { connect } from 'nats';
 import {
   MEDIA_ALLOCATE_SUBJECT,
@@ -17,6 +19,7 @@ import {
   mediaReleaseRequestSchema,
 } from '@asb/contracts';
 import { respondJson, subscribeJson } from '@asb/nats';
+import { AUDIOSOCKET_KIND, AudioSocketReader } from '@asb/rtp';
 
 const [portMin, portMax] = [Number(process.env['PORT_MIN']), Number(process.env['PORT_MAX'])];
 const bootId = randomUUID();
@@ -72,6 +75,21 @@ async function main(): Promise<void> {
     },
   });
   await nc.flush();
+  const audioSocketPort = process.env['AUDIOSOCKET_PORT'];
+  if (audioSocketPort) {
+    const server = createServer({ noDelay: true }, (connection) => {
+      const reader = new AudioSocketReader();
+      connection.on('data', (chunk: Buffer) =>
+        reader.push(chunk, (kind) => {
+          if (kind === AUDIOSOCKET_KIND.audio) packets += 1;
+        }),
+      );
+      connection.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) =>
+      server.listen(Number(audioSocketPort), '127.0.0.1', resolve),
+    );
+  }
   process.on('message', () => process.send?.({ count: packets }));
   process.on('disconnect', () => process.exit(0));
   process.send?.({ ready: true });

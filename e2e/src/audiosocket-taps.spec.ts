@@ -5,6 +5,7 @@ import { eventually, freePort } from '@asb/testing';
 import { loopedFixture } from './support/audio-alignment';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
+import { TcpFront } from './support/tcp-front';
 import { NATS_URL } from './support/workspace';
 
 const callIdOf = (call: ScenarioCall) => callIdFromChannel(call.server, call.trunkChannelId);
@@ -14,22 +15,25 @@ const tapsStarted = (events: CallEvent[]): TapStarted[] =>
 
 /**
  * Taps over AudioSocket, as on Kubernetes: ari-ingest registers each tap's UUID, the simulated
- * Asterisk 18 connects to the gateways' one TCP address, and the gateway that takes the
- * connection publishes the same frames as for RTP. One stack for the file.
+ * Asterisk 18 connects to the gateways' one TCP address (a TcpFront, as a Service), and the
+ * gateway that takes the connection publishes the same frames as for RTP. One stack for the file.
  */
 describe('taps over AudioSocket: asterisk-sim -> ari-ingest -> media-gateway (TCP) -> NATS', () => {
   const recorders = new NatsRecorders();
+  const front = new TcpFront();
   let stack: BridgeStack;
 
   beforeAll(async () => {
     const audioSocketPort = await freePort();
+    front.add(audioSocketPort);
+    const frontPort = await front.listen();
     stack = new BridgeStack({
       servers: ['pbx1'],
       env: {
         'media-gateway': { GATEWAY_AUDIOSOCKET_PORT: String(audioSocketPort) },
         'ari-ingest': {
           TAP_TRANSPORT: 'audiosocket',
-          TAP_AUDIOSOCKET_ADDRESS: `127.0.0.1:${audioSocketPort}`,
+          TAP_AUDIOSOCKET_ADDRESS: `127.0.0.1:${frontPort}`,
         },
       },
     });
@@ -41,6 +45,7 @@ describe('taps over AudioSocket: asterisk-sim -> ari-ingest -> media-gateway (TC
     await recorders.stop();
     await stack?.stop();
     stack?.kill();
+    await front.close();
   });
 
   async function endedAll(calls: ScenarioCall[]): Promise<void> {
@@ -193,6 +198,67 @@ describe('taps over AudioSocket: asterisk-sim -> ari-ingest -> media-gateway (TC
       })),
     );
     expect(gaps.filter((g) => g.gapMs > allowedMs)).toEqual([]);
+    expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
+  }, 120_000);
+
+  it('taps the tracks of a gateway whose node vanished again on a live one, though their connections never close', async () => {
+    const secondPort = await freePort();
+    const second = await stack.startGateway('gw2', {
+      GATEWAY_AUDIOSOCKET_PORT: String(secondPort),
+    });
+    front.add(secondPort);
+    const from = recorders.events.length;
+    const id = await stack.startScenario({
+      totalCalls: 6,
+      concurrency: 6,
+      arrivalRate: 20,
+      answerRatio: 1,
+      ringMs: { min: 100, max: 300 },
+      talkMs: { min: 14_000, max: 15_000 },
+      mix: { outbound: 1 },
+      seed: 53,
+    });
+    await recorders.waitFor(
+      () => tapsStarted(recorders.events.slice(from)).length >= 12,
+      20_000,
+      '12 taps',
+    );
+    const taps = tapsStarted(recorders.events.slice(from));
+    const servedBy = (tap: TapStarted) => {
+      const sample = recorders.stats.get(`stats.v1.${tap.callId}.${tap.track}`);
+      return sample?.runId === tap.audioSocket?.uuid ? sample?.gatewayId : undefined;
+    };
+    // Both gateways took connections: the front hands them out in turn.
+    await recorders.waitFor(
+      () => taps.every((tap) => servedBy(tap) !== undefined),
+      10_000,
+      'a stats sample of every tap',
+    );
+    const secondId = `gw2-${stack.app}`;
+    const onSecond = taps.filter((tap) => servedBy(tap) === secondId);
+    expect(onSecond.length).toBeGreaterThan(0);
+    expect(onSecond.length).toBeLessThan(taps.length);
+
+    // Its process answers nothing and its connections stay open: only its heartbeats stop.
+    front.vanish(secondPort);
+    second.freeze();
+    const calls = await stack.finishScenario(id);
+    await endedAll(calls);
+    second.kill();
+
+    const gaps = onSecond.map((tap) => {
+      const call = calls.find((c) => callIdOf(c) === tap.callId) as ScenarioCall;
+      return {
+        tap: `${tap.callId}/${tap.track}`,
+        gapMs: recorders.longestGapMs(`audio.v1.${tap.callId}.${tap.track}`, call.endedAt ?? 0),
+        stopped: recorders
+          .eventsOf(tap.callId)
+          .find((e) => e.event === 'tap_stopped' && e.track === tap.track),
+      };
+    });
+    for (const gap of gaps) expect(gap.stopped).toMatchObject({ reason: 'gateway_lost' });
+    // Lost after GATEWAY_LOST_AFTER_MS (1.5 s) of silence, then tapped again through the front.
+    expect(gaps.filter((g) => g.gapMs > 4000)).toEqual([]);
     expect(await stack.settle(15_000)).toEqual([['pbx1', 0, 0]]);
   }, 120_000);
 });

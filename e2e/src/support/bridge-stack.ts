@@ -112,7 +112,7 @@ export class BridgeStack {
   }
 
   /** Starts another media-gateway beside the stack's own, with ports of its own. */
-  async startGateway(id: string): Promise<ServiceProcess> {
+  async startGateway(id: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const [min, max] = portRange(1000);
     const gateway = await this.spawn('media-gateway', {
       GATEWAY_ID: `${id}-${this.app}`,
@@ -121,6 +121,7 @@ export class BridgeStack {
       GATEWAY_PORT_MIN: String(min),
       GATEWAY_PORT_MAX: String(max),
       ...this.options.env?.['media-gateway'],
+      ...env,
     });
     await gateway.waitFor('/health/ready');
     return gateway;

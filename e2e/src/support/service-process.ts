@@ -101,6 +101,14 @@ export class ServiceProcess {
   }
 
   /** Last resort in afterAll, so a failed test never leaves a process behind. */
+  /**
+   * Stops the process where it stands (SIGSTOP), as a node that vanished: its sockets stay open
+   * and nothing answers on them. kill() still ends it.
+   */
+  freeze(): void {
+    if (this.child && this.child.exitCode === null) this.child.kill('SIGSTOP');
+  }
+
   kill(): void {
     if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
   }

@@ -59,7 +59,10 @@ describe('AudioVerdicts', () => {
       },
     } as unknown as NatsConnection;
     let followed = true;
-    const tracker = { follows: () => followed } as unknown as CallTracker;
+    const tracker = {
+      follows: () => followed,
+      notePlacement: () => undefined,
+    } as unknown as CallTracker;
     const verdicts = new AudioVerdicts(
       loadAriIngestConfig({
         env: {

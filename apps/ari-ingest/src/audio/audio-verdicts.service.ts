@@ -173,6 +173,8 @@ export class AudioVerdicts implements OnApplicationBootstrap, BeforeApplicationS
       this.invalid.inc();
       return;
     }
+    if (call.live)
+      this.tracker.notePlacement(call.identity.server, call.identity.channelId, sample);
     for (const change of call.judge.add(sample, call.live)) this.publish(call, change);
     if (!call.live && call.judge.finished) this.summarise(callId);
   }

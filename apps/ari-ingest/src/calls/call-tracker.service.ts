@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
-import { AudioTrack, callIdFromChannel, TapStopped, VicidialMetadata } from '@asb/contracts';
+import {
+  AudioTrack,
+  callIdFromChannel,
+  StreamStats,
+  TapStopped,
+  VicidialMetadata,
+} from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
 import type { AriChannel, AriEvent } from '../ari/ari-model';
 import type { AriSession } from '../ari/ari-session';
@@ -445,16 +451,32 @@ export class CallTracker {
   }
 
   /**
-   * Taps again every track of the server whose allocation was on a gateway process now gone. The
-   * lost taps are taken down at once, not after their replacements run: their RTP still flows to
-   * the dead gateway's ports, which the gateway's next process hands out again, and a stream
-   * latched there by mistake would carry another call's audio.
+   * A stats sample of a followed call: for an AudioSocket tap, it tells which gateway process
+   * serves it. Samples of the track's earlier taps (another UUID) and last samples are no news.
+   */
+  notePlacement(
+    server: string,
+    channelId: string,
+    sample: Pick<StreamStats, 'track' | 'runId' | 'gatewayId' | 'bootId' | 'final'>,
+  ): void {
+    const handle = this.calls.get(server)?.get(channelId)?.taps.get(sample.track);
+    if (!handle?.audioSocket || handle.audioSocket.uuid !== sample.runId) return;
+    if (!sample.bootId || sample.final) return;
+    handle.servedBy = { gatewayId: sample.gatewayId, bootId: sample.bootId };
+  }
+
+  /**
+   * Taps again every track of the server that a gateway process now gone served: an RTP
+   * allocation on it, or an AudioSocket connection it had taken. The lost taps are taken down
+   * at once, not after their replacements run: their RTP still flows to the dead gateway's ports,
+   * which the gateway's next process hands out again, and a stream latched there by mistake would
+   * carry another call's audio; an AudioSocket connection to a vanished node stays open.
    */
   retapLostGateway(session: AriSession, gatewayId: string, bootId: string): void {
     for (const call of [...this.callsOf(session.server).values()]) {
       for (const handle of [...call.taps.values()]) {
-        const allocation = handle.allocation;
-        if (allocation?.gatewayId !== gatewayId || allocation.bootId !== bootId) continue;
+        const served = handle.allocation ?? handle.servedBy;
+        if (served?.gatewayId !== gatewayId || served.bootId !== bootId) continue;
         const old = this.replace(session, call, handle.track, 'gateway_lost', true);
         if (old) void this.taps.stop(session, call, old, 'gateway_lost', Promise.resolve());
       }

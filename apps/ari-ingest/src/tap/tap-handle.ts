@@ -28,6 +28,12 @@ export interface TapHandle {
   /** AudioSocket: the UUID this attempt registered and Asterisk connects with. */
   audioSocket?: AudioSocketEndpoint;
   /**
+   * AudioSocket: the gateway process that took the connection, as its stats samples tell (their
+   * runId is the UUID). A gateway whose node vanished closes nothing, and Asterisk would write
+   * into the dead connection for many seconds: its loss, heard by its heartbeats, re-taps these.
+   */
+  servedBy?: { gatewayId: string; bootId: string };
+  /**
    * Taps of the track before this one that lost their media soon after they began: each makes
    * the next setup wait longer, so a connection refused at once is not redone in a tight loop.
    */

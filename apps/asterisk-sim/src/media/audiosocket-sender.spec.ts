@@ -127,6 +127,11 @@ describe('externalMedia over AudioSocket, as Asterisk 18 does it', () => {
     const heard = Buffer.concat(audio.map((m) => m.payload));
     const samples = Array.from({ length: heard.length / 2 }, (_, i) => heard.readInt16LE(i * 2));
     expect(samples).toEqual(Array.from(caller.subarray(0, samples.length)));
+    expect(sender.activeStreams).toBe(1);
+    // What it counts as sent was written: the peer has it, or it is on its way.
+    expect(sender.messagesSent).toBeGreaterThanOrEqual(audio.length);
+    pbx.hangup(em.id);
+    expect(sender.activeStreams).toBe(0);
   });
 
   it("sends another format's own bytes tagged as audio (ulaw: 160 bytes), as 18 does", async () => {

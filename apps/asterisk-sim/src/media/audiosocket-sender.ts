@@ -62,6 +62,8 @@ export class AudioSocketSender implements AudioSocketPlane {
   private readonly logger = new Logger(AudioSocketSender.name);
   private readonly links = new Map<string, AudioSocketLink>();
   private timer?: NodeJS.Timeout;
+  /** Audio messages written since start, on every connection. */
+  messagesSent = 0;
 
   constructor(private readonly fixtures: FixtureLibrary) {}
 
@@ -192,8 +194,16 @@ export class AudioSocketSender implements AudioSocketPlane {
       stream.position = (stream.position + chunk) % loop.length;
     }
     stream.produced += 1;
+    this.messagesSent += 1;
     // The socket copies nothing until it flushes, so each write gets a buffer of its own.
     link.socket.write(Buffer.from(frame));
+  }
+
+  /** Connections sending audio now. */
+  get activeStreams(): number {
+    let sending = 0;
+    for (const link of this.links.values()) if (link.stream) sending += 1;
+    return sending;
   }
 
   /** The channel hangs up from the AudioSocket side: cause 0, as chan_audiosocket sets none. */

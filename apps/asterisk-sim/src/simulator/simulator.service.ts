@@ -70,6 +70,22 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
         this.set(rtp.activeStreams);
       },
     });
+    const audioSockets = this.audioSockets;
+    metrics.gauge({
+      name: 'sim_audiosocket_streams',
+      help: 'AudioSocket connections sending audio',
+      collect() {
+        this.set(audioSockets.activeStreams);
+      },
+    });
+    metrics.counter({
+      name: 'sim_audiosocket_messages_sent_total',
+      help: 'AudioSocket audio messages written, on every connection',
+      collect() {
+        this.reset();
+        this.inc(audioSockets.messagesSent);
+      },
+    });
     metrics.gauge({
       name: 'sim_channels',
       help: 'Channels on each simulated Asterisk',

@@ -28,6 +28,7 @@ import {
 import { eventually, freePort, PrivateNats, sleep, uniqueCallId } from '@asb/testing';
 import { AppModule } from '../app/app.module';
 import { loadMediaGatewayConfig } from '../config/media-gateway.config';
+import { GatewayIdentity } from '../identity/gateway-identity';
 import { AllocationService } from '../ports/allocation.service';
 
 /** Re-exported for the specs, which import their support from here. */
@@ -82,6 +83,8 @@ export class TestNats extends PrivateNats {
 export interface TestGateway {
   app: INestApplicationContext;
   gatewayId: string;
+  /** This process's boot id, as its heartbeats, allocations and stats carry it. */
+  bootId: string;
   portMin: number;
   portMax: number;
   /** Current value of a metric (0 when the labelled series does not exist yet). */
@@ -116,6 +119,7 @@ export async function startGateway(
   return {
     app,
     gatewayId,
+    bootId: app.get(GatewayIdentity).bootId,
     portMin,
     portMax: config.GATEWAY_PORT_MAX,
     async metric(name, labels = {}) {

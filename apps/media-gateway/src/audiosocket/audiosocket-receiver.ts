@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { AudioSocketTap } from '@asb/contracts';
 import { InterarrivalJitter } from '@asb/rtp';
 import type { FrameDecoder } from '../codecs/frame-decoder';
@@ -31,7 +30,8 @@ export interface AudioSocketStreamCounters {
  * sequence numbers. TCP loses and reorders nothing, so neither is counted.
  */
 export class AudioSocketReceiver implements StatsSource {
-  readonly runId = randomUUID();
+  /** The tap's UUID: ari-ingest knows its tap by it, so it can tell which gateway serves it. */
+  readonly runId: string;
   readonly counters: AudioSocketStreamCounters = { messages: 0, bytes: 0, rejected: 0 };
   private readonly output: TrackFrameOutput;
   private readonly jitter = new InterarrivalJitter(SOURCE_RATE);
@@ -53,6 +53,7 @@ export class AudioSocketReceiver implements StatsSource {
     frames: FramePublisher,
     analyseAudio: boolean,
   ) {
+    this.runId = tap.uuid;
     this.output = new TrackFrameOutput(
       frames,
       {

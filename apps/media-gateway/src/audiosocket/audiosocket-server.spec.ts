@@ -89,6 +89,9 @@ describe('AudioSocket connections', () => {
     const tap = await register();
     const frames = new FrameCollector(nats, audioSubject(tap.callId, tap.track));
     const stats = nats.collect(statsSubject(tap.callId, tap.track));
+    const receivedBefore = await gateway.metric(
+      'media_gateway_audiosocket_messages_received_total',
+    );
     const peer = await AudioSocketPeer.open(port);
     // The UUID and the first audio in one write, as TCP may deliver them.
     peer.send(Buffer.concat([encodeAudioSocketUuid(tap.uuid), peer.audio(0)]));
@@ -121,8 +124,14 @@ describe('AudioSocket connections', () => {
       bytes: 50 * 323,
       lost: 0,
       final: true,
+      // ari-ingest knows the tap by its UUID: as the run's id, it tells who serves the tap.
+      runId: tap.uuid,
+      bootId: gateway.bootId,
     });
     expect(last.audio?.analysedMs).toBe(1000);
+    expect(
+      (await gateway.metric('media_gateway_audiosocket_messages_received_total')) - receivedBefore,
+    ).toBe(50);
   });
 
   it('cuts messages of any even size into 20 ms frames, and counts an odd one', async () => {

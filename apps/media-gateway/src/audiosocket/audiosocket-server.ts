@@ -59,6 +59,7 @@ export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicat
   private readonly connections = new Set<Connection>();
   /** The connection carrying each tap now: a new one for the same UUID replaces it. */
   private readonly byUuid = new Map<string, Connection>();
+  private audioMessages = 0;
   private readonly refused;
   private readonly ignored;
   /** Resolves once the port is bound (at once when no port is configured). */
@@ -81,6 +82,15 @@ export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicat
       name: 'media_gateway_audiosocket_messages_ignored_total',
       help: 'AudioSocket messages other than audio and hangup, or audio with an odd length',
       labelNames: ['kind'],
+    });
+    const received = () => this.audioMessages;
+    metrics.counter({
+      name: 'media_gateway_audiosocket_messages_received_total',
+      help: 'AudioSocket audio messages received on connections that carry a tap, or wait to',
+      collect() {
+        this.reset();
+        this.inc(received());
+      },
     });
     const live = () => this.byUuid.size;
     metrics.gauge({
@@ -142,6 +152,7 @@ export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicat
       return;
     }
     if (kind === AUDIOSOCKET_KIND.audio) {
+      this.audioMessages += 1;
       // Still handed on: the stream's stats count it as rejected.
       if ((payload.length & 1) === 1) this.ignored.inc({ kind: 'odd_length_audio' });
       if (connection.receiver) {

@@ -81,6 +81,7 @@ describe('StatsPublisher', () => {
     expect(latest.jitterMs).toBeGreaterThan(0);
     // One run per allocation, and the time its first packet came (not the first sample's).
     expect(latest.runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(latest.bootId).toBe(gateway.bootId);
     expect(new Set(samples.map((stats) => stats.runId)).size).toBe(1);
     expect(Date.parse(latest.firstPacketAt ?? '')).toBeGreaterThanOrEqual(firstSentAt);
     expect(Date.parse(latest.firstPacketAt ?? '')).toBeLessThan(firstSentAt + 100);

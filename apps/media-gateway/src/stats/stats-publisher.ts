@@ -14,6 +14,7 @@ import {
 } from '@asb/contracts';
 import { NatsClient, publishJson } from '@asb/nats';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
+import { GatewayIdentity } from '../identity/gateway-identity';
 import type { StatsSource } from './stats-source';
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -36,6 +37,7 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(APP_CONFIG) private readonly config: MediaGatewayConfig,
     private readonly nats: NatsClient,
+    private readonly identity: GatewayIdentity,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -72,8 +74,9 @@ export class StatsPublisher implements OnApplicationBootstrap, BeforeApplication
         streamStatsSchema,
         {
           schemaVersion: SCHEMA_VERSION,
-          gatewayId: this.config.GATEWAY_ID,
+          gatewayId: this.identity.gatewayId,
           runId: source.runId,
+          bootId: this.identity.bootId,
           sampledAt,
           ...sample,
         },

@@ -71,6 +71,11 @@ export const streamStatsSchema = z.object({
    * consumer sums the runs' latest counters for the stream's totals. Absent from older gateways.
    */
   runId: z.string().min(1).max(64).optional(),
+  /**
+   * The gateway process serving the run (its heartbeat's bootId): when that process is gone, so
+   * is the run. Absent from older gateways. An AudioSocket run's runId is its tap's UUID.
+   */
+  bootId: z.uuid().optional(),
   codec: sourceCodecSchema,
   sampleRate: sampleRateSchema,
   ssrc: uint32Schema.optional(),
