@@ -441,7 +441,10 @@ export class CallTracker {
    */
   private mediaGone(session: AriSession, channelId: string): void {
     const call = this.mediaChannels.get(channelId);
-    if (!call) return;
+    if (!call) {
+      this.taps.mediaGone(channelId);
+      return;
+    }
     this.mediaChannels.delete(channelId);
     const handle = [...call.taps.values()].find((tap) => tap.ids.externalMedia === channelId);
     if (!handle?.running || handle.stopped) return;

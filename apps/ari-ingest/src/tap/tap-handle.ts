@@ -51,6 +51,11 @@ export interface TapHandle {
   takingOver?: boolean;
   /** Its snoop and bridge went to a successor: taking it down deletes its externalMedia only. */
   handedOver?: boolean;
+  /**
+   * Its externalMedia channel was hung up while the attempt was still being set up (a gateway
+   * that closed Asterisk's connection at once): the attempt counts as failed when it ends.
+   */
+  mediaLostInSetup?: boolean;
   /** Aborted when the tap is stopped, so a setup waiting to retry gives up at once. */
   readonly cancel: AbortController;
 }

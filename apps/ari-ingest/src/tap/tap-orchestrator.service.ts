@@ -79,6 +79,8 @@ export class TapOrchestrator {
   /** Gateway processes heard starting so far: one that came during an attempt ends the wait. */
   private gatewaysJoined = 0;
   private readonly setupTurns = new Map<string, pLimit.Limit>();
+  /** The externalMedia channel of every attempt being set up now. */
+  private readonly mediaInSetup = new Map<string, TapHandle>();
   private readonly idPrefix: string;
 
   constructor(
@@ -208,7 +210,10 @@ export class TapOrchestrator {
     let joinedBefore = this.gatewaysJoined;
     if (handle.quickLosses > 0) {
       this.metrics.retried.inc({ reason: 'media_lost_quickly' });
-      await this.pause(this.retryDelayMs(handle.quickLosses + 1), handle, false);
+      // An AudioSocket connection closed at once had no gateway behind it (a load balancer
+      // may accept it first): a gateway that starts beating ends the wait.
+      const overAudioSocket = tapTransportOf(this.config, call.server) === 'audiosocket';
+      await this.pause(this.retryDelayMs(handle.quickLosses + 1), handle, overAudioSocket);
     }
     for (let attempt = 1; !this.cancelled(call, handle); attempt += 1) {
       if (attempt > 1) {
@@ -222,12 +227,24 @@ export class TapOrchestrator {
       if (attempt > 1) handle.takingOver = false;
       try {
         await this.setupTurn(session.server)(() => this.attempt(session, call, handle));
+        if (handle.mediaLostInSetup) {
+          handle.mediaLostInSetup = false;
+          throw new TapSetupFailed(
+            'external_media',
+            new Error('the externalMedia channel hung up before the tap ran'),
+          );
+        }
       } catch (error) {
         await this.dismantle(session, handle);
         if (error instanceof TapCancelled) return false;
         const failure =
           error instanceof TapSetupFailed ? error : new TapSetupFailed('bridge', error);
-        waitForGateway = failure.stage === 'allocate';
+        // No gateway to allocate from, or (AudioSocket) none that took Asterisk's connection:
+        // the next attempt goes as soon as a gateway process starts beating.
+        waitForGateway =
+          failure.stage === 'allocate' ||
+          (failure.stage === 'external_media' &&
+            tapTransportOf(this.config, call.server) === 'audiosocket');
         this.metrics.failed.inc({ stage: failure.stage });
         if (attempt === 1 || attempt === REPORT_AFTER_ATTEMPTS || attempt % 20 === 0) {
           this.logger.warn(
@@ -294,7 +311,32 @@ export class TapOrchestrator {
     return call.phase === 'ended' || handle.stopped;
   }
 
+  /**
+   * An externalMedia channel hung up: true if it belonged to an attempt still being set up, which
+   * then fails (a running tap's loss is the caller's to handle).
+   */
+  mediaGone(channelId: string): boolean {
+    const handle = this.mediaInSetup.get(channelId);
+    if (!handle) return false;
+    handle.mediaLostInSetup = true;
+    return true;
+  }
+
   private async attempt(session: AriSession, call: TrackedCall, handle: TapHandle): Promise<void> {
+    const media = handle.ids.externalMedia;
+    this.mediaInSetup.set(media, handle);
+    try {
+      await this.setUpOnce(session, call, handle);
+    } finally {
+      this.mediaInSetup.delete(media);
+    }
+  }
+
+  private async setUpOnce(
+    session: AriSession,
+    call: TrackedCall,
+    handle: TapHandle,
+  ): Promise<void> {
     const deadline = Date.now() + this.config.TAP_SETUP_TIMEOUT_MS;
     const { ids } = handle;
     const step = async <T>(stage: Stage, run: () => Promise<T>): Promise<T> => {

@@ -4,7 +4,7 @@ import {
   Inject,
   Injectable,
   Logger,
-  OnApplicationBootstrap,
+  OnModuleInit,
 } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
 import { MetricsRegistry } from '@asb/observability';
@@ -53,7 +53,7 @@ interface Connection {
  * Asterisk then hangs up the externalMedia channel, and ari-ingest taps the track again.
  */
 @Injectable()
-export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class AudioSocketServer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(AudioSocketServer.name);
   private server?: Server;
   private readonly connections = new Set<Connection>();
@@ -102,9 +102,13 @@ export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  onApplicationBootstrap(): void {
+  /**
+   * Binds the port before the application bootstraps: the gateway's first heartbeat, which
+   * wakes the taps waiting for a gateway, must find it taking connections.
+   */
+  onModuleInit(): Promise<void> {
     const port = this.config.GATEWAY_AUDIOSOCKET_PORT;
-    if (port === undefined) return;
+    if (port === undefined) return this.listening;
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     server.maxConnections = this.config.GATEWAY_AUDIOSOCKET_MAX_CONNECTIONS;
     this.server = server;
@@ -119,6 +123,7 @@ export class AudioSocketServer implements OnApplicationBootstrap, BeforeApplicat
         resolve();
       });
     });
+    return this.listening;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

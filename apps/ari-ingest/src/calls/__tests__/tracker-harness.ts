@@ -35,6 +35,7 @@ export function trackerWith(env: Record<string, string> = {}) {
       cancel: new AbortController(),
     }),
     stop: async () => undefined,
+    mediaGone: () => false,
   };
   const policy = new TapPolicy(config);
   const tracker = new CallTracker(
