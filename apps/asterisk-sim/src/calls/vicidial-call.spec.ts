@@ -249,6 +249,7 @@ describe('VicidialCall', () => {
       .filter((e) => e.type === 'ChannelDialplan' && e.channel?.name.startsWith('SIP/carrier'))
       .map((e) => e.channel?.dialplan.exten);
     expect(exten.slice(-2)).toEqual(['8301', '9600051']);
-    expect((outcome.grabbedAt ?? 0) - (outcome.parkedAt ?? 0)).toBeGreaterThanOrEqual(10);
+    // A 10 ms timer can end 9.x ms later by the wall clock (both round to the millisecond).
+    expect((outcome.grabbedAt ?? 0) - (outcome.parkedAt ?? 0)).toBeGreaterThanOrEqual(9);
   });
 });
