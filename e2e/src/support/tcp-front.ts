@@ -10,8 +10,9 @@ interface Link {
  * One TCP address in front of several backends, as a Kubernetes Service puts one in front of the
  * gateway pods: each new connection goes to the next backend in turn that accepts it (a dead one
  * refuses and the next is tried), and lives and dies with that backend's connection. Unlike
- * kube-proxy it copies the bytes in user space, so the benchmark uses it only where a gateway
- * is killed, never where CPU or latency is measured.
+ * kube-proxy it copies the bytes in user space, and it accepts a connection before it knows a
+ * backend will: the tests and the benchmark use it where gateways fail over, never where CPU
+ * or latency is measured.
  */
 export class TcpFront {
   private server?: Server;

@@ -64,10 +64,10 @@ class TapCancelled extends Error {
  * Sets up and tears down the tap of one track of a call: a snoop channel on the call, an
  * externalMedia channel sending its audio to the media-gateways, and a mixing bridge holding
  * both. Over RTP the externalMedia sends to a port a gateway allocated; over AudioSocket it
- * connects to the gateways' TCP Service with a UUID registered first. It only ever creates and deletes channels of its own; the call's channel is
- * spied on, never touched. A tap that cannot be set up is retried, with backoff, for as long as
- * its call lasts: under load Asterisk may be slow to put new channels into Stasis, and a
- * media-gateway may be restarting.
+ * connects to the gateways' TCP Service with a UUID registered first. It only ever creates and
+ * deletes channels of its own; the call's channel is spied on, never touched. A tap that cannot
+ * be set up is retried, with backoff, for as long as its call lasts: under load Asterisk may be
+ * slow to put new channels into Stasis, and a media-gateway may be restarting.
  */
 @Injectable()
 export class TapOrchestrator {
