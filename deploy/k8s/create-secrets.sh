@@ -34,7 +34,7 @@ else
   DATABASE_URL="postgres://asb:${postgres_password}@postgres:5432/asb"
 fi
 declare -A nats
-for user in ARI_INGEST MEDIA_GATEWAY CALL_LOGGER DASHBOARD_API STREAM_EGRESS AI_CONSUMER; do
+for user in ARI_INGEST MEDIA_GATEWAY CALL_LOGGER DASHBOARD_API STREAM_EGRESS AI_CONSUMER AI_WORKER REPLAY; do
   nats[$user]="$(secret 16)"
 done
 admin_password="$(secret 9)"
@@ -60,4 +60,6 @@ if [[ "$mode" == demo ]]; then
   apply postgres-secrets --from-literal=POSTGRES_PASSWORD="$postgres_password"
 fi
 echo "AI consumers log in to NATS as ai-consumer with: ${nats[AI_CONSUMER]}"
+echo "AI workers (transcripts, call claims) log in as ai-worker with: ${nats[AI_WORKER]}"
+echo "the replay tool logs in as replay with: ${nats[REPLAY]}"
 echo "the dashboard's first login: admin / $admin_password (change it after logging in)"

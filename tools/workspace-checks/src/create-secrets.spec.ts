@@ -79,7 +79,9 @@ describe('deploy/k8s/create-secrets.sh', () => {
       expect(secrets.get(`${service}-secrets`)?.get('NATS_PASSWORD')).toBe(nats.get(variable));
       expect(nats.get(variable)).toMatch(/^[a-z][0-9a-f]{32}$/);
     }
-    expect(nats.get('AI_CONSUMER_NATS_PASSWORD')).toMatch(/^[a-z][0-9a-f]{32}$/);
+    for (const user of ['AI_CONSUMER', 'AI_WORKER', 'REPLAY']) {
+      expect(nats.get(`${user}_NATS_PASSWORD`)).toMatch(/^[a-z][0-9a-f]{32}$/);
+    }
     const dashboard = secrets.get('dashboard-api-secrets') as Map<string, string>;
     expect([...dashboard.keys()].sort()).toEqual(
       ['DASHBOARD_ADMIN_PASSWORD', 'DASHBOARD_JWT_SECRET', 'DATABASE_URL', 'NATS_PASSWORD'].sort(),

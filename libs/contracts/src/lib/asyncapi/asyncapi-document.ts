@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { AUDIO_HEADERS, AUDIO_FRAME_MAX_BYTES } from '../audio/audio-frame';
+import { AUDIO_HEADERS, AUDIO_FRAME_MAX_BYTES, REQUIRED_AUDIO_HEADERS } from '../audio/audio-frame';
+import {
+  RECENT_AUDIO_HEADERS,
+  RECENT_AUDIO_MAX_SECONDS,
+  recentAudioRequestSchema,
+} from '../audio/recent-audio';
+import {
+  TRANSCRIPT_SEGMENT_MAX_BYTES,
+  transcriptSegmentSchema,
+} from '../payloads/transcript.schema';
 import { CALL_EVENT_SCHEMAS, CALL_EVENT_MAX_BYTES } from '../payloads/call-event.schema';
 import {
   AUDIO_TRACKS,
@@ -23,7 +32,10 @@ import {
   AUDIO_PREFIX,
   CALL_EVENTS_PREFIX,
   CALL_EVENTS_STREAM,
+  RECENT_AUDIO_PREFIX,
   STATS_PREFIX,
+  TRANSCRIPT_PREFIX,
+  TRANSCRIPTS_STREAM,
 } from '../subjects/subject-names';
 import { CONTRACTS_VERSION, SCHEMA_VERSION } from '../version';
 
@@ -59,6 +71,7 @@ const CALL_EVENT_DESCRIPTIONS: Record<CallEventType, string> = {
     "ari-ingest raised or cleared a verdict on a live call's audio (one_way_audio, silent_track, suspect_format, clipping), judged from the gateways' analysis in the stream stats; ended clears them all.",
   talk_summary:
     'Talk time of an ended call from its caller and agent tracks: customer and agent speech, overlap, longest silence, over the time both were heard.',
+  dtmf: "A key pressed on the customer's channel. Off unless ari-ingest's DTMF setting turns it on for the call's campaign; masked (no digit) unless that setting is clear, because customers type card numbers.",
 };
 
 const callIdParameter = {
@@ -119,7 +132,7 @@ export function buildAsyncApiDocument(): JsonObject {
     contentType: 'application/octet-stream',
     headers: {
       type: 'object',
-      required: Object.values(AUDIO_HEADERS),
+      required: [...REQUIRED_AUDIO_HEADERS],
       properties: {
         [AUDIO_HEADERS.sequence]: {
           type: 'string',
@@ -151,6 +164,12 @@ export function buildAsyncApiDocument(): JsonObject {
           pattern: '^[A-Za-z0-9_-]{1,64}$',
           description:
             "The tap run: one id per gateway allocation, new on every re-tap of the call's track; the same id as the stream stats' runId. Audio-Sequence and Audio-Timestamp count within a run.",
+        },
+        [AUDIO_HEADERS.replayOf]: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9_-]{1,128}$',
+          description:
+            'Only on frames of a replayed call (the replay tool): the callId of the recorded call it copies. Live frames never carry it.',
         },
       },
     },
@@ -185,6 +204,74 @@ export function buildAsyncApiDocument(): JsonObject {
     action: 'send',
     summary: 'Published by media-gateway.',
     channel: { $ref: '#/channels/stats' },
+  };
+
+  messages['transcriptSegment'] = {
+    name: 'transcriptSegment',
+    title: 'transcript segment',
+    summary:
+      'Speech recognised on one track: partial segments while the words change, then one final with the same segmentId.',
+    contentType: 'application/json',
+    payload: jsonSchema(transcriptSegmentSchema),
+  };
+  channels['transcript'] = {
+    address: `${TRANSCRIPT_PREFIX}.{callId}.{track}`,
+    description: `What was said on one track, from any ASR worker (publish on plain NATS; the JetStream stream ${TRANSCRIPTS_STREAM} keeps it so call-logger stores every final). Body at most ${TRANSCRIPT_SEGMENT_MAX_BYTES} bytes.`,
+    parameters: { callId: callIdParameter, track: trackParameter },
+    messages: { transcriptSegment: { $ref: '#/components/messages/transcriptSegment' } },
+  };
+  operations['publishTranscript'] = {
+    action: 'send',
+    summary: 'Published by ASR workers (examples/transcript-worker shows how).',
+    channel: { $ref: '#/channels/transcript' },
+  };
+
+  messages['recentAudioRequest'] = {
+    name: 'recentAudioRequest',
+    title: 'recent audio request',
+    contentType: 'application/json',
+    payload: jsonSchema(recentAudioRequestSchema),
+  };
+  messages['recentAudioEnd'] = {
+    name: 'recentAudioEnd',
+    title: 'end of recent audio',
+    summary: 'The last reply message: an empty body with the end (or error) header.',
+    headers: {
+      type: 'object',
+      properties: {
+        [RECENT_AUDIO_HEADERS.end]: {
+          type: 'string',
+          description: 'How many frames the gateway sent before this message.',
+        },
+        [RECENT_AUDIO_HEADERS.error]: {
+          type: 'string',
+          description: 'Why the request was refused (then no frames came).',
+        },
+      },
+    },
+    payload: { type: 'string', maxLength: 0 },
+  };
+  channels['recentAudio'] = {
+    address: `${RECENT_AUDIO_PREFIX}.{callId}.{track}`,
+    description: `Core NATS request with a stream of replies: the gateway serving the track sends the frames it holds of the last seconds (at most ${RECENT_AUDIO_MAX_SECONDS} s and its own bound), oldest first, each an audioFrame with the live headers, then recentAudioEnd. Subscribe to the live audio first, then ask: frames of the same Audio-Run-Id continue at the next Audio-Timestamp, so the seam has no gap and no duplicate. No gateway serves the track: NATS answers "no responders".`,
+    parameters: { callId: callIdParameter, track: trackParameter },
+    messages: {
+      recentAudioRequest: { $ref: '#/components/messages/recentAudioRequest' },
+      audioFrame: { $ref: '#/components/messages/audioFrame' },
+      recentAudioEnd: { $ref: '#/components/messages/recentAudioEnd' },
+    },
+  };
+  operations['answerRecentAudio'] = {
+    action: 'receive',
+    summary: 'Answered by the media-gateway serving the track.',
+    channel: { $ref: '#/channels/recentAudio' },
+    messages: [{ $ref: '#/channels/recentAudio/messages/recentAudioRequest' }],
+    reply: {
+      messages: [
+        { $ref: '#/channels/recentAudio/messages/audioFrame' },
+        { $ref: '#/channels/recentAudio/messages/recentAudioEnd' },
+      ],
+    },
   };
 
   const requestReply = (

@@ -2,6 +2,7 @@ import {
   AUDIO_FRAME_MAX_BYTES,
   AUDIO_HEADERS,
   AudioFrameMeta,
+  REQUIRED_AUDIO_HEADERS,
   audioFrameHeaderEntries,
   parseAudioFrame,
 } from './audio-frame';
@@ -15,7 +16,9 @@ const meta: AudioFrameMeta = {
   capturedAt: 1_796_300_000_123,
   runId: '5b0f3c1e-2a44-4f0e-9d1e-0c6f1a2b3c4d',
 };
-const OPTIONAL_HEADERS: string[] = [AUDIO_HEADERS.capturedAt, AUDIO_HEADERS.runId];
+const OPTIONAL_HEADERS: string[] = Object.values(AUDIO_HEADERS).filter(
+  (name) => !(REQUIRED_AUDIO_HEADERS as readonly string[]).includes(name),
+);
 
 function reader(entries: Array<[string, string]>) {
   const map = new Map(entries);
@@ -30,6 +33,12 @@ describe('audio frames', () => {
     expect(frame.pcm).toBe(pcm);
   });
 
+  it('round-trips the replay header of a replayed call', () => {
+    const replayed = { ...meta, replayOf: 'pbx1-1732451234-56' };
+    const frame = parseAudioFrame(reader(audioFrameHeaderEntries(replayed)), new Uint8Array(320));
+    expect(frame.replayOf).toBe('pbx1-1732451234-56');
+  });
+
   it('accepts 16 kHz frames of 640 bytes', () => {
     const wide = { ...meta, sampleRate: 16000 as const, codec: 'slin16' as const };
     expect(
@@ -37,15 +46,12 @@ describe('audio frames', () => {
     ).toBe(16000);
   });
 
-  it.each(Object.values(AUDIO_HEADERS).filter((name) => !OPTIONAL_HEADERS.includes(name)))(
-    'rejects a frame without the %s header',
-    (name) => {
-      const entries = audioFrameHeaderEntries(meta).filter(([key]) => key !== name);
-      expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
-        /invalid_audio_frame/,
-      );
-    },
-  );
+  it.each(REQUIRED_AUDIO_HEADERS)('rejects a frame without the %s header', (name) => {
+    const entries = audioFrameHeaderEntries(meta).filter(([key]) => key !== name);
+    expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
+      /invalid_audio_frame/,
+    );
+  });
 
   it('reads a frame of a producer older than the capture time and run headers', () => {
     const entries = audioFrameHeaderEntries(meta).filter(
@@ -63,6 +69,7 @@ describe('audio frames', () => {
     [AUDIO_HEADERS.runId, 'a/b'],
     [AUDIO_HEADERS.runId, 'x'.repeat(65)],
     [AUDIO_HEADERS.runId, ''],
+    [AUDIO_HEADERS.replayOf, 'a.b'],
     [AUDIO_HEADERS.sampleRate, '44100'],
     [AUDIO_HEADERS.sampleRate, 'fast'],
     [AUDIO_HEADERS.codec, 'opus'],
@@ -71,10 +78,9 @@ describe('audio frames', () => {
     [AUDIO_HEADERS.sequence, '-1'],
     [AUDIO_HEADERS.timestamp, '1e9'],
   ])('rejects %s = %s', (name, value) => {
-    const entries = audioFrameHeaderEntries(meta).map(([key, old]): [string, string] => [
-      key,
-      key === name ? value : old,
-    ]);
+    const entries = audioFrameHeaderEntries({ ...meta, replayOf: 'pbx1-1-2' }).map(
+      ([key, old]): [string, string] => [key, key === name ? value : old],
+    );
     expect(() => parseAudioFrame(reader(entries), new Uint8Array(320))).toThrow(
       /invalid_audio_frame/,
     );

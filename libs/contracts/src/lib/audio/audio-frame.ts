@@ -1,4 +1,5 @@
 import { ContractViolation } from '../contract-violation.error';
+import { isValidCallId } from '../ids/call-id';
 import { SOURCE_CODECS, SourceCodec } from '../payloads/common.schema';
 
 /**
@@ -26,7 +27,18 @@ export const AUDIO_HEADERS = {
    * re-tapped. The stats' `runId` is the same id.
    */
   runId: 'Audio-Run-Id',
+  /** Only on frames of a replayed call: the callId of the recorded call it copies. */
+  replayOf: 'Audio-Replay-Of',
 } as const;
+
+/** Headers every frame carries; the others are optional. */
+export const REQUIRED_AUDIO_HEADERS = [
+  AUDIO_HEADERS.sequence,
+  AUDIO_HEADERS.timestamp,
+  AUDIO_HEADERS.sampleRate,
+  AUDIO_HEADERS.codec,
+  AUDIO_HEADERS.frameMs,
+] as const;
 
 export const AUDIO_CONTENT_TYPE = 'audio/L16; rate={sampleRate}; channels=1; endianness=little';
 
@@ -43,6 +55,7 @@ export interface AudioFrameMeta {
   /** Epoch ms of the first sample; absent only on frames of producers older than the header. */
   capturedAt?: number;
   runId?: string;
+  replayOf?: string;
 }
 
 export interface AudioFrame extends AudioFrameMeta {
@@ -61,6 +74,9 @@ export function audioFrameHeaderEntries(meta: AudioFrameMeta): Array<[string, st
       ? []
       : [[AUDIO_HEADERS.capturedAt, String(Math.round(meta.capturedAt))] as [string, string]]),
     ...(meta.runId === undefined ? [] : [[AUDIO_HEADERS.runId, meta.runId] as [string, string]]),
+    ...(meta.replayOf === undefined
+      ? []
+      : [[AUDIO_HEADERS.replayOf, meta.replayOf] as [string, string]]),
   ];
 }
 
@@ -72,6 +88,15 @@ function readRunId(read: (name: string) => string | undefined): string | undefin
   throw new ContractViolation(
     'invalid_audio_frame',
     `header ${AUDIO_HEADERS.runId} must be 1-64 letters, digits, '-' or '_', got ${JSON.stringify(raw)}`,
+  );
+}
+
+function readReplayOf(read: (name: string) => string | undefined): string | undefined {
+  const raw = read(AUDIO_HEADERS.replayOf);
+  if (raw === undefined || isValidCallId(raw)) return raw;
+  throw new ContractViolation(
+    'invalid_audio_frame',
+    `header ${AUDIO_HEADERS.replayOf} must be a callId, got ${JSON.stringify(raw)}`,
   );
 }
 
@@ -133,6 +158,7 @@ export function parseAudioFrame(
         ? undefined
         : readInteger(read, AUDIO_HEADERS.capturedAt),
     runId: readRunId(read),
+    replayOf: readReplayOf(read),
     pcm: payload,
   };
 }

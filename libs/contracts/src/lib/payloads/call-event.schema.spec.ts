@@ -140,6 +140,8 @@ export function exampleEvent(event: CallEventType): CallEvent {
         overlapS: 2.3,
         longestSilenceS: 4.5,
       };
+    case 'dtmf':
+      return { ...base, eventId, event, track: 'caller', masked: true, durationMs: 120, index: 1 };
   }
 }
 
@@ -161,6 +163,38 @@ describe('call events', () => {
     const { subject, data } = encodeCallEvent(event);
     expect(subject).toBe(`call.v1.${event.callId}.${type}`);
     expect(decodeCallEvent(subject, data)).toEqual(event);
+  });
+
+  it('takes a clear press with its digit and a masked one without, never a mix', () => {
+    const press = exampleEvent('dtmf');
+    const subject = `call.v1.${press.callId}.dtmf`;
+    expect(decodeCallEvent(subject, json({ ...press, masked: false, digit: '#' }))).toMatchObject({
+      digit: '#',
+    });
+    for (const wrong of [
+      { masked: true, digit: '5' },
+      { masked: false },
+      { masked: false, digit: 'E' },
+      { masked: false, digit: '12' },
+    ]) {
+      expect(reasonOf(() => decodeCallEvent(subject, json({ ...press, ...wrong })))).toBe(
+        'invalid_payload',
+      );
+    }
+  });
+
+  it('carries the replay mark of a replayed call and refuses a malformed one', () => {
+    const replayed = {
+      ...exampleEvent('started'),
+      replay: { of: 'pbx1-1732451234-56', session: '0f8fad5b-d9cb-469f-a165-70867728950e' },
+    };
+    const subject = `call.v1.${replayed.callId}.started`;
+    expect(decodeCallEvent(subject, json(replayed)).replay?.of).toBe('pbx1-1732451234-56');
+    expect(
+      reasonOf(() =>
+        decodeCallEvent(subject, json({ ...replayed, replay: { of: 'a.b', session: 'x' } })),
+      ),
+    ).toBe('invalid_payload');
   });
 
   it.each(CALL_EVENT_TYPES)('rejects a %s event without its eventId', (type) => {

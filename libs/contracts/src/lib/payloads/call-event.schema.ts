@@ -45,6 +45,18 @@ export type VicidialMetadata = z.infer<typeof vicidialMetadataSchema>;
 
 export const callDirectionSchema = z.enum(['inbound', 'outbound', 'unknown']);
 
+/**
+ * A replayed call (the `replay` tool): its events and frames are copies of a recorded call's,
+ * under a new callId. call-logger never records one, the dashboard never lists one as live.
+ */
+export const replayMarkSchema = z.object({
+  /** The recorded call it copies. */
+  of: callIdSchema,
+  /** One run of the replay tool; every call it plays carries the same id. */
+  session: z.uuid(),
+});
+export type ReplayMark = z.infer<typeof replayMarkSchema>;
+
 const callEventBase = z.object({
   schemaVersion: schemaVersionSchema,
   /** Unique per fact; consumers de-duplicate on it. */
@@ -58,6 +70,8 @@ const callEventBase = z.object({
   /** The uniqueid of the tapped channel, e.g. `1732451234.56`. */
   channelId: z.string().min(1).max(64),
   channelName: shortTextSchema,
+  /** Only on replayed calls; a live call never has it. */
+  replay: replayMarkSchema.optional(),
 });
 
 const callPartiesSchema = z.object({
@@ -265,6 +279,34 @@ export const talkSummarySchema = callEventBase.extend({
   longestSilenceS: z.number().min(0),
 });
 
+/** The keys of a telephone keypad, as Asterisk reports them. */
+export const DTMF_DIGITS = '0123456789*#ABCD';
+
+/**
+ * A key pressed on the call (ARI's ChannelDtmfReceived on the customer's channel), published only
+ * where the call's DTMF setting allows it. Customers type card numbers and PINs, so the key is
+ * given only where that setting is `clear`; otherwise the event says a key was pressed, and when.
+ */
+export const callDtmfSchema = callEventBase
+  .extend({
+    event: z.literal('dtmf'),
+    /** Whose channel the key came from: `caller` is the customer. */
+    track: trackSchema,
+    /** The key, where DTMF is in the clear for the call; absent when masked. */
+    digit: z
+      .string()
+      .length(1)
+      .refine((d) => DTMF_DIGITS.includes(d), { message: `a digit is one of ${DTMF_DIGITS}` })
+      .optional(),
+    masked: z.boolean(),
+    durationMs: counterSchema,
+    /** The press's place among the call's presses on this track, from 1. */
+    index: z.number().int().min(1),
+  })
+  .refine((press) => press.masked === (press.digit === undefined), {
+    message: 'a masked press has no digit, a clear one has its digit',
+  });
+
 export const callEndedSchema = callEventBase.extend({
   event: z.literal('ended'),
   /** Q.850 cause code as Asterisk reports it (16 = normal clearing). */
@@ -293,6 +335,7 @@ export const callEventSchema = z.discriminatedUnion('event', [
   callDispositionSchema,
   audioVerdictEventSchema,
   talkSummarySchema,
+  callDtmfSchema,
 ]);
 
 export type CallEvent = z.infer<typeof callEventSchema>;
@@ -311,6 +354,7 @@ export type GatewayEndpoint = z.infer<typeof gatewayEndpointSchema>;
 export type AudioSocketEndpoint = z.infer<typeof audioSocketEndpointSchema>;
 export type AudioVerdictEvent = z.infer<typeof audioVerdictEventSchema>;
 export type TalkSummary = z.infer<typeof talkSummarySchema>;
+export type CallDtmf = z.infer<typeof callDtmfSchema>;
 
 /** Schema of each event type, keyed as in the subject. */
 export const CALL_EVENT_SCHEMAS = {
@@ -327,6 +371,7 @@ export const CALL_EVENT_SCHEMAS = {
   disposition: callDispositionSchema,
   audio_verdict: audioVerdictEventSchema,
   talk_summary: talkSummarySchema,
+  dtmf: callDtmfSchema,
 } as const;
 
 export const CALL_EVENT_MAX_BYTES = 16 * 1024;

@@ -34,13 +34,18 @@ describe('NATS permissions', () => {
     expect(readFileSync(CONFIG_PATH, 'utf8')).toBe(rendered);
   });
 
-  it('lets exactly one service publish each subject of the contract that is not a request', () => {
+  it('lets exactly one service publish each subject of the contract that is not a request (the replay tool copies calls)', () => {
     const publishers = (subject: string) =>
       NATS_USERS.filter((user) => NATS_PERMISSIONS[user].publish.some((p) => covers(p, subject)));
-    expect(publishers(concrete('audio.v1.{callId}.{track}'))).toEqual(['media-gateway']);
+    expect(publishers(concrete('audio.v1.{callId}.{track}'))).toEqual(['media-gateway', 'replay']);
+    expect(publishers(concrete('transcript.v1.{callId}.{track}'))).toEqual(['ai-worker']);
     expect(publishers(concrete('stats.v1.{callId}.{track}'))).toEqual(['media-gateway']);
-    expect(publishers('call.v1.pbx1-1-2.started')).toEqual(['ari-ingest']);
-    expect(publishers('call.v1.pbx1-1-2.egress_started')).toEqual(['ari-ingest', 'stream-egress']);
+    expect(publishers('call.v1.pbx1-1-2.started')).toEqual(['ari-ingest', 'replay']);
+    expect(publishers('call.v1.pbx1-1-2.egress_started')).toEqual([
+      'ari-ingest',
+      'stream-egress',
+      'replay',
+    ]);
     expect(publishers('media.v1.allocate')).toEqual(['ari-ingest']);
     expect(publishers('media.v1.heartbeat')).toEqual(['media-gateway']);
     for (const template of SUBJECT_TEMPLATES) {
@@ -51,8 +56,9 @@ describe('NATS permissions', () => {
     }
   });
 
-  it('gives the AI consumer nothing to publish, and the media gateway only lookups of AudioSocket taps', () => {
-    expect(NATS_PERMISSIONS['ai-consumer'].publish).toEqual([]);
+  it('gives the AI consumer nothing to publish but requests for recent audio, and the media gateway only lookups of AudioSocket taps', () => {
+    expect(NATS_PERMISSIONS['ai-consumer'].publish).toEqual(['recent-audio.v1.*.*']);
+    expect(NATS_PERMISSIONS.replay.publish).toEqual(['$JS.API.INFO', 'call.v1.>', 'audio.v1.>']);
     expect(NATS_PERMISSIONS['media-gateway'].publish.filter((p) => p.startsWith('$JS'))).toEqual([
       '$JS.API.INFO',
       `$JS.API.DIRECT.GET.KV_${AUDIOSOCKET_TAPS_BUCKET}.>`,

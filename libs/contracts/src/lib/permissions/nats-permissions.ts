@@ -10,11 +10,20 @@ import {
   MEDIA_HEARTBEAT_SUBJECT,
   MEDIA_PROBE_PREFIX,
   MEDIA_RELEASE_SUBJECT,
+  AI_WORKER_CLAIMS_BUCKET,
+  RECENT_AUDIO_PREFIX,
+  RECENT_AUDIO_WILDCARD,
   STATS_WILDCARD,
   STREAM_EGRESS_CLAIMS_BUCKET,
+  TRANSCRIPT_WILDCARD,
+  TRANSCRIPTS_STREAM,
 } from '../subjects/subject-names';
 
-/** The NATS users of a deployment: one per service, and a read-only one for AI consumers. */
+/**
+ * The NATS users of a deployment: one per service; `ai-consumer` for AI teams that only listen,
+ * `ai-worker` for workers that also publish transcripts and claim calls, and `replay` for the
+ * replay tool.
+ */
 export const NATS_USERS = [
   'ari-ingest',
   'media-gateway',
@@ -22,6 +31,8 @@ export const NATS_USERS = [
   'dashboard-api',
   'stream-egress',
   'ai-consumer',
+  'ai-worker',
+  'replay',
 ] as const;
 export type NatsUser = (typeof NATS_USERS)[number];
 
@@ -41,6 +52,8 @@ const allow = (...subjects: string[]): readonly string[] => [...new Set(subjects
 /** Replies to a client's requests, JetStream's included, and its ordered consumers' deliveries. */
 const INBOX = '_INBOX.>';
 const JETSTREAM_INFO = '$JS.API.INFO';
+/** Asking a gateway for a track's recent audio (the answers come to the asker's inbox). */
+const RECENT_AUDIO_REQUESTS = `${RECENT_AUDIO_PREFIX}.*.*`;
 
 function streamAdmin(stream: string): string[] {
   return ['INFO', 'CREATE', 'UPDATE'].map((action) => `$JS.API.STREAM.${action}.${stream}`);
@@ -114,6 +127,7 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       MEDIA_ALLOCATE_SUBJECT,
       MEDIA_RELEASE_SUBJECT,
       `${MEDIA_PROBE_PREFIX}.*`,
+      RECENT_AUDIO_WILDCARD,
     ),
     allowResponses: true,
   },
@@ -122,6 +136,8 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       JETSTREAM_INFO,
       ...streamAdmin(CALL_EVENTS_STREAM),
       ...streamReading(CALL_EVENTS_STREAM),
+      ...streamAdmin(TRANSCRIPTS_STREAM),
+      ...streamReading(TRANSCRIPTS_STREAM),
     ),
     subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD),
   },
@@ -131,7 +147,7 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       ...streamReading(CALL_EVENTS_STREAM),
       ...streamReading(`KV_${ARI_INGEST_CALLS_BUCKET}`),
     ),
-    subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD),
+    subscribe: allow(INBOX, AUDIO_WILDCARD, STATS_WILDCARD, TRANSCRIPT_WILDCARD),
   },
   'stream-egress': {
     publish: allow(
@@ -140,12 +156,43 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       `${CALL_EVENTS_PREFIX}.*.egress_started`,
       `${CALL_EVENTS_PREFIX}.*.egress_stopped`,
       ...kvBucket(STREAM_EGRESS_CLAIMS_BUCKET),
+      RECENT_AUDIO_REQUESTS,
     ),
     subscribe: allow(INBOX, AUDIO_WILDCARD),
   },
+  // Listens only: audio, stats, events and transcripts, and a track's recent audio on request.
   'ai-consumer': {
-    publish: allow(),
-    subscribe: allow(AUDIO_WILDCARD, STATS_WILDCARD, CALL_EVENTS_WILDCARD),
+    publish: allow(RECENT_AUDIO_REQUESTS),
+    subscribe: allow(
+      INBOX,
+      AUDIO_WILDCARD,
+      STATS_WILDCARD,
+      CALL_EVENTS_WILDCARD,
+      TRANSCRIPT_WILDCARD,
+    ),
+  },
+  // Listens like ai-consumer, reads the call events' history, claims calls and publishes what
+  // it recognised.
+  'ai-worker': {
+    publish: allow(
+      RECENT_AUDIO_REQUESTS,
+      TRANSCRIPT_WILDCARD,
+      JETSTREAM_INFO,
+      ...streamReading(CALL_EVENTS_STREAM),
+      ...kvBucket(AI_WORKER_CLAIMS_BUCKET),
+    ),
+    subscribe: allow(
+      INBOX,
+      AUDIO_WILDCARD,
+      STATS_WILDCARD,
+      CALL_EVENTS_WILDCARD,
+      TRANSCRIPT_WILDCARD,
+    ),
+  },
+  // Plays recorded calls back: call events into JetStream and audio frames, nothing else.
+  replay: {
+    publish: allow(JETSTREAM_INFO, CALL_EVENTS_WILDCARD, AUDIO_WILDCARD),
+    subscribe: allow(INBOX),
   },
 };
 

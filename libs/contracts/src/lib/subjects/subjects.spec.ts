@@ -6,8 +6,12 @@ import {
   callEventSubject,
   parseAudioSubject,
   parseCallEventSubject,
+  parseRecentAudioSubject,
   parseStatsSubject,
+  parseTranscriptSubject,
+  recentAudioSubject,
   statsSubject,
+  transcriptSubject,
 } from './subjects';
 
 const BAD_CALL_IDS = [
@@ -36,6 +40,24 @@ describe('subjects', () => {
     expect(parseStatsSubject(statsSubject('c1', track))).toEqual({ callId: 'c1', track });
     expect(audioSubject('c1', track)).toBe(`audio.v1.c1.${track}`);
   });
+
+  it.each(AUDIO_TRACKS)(
+    'round-trips transcript and recent-audio subjects for track %s',
+    (track) => {
+      expect(transcriptSubject('c1', track)).toBe(`transcript.v1.c1.${track}`);
+      expect(parseTranscriptSubject(transcriptSubject('c1', track))).toEqual({
+        callId: 'c1',
+        track,
+      });
+      expect(recentAudioSubject('c1', track)).toBe(`recent-audio.v1.c1.${track}`);
+      expect(parseRecentAudioSubject(recentAudioSubject('c1', track))).toEqual({
+        callId: 'c1',
+        track,
+      });
+      expect(() => parseTranscriptSubject(`audio.v1.c1.${track}`)).toThrow(ContractViolation);
+      expect(() => recentAudioSubject('c.1', track)).toThrow(ContractViolation);
+    },
+  );
 
   it.each(BAD_CALL_IDS)('refuses to build a subject for callId %j', (callId) => {
     expect(() => callEventSubject(callId, 'started')).toThrow(ContractViolation);

@@ -8,7 +8,9 @@ import {
   CALL_EVENTS_PREFIX,
   CallEventType,
   MEDIA_PROBE_PREFIX,
+  RECENT_AUDIO_PREFIX,
   STATS_PREFIX,
+  TRANSCRIPT_PREFIX,
 } from './subject-names';
 
 export interface CallEventSubject {
@@ -56,32 +58,41 @@ export function parseCallEventSubject(subject: string): CallEventSubject {
   return { callId, event: assertMember(event, CALL_EVENT_TYPES, 'call event') };
 }
 
-export function audioSubject(callId: string, track: AudioTrack): string {
+function trackSubject(prefix: string, callId: string, track: AudioTrack): string {
   assertCallId(callId);
   assertMember(track, AUDIO_TRACKS, 'track');
-  return `${AUDIO_PREFIX}.${callId}.${track}`;
+  return `${prefix}.${callId}.${track}`;
 }
 
-export function parseAudioSubject(subject: string): TrackSubject {
-  const [callId, track] = splitCallSubject(subject, AUDIO_PREFIX);
+function parseTrackSubject(subject: string, prefix: string): TrackSubject {
+  const [callId, track] = splitCallSubject(subject, prefix);
   return { callId, track: assertMember(track, AUDIO_TRACKS, 'track') };
 }
+
+export const audioSubject = (callId: string, track: AudioTrack): string =>
+  trackSubject(AUDIO_PREFIX, callId, track);
+export const parseAudioSubject = (subject: string): TrackSubject =>
+  parseTrackSubject(subject, AUDIO_PREFIX);
 
 /** Every track of one call: what an AI consumer subscribes to after `tap_started`. */
 export function callAudioWildcard(callId: string): string {
   return `${AUDIO_PREFIX}.${assertCallId(callId)}.>`;
 }
 
-export function statsSubject(callId: string, track: AudioTrack): string {
-  assertCallId(callId);
-  assertMember(track, AUDIO_TRACKS, 'track');
-  return `${STATS_PREFIX}.${callId}.${track}`;
-}
+export const statsSubject = (callId: string, track: AudioTrack): string =>
+  trackSubject(STATS_PREFIX, callId, track);
+export const parseStatsSubject = (subject: string): TrackSubject =>
+  parseTrackSubject(subject, STATS_PREFIX);
 
-export function parseStatsSubject(subject: string): TrackSubject {
-  const [callId, track] = splitCallSubject(subject, STATS_PREFIX);
-  return { callId, track: assertMember(track, AUDIO_TRACKS, 'track') };
-}
+export const transcriptSubject = (callId: string, track: AudioTrack): string =>
+  trackSubject(TRANSCRIPT_PREFIX, callId, track);
+export const parseTranscriptSubject = (subject: string): TrackSubject =>
+  parseTrackSubject(subject, TRANSCRIPT_PREFIX);
+
+export const recentAudioSubject = (callId: string, track: AudioTrack): string =>
+  trackSubject(RECENT_AUDIO_PREFIX, callId, track);
+export const parseRecentAudioSubject = (subject: string): TrackSubject =>
+  parseTrackSubject(subject, RECENT_AUDIO_PREFIX);
 
 /**
  * The subject one gateway process answers on: NATS says "no responders" at once when that
