@@ -101,6 +101,8 @@ describe('stream-egress: simulated calls -> the bridge -> stream-egress -> a Fas
             targets: [
               {
                 url: receiver.url,
+                // The receiver files media by media.track: both tracks are safe for it.
+                tracks: ['caller', 'agent'],
                 bearerTokenEnv: 'RECEIVER_TOKEN',
                 hmacSecretEnv: 'RECEIVER_HMAC_SECRET',
                 // On this host: no network between them to encrypt.

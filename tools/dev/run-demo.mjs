@@ -168,6 +168,8 @@ const services = [
           targets: [
             {
               url: 'ws://127.0.0.1:8765/media-stream',
+              // The receiver files media by media.track: both tracks are safe for it.
+              tracks: ['caller', 'agent'],
               bearerTokenEnv: 'RECEIVER_TOKEN',
               allowPlainWs: true,
             },

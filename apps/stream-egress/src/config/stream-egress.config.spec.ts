@@ -62,7 +62,7 @@ describe('stream-egress configuration', () => {
       {
         url: 'wss://ai.example.com/twilio',
         format: 'twilio',
-        tracks: ['caller', 'agent'],
+        tracks: ['caller'],
         sampleRate: 8000,
         mixType: 'mono',
         bearerToken: 'tok-1',

@@ -18,6 +18,7 @@ import {
   EGRESS_FORMATS,
   JAMBONZ_MIX_TYPES,
   JAMBONZ_SAMPLE_RATES,
+  TWILIO_DEFAULT_TRACKS,
 } from '../formats/egress-format-names';
 
 function isRegExp(value: string): boolean {
@@ -55,7 +56,11 @@ export const egressTargetConfigSchema = z
     url: wsUrl,
     format: z.enum(EGRESS_FORMATS).default('twilio'),
     /** Tracks to send (twilio): caller = Twilio's `inbound`, agent = `outbound`. */
-    tracks: z.array(z.enum(AUDIO_TRACKS)).min(1).max(3).default(['caller', 'agent']),
+    tracks: z
+      .array(z.enum(AUDIO_TRACKS))
+      .min(1)
+      .max(3)
+      .default([...TWILIO_DEFAULT_TRACKS]),
     /** Rate of the PCM frames (jambonz). */
     sampleRate: z
       .union(JAMBONZ_SAMPLE_RATES.map((rate) => z.literal(rate)) as [z.ZodLiteral<8000>])

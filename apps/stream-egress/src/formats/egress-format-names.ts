@@ -2,6 +2,14 @@
 export const EGRESS_FORMATS = ['twilio', 'jambonz'] as const;
 export type EgressFormatName = (typeof EGRESS_FORMATS)[number];
 
+/**
+ * Tracks a twilio stream carries unless both are asked for: the customer alone, as Twilio's own
+ * default (`inbound`). Clients like Pipecat's TwilioFrameSerializer turn every `media` message
+ * into one audio stream without reading `media.track`, so two tracks would reach them as
+ * interleaved 20 ms pieces of two voices.
+ */
+export const TWILIO_DEFAULT_TRACKS = ['caller'] as const;
+
 /** PCM rates the jambonz listen protocol allows. */
 export const JAMBONZ_SAMPLE_RATES = [8000, 16000, 24000, 48000] as const;
 export type JambonzSampleRate = (typeof JAMBONZ_SAMPLE_RATES)[number];

@@ -10,7 +10,7 @@ describe('parseStreamRequest', () => {
       request: {
         call: 'pbx1-1-2',
         format: 'twilio',
-        tracks: ['caller', 'agent'],
+        tracks: ['caller'],
         sampleRate: 8000,
         mixType: 'mono',
         campaigns: undefined,

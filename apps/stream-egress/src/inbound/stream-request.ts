@@ -7,6 +7,7 @@ import {
   JAMBONZ_SUBPROTOCOL,
   JambonzMixType,
   JambonzSampleRate,
+  TWILIO_DEFAULT_TRACKS,
 } from '../formats/egress-format-names';
 import type { FormatRequest } from '../formats/create-format.util';
 
@@ -53,7 +54,7 @@ export function parseStreamRequest(
   if (!(EGRESS_FORMATS as readonly string[]).includes(formatValue)) {
     return { ok: false, error: `format must be one of ${EGRESS_FORMATS.join(', ')}` };
   }
-  const tracks = list(query.get('tracks')) ?? ['caller', 'agent'];
+  const tracks = list(query.get('tracks')) ?? TWILIO_DEFAULT_TRACKS;
   if (!tracks.every((track) => (AUDIO_TRACKS as readonly string[]).includes(track))) {
     return { ok: false, error: `tracks must be among ${AUDIO_TRACKS.join(', ')}` };
   }

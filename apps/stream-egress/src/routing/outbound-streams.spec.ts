@@ -64,6 +64,7 @@ describe('outbound streams over real NATS and WebSockets', () => {
           [
             {
               url: backend.url('/media?x=1'),
+              tracks: ['caller', 'agent'],
               bearerToken: BACKEND_TOKEN,
               hmacSecret: HMAC_SECRET,
               allowPlainWs: true,
