@@ -56,6 +56,7 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
   private keepAliveTimer?: NodeJS.Timeout;
   private batchStartedAt?: number;
   private readonly redeliveries;
+  private readonly replaysSkipped;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: CallLoggerConfig,
@@ -72,6 +73,10 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
       name: 'call_logger_redeliveries_total',
       help: 'Deliveries of a message already held (merged into it), or beyond the bound of held messages (full: left to JetStream to deliver again)',
       labelNames: ['outcome'],
+    });
+    this.replaysSkipped = metrics.counter({
+      name: 'call_logger_replayed_events_skipped_total',
+      help: 'Call events of replayed calls (the replay tool), acknowledged and never recorded',
     });
   }
 
@@ -134,6 +139,11 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private receive(message: JsMsg): void {
+    if (isReplayedCall(message)) {
+      message.ack();
+      this.replaysSkipped.inc();
+      return;
+    }
     const receipt = this.held.receive(message, () => this.decode(message));
     if (receipt === 'held') this.wake();
     // 'full' only if the consumer's limit was lowered under us: JetStream delivers it again.
@@ -201,6 +211,25 @@ export class CallEventConsumer implements OnApplicationBootstrap, BeforeApplicat
     if (this.batchStartedAt === undefined) return;
     if (Date.now() - this.batchStartedAt < KEEP_ALIVE_INTERVAL_MS) return;
     for (const { message } of this.held.all()) message.working();
+  }
+}
+
+const REPLAY_FIELD = Buffer.from('"replay":{');
+
+/**
+ * A replayed call's event (a copy of a recorded call): never recorded again. The byte search
+ * spares decoding every event twice; a text field that happens to hold the same bytes is decoded
+ * and judged by its real replay mark.
+ */
+function isReplayedCall(message: JsMsg): boolean {
+  const data = message.data;
+  if (Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(REPLAY_FIELD) < 0) {
+    return false;
+  }
+  try {
+    return decodeCallEvent(message.subject, data).replay !== undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -98,8 +98,9 @@ export class CallEventFeed implements OnApplicationBootstrap, BeforeApplicationS
     this.lastSequence = message.info.streamSequence;
     try {
       const event = decodeCallEvent(message.subject, message.data);
-      this.store.applyEvent(event);
-      this.events.inc({ event: event.event });
+      // A replayed call is a copy of a recorded one played to AI backends, not a call in progress.
+      if (event.replay === undefined) this.store.applyEvent(event);
+      this.events.inc({ event: event.replay === undefined ? event.event : 'replayed' });
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
       this.invalid.inc({ kind: 'call_event', reason: error.reason });

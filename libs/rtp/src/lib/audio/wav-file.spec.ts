@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readWavPcm16 } from './wav-file';
+import { readWavPcm16, readWavPcm16Channels } from './wav-file';
 
 function wav(chunks: Array<[string, Buffer]>): Buffer {
   const body = Buffer.concat(
@@ -69,7 +69,7 @@ describe('readWavPcm16', () => {
         ['fmt ', fmt(1, 1, 8000, 8)],
         ['data', data],
       ]),
-      /must be mono 16-bit PCM/,
+      /must be 16-bit PCM/,
     ],
     [
       'data first',
@@ -82,5 +82,21 @@ describe('readWavPcm16', () => {
     ['no data', wav([['fmt ', fmt(1, 1, 8000, 16)]]), /has no data chunk/],
   ])('refuses a file that is %s', (_what, content, message) => {
     expect(() => readWavPcm16(file(content))).toThrow(message);
+  });
+
+  it('splits a stereo file into its channels, and ignores a last half frame', () => {
+    const interleaved = Int16Array.from([1, -1, 2, -2, 3, -3, 4]);
+    const path = file(
+      wav([
+        ['fmt ', fmt(1, 2, 16000, 16)],
+        ['data', Buffer.from(interleaved.buffer)],
+      ]),
+    );
+    const read = readWavPcm16Channels(path);
+    expect(read.sampleRate).toBe(16000);
+    expect(read.channels.map((c) => Array.from(c))).toEqual([
+      [1, 2, 3],
+      [-1, -2, -3],
+    ]);
   });
 });

@@ -1,0 +1,87 @@
+import { headers, JetStreamClient, NatsConnection } from 'nats';
+import {
+  audioFrameHeaderEntries,
+  audioSubject,
+  CALL_EVENTS_STREAM,
+  encodeCallEvent,
+} from '@asb/contracts';
+import type { ReplayPlan } from '../plan/replay-plan';
+
+export interface PlayResult {
+  frames: number;
+  events: number;
+  /** How far behind its time the latest item went out, in ms: the pace the machine kept. */
+  maxLateMs: number;
+  wallMs: number;
+}
+
+/** How often a long replay says how far it got. */
+const PROGRESS_EVERY_MS = 10_000;
+
+/** Frames sent between flushes when the player runs behind, so NATS is never flooded unbounded. */
+const FLUSH_EVERY_FRAMES = 500;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Publishes a planned replay at the recorded pace, or `speed` times faster: events to JetStream
+ * (deduplicated by their eventId, stamped with the time they go out) and frames to core NATS
+ * with every live header, stamped with a capture time on the replayed call's own clock. Each
+ * item's time is fixed from the start, so a slow turn is made up, never carried over.
+ */
+export class ReplayPlayer {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly speed: number,
+    private readonly onProgress: (plan: ReplayPlan, framesSent: number) => void = () => undefined,
+  ) {}
+
+  async play(plan: ReplayPlan, signal?: AbortSignal): Promise<PlayResult> {
+    const startedAt = Date.now();
+    let progressAt = startedAt + PROGRESS_EVERY_MS;
+    let frames = 0;
+    let events = 0;
+    let maxLateMs = 0;
+    let sinceFlush = 0;
+    for (const item of plan.items) {
+      if (signal?.aborted) break;
+      const due = startedAt + item.atMs / this.speed;
+      const wait = due - Date.now();
+      if (wait >= 1) await sleep(wait);
+      else maxLateMs = Math.max(maxLateMs, -wait);
+      if (item.kind === 'event') {
+        const { subject, data } = encodeCallEvent({
+          ...item.event,
+          occurredAt: new Date().toISOString(),
+        });
+        await this.js.publish(subject, data, {
+          msgID: item.event.eventId,
+          expect: { streamName: CALL_EVENTS_STREAM },
+        });
+        events += 1;
+        continue;
+      }
+      const h = headers();
+      for (const [name, value] of audioFrameHeaderEntries({
+        ...item.meta,
+        capturedAt: startedAt + item.atMs,
+      })) {
+        h.set(name, value);
+      }
+      this.nc.publish(audioSubject(plan.callId, item.track), item.pcm, { headers: h });
+      frames += 1;
+      sinceFlush += 1;
+      if (sinceFlush >= FLUSH_EVERY_FRAMES) {
+        sinceFlush = 0;
+        await this.nc.flush();
+      }
+      if (due >= progressAt) {
+        progressAt = due + PROGRESS_EVERY_MS;
+        this.onProgress(plan, frames);
+      }
+    }
+    await this.nc.flush();
+    return { frames, events, maxLateMs: Math.round(maxLateMs), wallMs: Date.now() - startedAt };
+  }
+}
