@@ -189,6 +189,7 @@ const EVENT_PROPERTIES: Record<string, Properties> = {
   },
   ChannelStateChange: { channel: req('Channel') },
   ChannelVarset: { variable: req('string'), value: req('string'), channel: opt('Channel') },
+  ChannelDtmfReceived: { digit: req('string'), duration_ms: req('int'), channel: req('Channel') },
   ChannelHangupRequest: { cause: opt('int'), soft: opt('boolean'), channel: req('Channel') },
   StasisStart: {
     args: req('List[string]'),

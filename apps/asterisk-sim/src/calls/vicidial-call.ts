@@ -5,6 +5,7 @@ import { FixtureVoice, voiceWithDefect } from '../media/fixture-library';
 import type { AsteriskInstance } from '../pbx/asterisk-instance';
 import type { SimChannel } from '../pbx/sim-channel';
 import { LedgerCall, NO_LEDGER, VicidialLedger } from '../vicidial/vicidial-ledger';
+import { KeyPresses, typeKeys } from './keypad';
 import type { AgentSeat } from './vicidial-agent';
 import { CallCodeLayout, vicidialCallCode } from './vicidial-call-code';
 
@@ -59,6 +60,8 @@ export interface CallPlan {
   park?: { afterMs: number; forMs: number };
   /** The customer's (caller) or the agent's audio is broken this way for the whole call. */
   audioDefect?: { voice: FixtureVoice; defect: AudioDefect };
+  /** Keys the customer types `afterMs` into the talk, while the talk goes on. */
+  keyPresses?: KeyPresses & { afterMs: number };
 }
 
 export type PlanView = Omit<CallPlan, 'transfer'> & {
@@ -201,11 +204,16 @@ export class VicidialCall {
     return { in: voice(heard), out: voice(hears) };
   }
 
-  /** The park and the transfer the plan has for the talk, in the order they come. */
+  /** The park, the transfer and the key presses the plan has for the talk, in the order they come. */
   private midCallSteps(): Array<{ afterMs: number; run: () => Promise<void> }> {
-    const { park, transfer } = this.plan;
+    const { park, transfer, keyPresses } = this.plan;
     const steps: Array<{ afterMs: number; run: () => Promise<void> }> = [];
     if (park) steps.push({ afterMs: park.afterMs, run: () => this.parkAndGrab(park.forMs) });
+    if (keyPresses) {
+      // The customer types while the talk goes on: the steps after it do not wait for the keys.
+      const typing = async () => void typeKeys(this.pbx, this.trunk.id, keyPresses);
+      steps.push({ afterMs: keyPresses.afterMs, run: typing });
+    }
     if (transfer) steps.push({ afterMs: transfer.afterMs, run: () => this.sendToInGroup() });
     return steps.sort((a, b) => a.afterMs - b.afterMs);
   }

@@ -31,3 +31,14 @@ export const faultsSchema = z
   .strict();
 
 export type FaultsRequest = z.output<typeof faultsSchema>;
+
+/** An event of any shape the simulator sends as Asterisk would, to test a client's guard. */
+export const injectedEventSchema = z
+  .object({
+    type: z.string().min(1).max(64),
+    /** The event's fields besides type, timestamp, asterisk_id and application; may replace `channel`. */
+    fields: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type InjectedEvent = z.output<typeof injectedEventSchema>;

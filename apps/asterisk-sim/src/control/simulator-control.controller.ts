@@ -13,12 +13,13 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { APP_CONFIG } from '@asb/config';
+import { KeyPresses, keyPressesSchema, typeKeys } from '../calls/keypad';
 import type { AsteriskSimConfig } from '../config/asterisk-sim.config';
 import { ScenarioRun } from '../scenarios/scenario-run';
 import { ScenarioSpec, scenarioSchema } from '../scenarios/scenario.schema';
 import { SimulatorService } from '../simulator/simulator.service';
 import { ControlAuthGuard } from './control-auth.guard';
-import { FaultsRequest, faultsSchema } from './faults.schema';
+import { FaultsRequest, faultsSchema, InjectedEvent, injectedEventSchema } from './faults.schema';
 import { ZodBodyPipe } from './zod-body.pipe';
 
 const SCENARIOS_KEPT = 50;
@@ -76,6 +77,40 @@ export class SimulatorControlController {
     const server = this.server(name);
     server.pbx.restart();
     return { asteriskId: server.pbx.asteriskId };
+  }
+
+  private channelOf(name: string, channelId: string) {
+    const pbx = this.server(name).pbx;
+    if (!pbx.channels.has(channelId)) {
+      throw new NotFoundException(`no channel ${channelId} on ${name}`);
+    }
+    return pbx;
+  }
+
+  /**
+   * The far end of a channel types keys: each is reported as ChannelDtmfReceived when released,
+   * as Asterisk does. Answers once the last key has been reported (or the channel is gone).
+   */
+  @Post('servers/:name/channels/:channelId/dtmf')
+  @HttpCode(200)
+  async typeKeys(
+    @Param('name') name: string,
+    @Param('channelId') channelId: string,
+    @Body(new ZodBodyPipe(keyPressesSchema)) presses: KeyPresses,
+  ) {
+    return { reported: await typeKeys(this.channelOf(name, channelId), channelId, presses) };
+  }
+
+  /** A fault: an event of the given shape to the apps that see the channel. */
+  @Post('servers/:name/channels/:channelId/events')
+  @HttpCode(200)
+  injectEvent(
+    @Param('name') name: string,
+    @Param('channelId') channelId: string,
+    @Body(new ZodBodyPipe(injectedEventSchema)) event: InjectedEvent,
+  ) {
+    this.channelOf(name, channelId).injectEvent(event.type, channelId, event.fields);
+    return { sent: event.type };
   }
 
   @Get('faults')

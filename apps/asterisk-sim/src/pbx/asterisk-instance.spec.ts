@@ -1,3 +1,4 @@
+import { typeKeys } from '../calls/keypad';
 import { AriError } from './ari-error';
 import { AsteriskInstance, MediaPlane } from './asterisk-instance';
 import type { ExternalMediaEndpoint } from './sim-channel';
@@ -165,6 +166,61 @@ describe('AsteriskInstance', () => {
     pbx.setState(channel, 'Up');
     pbx.hangup(channel.id, 16);
     expect(watcher.events.map((e) => e.type)).toEqual(['ChannelCreated', 'ChannelDestroyed']);
+  });
+
+  it('reports each key typed on a channel when released, to the apps that see it, as Asterisk does', async () => {
+    const quiet = connect(pbx, 'quiet');
+    const watcher = connect(pbx, 'bridge');
+    pbx.subscribe('bridge', ['channel:'], true);
+    const channel = trunk(pbx);
+    watcher.events.length = 0;
+    const startedAt = Date.now();
+    const typing = typeKeys(pbx, channel.id, { digits: '4#', durationMs: 60, gapMs: 0 });
+    // Asterisk says nothing when a key goes down (stasis_channels.c presents DTMF end only).
+    expect(watcher.events).toEqual([]);
+    expect(await typing).toBe(2);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(110);
+    expect(watcher.events).toEqual(
+      ['4', '#'].map((digit) => ({
+        type: 'ChannelDtmfReceived',
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/),
+        digit,
+        duration_ms: 60,
+        channel: expect.objectContaining({ id: channel.id, name: channel.name }),
+        asterisk_id: pbx.asteriskId,
+        application: 'bridge',
+      })),
+    );
+    // dtmf_end_to_json's order, then what the app layer adds.
+    expect(Object.keys(watcher.events[0])).toEqual([
+      'type',
+      'timestamp',
+      'digit',
+      'duration_ms',
+      'channel',
+      'asterisk_id',
+      'application',
+    ]);
+    expect(quiet.events).toEqual([]);
+    pbx.hangup(channel.id, 16);
+    expect(await typeKeys(pbx, channel.id, { digits: '1', durationMs: 40, gapMs: 0 })).toBe(0);
+  });
+
+  it('sends an injected event of any shape as it sends its own, to the apps that see the channel', () => {
+    const watcher = connect(pbx, 'bridge');
+    pbx.subscribe('bridge', ['channel:'], true);
+    const channel = trunk(pbx);
+    watcher.events.length = 0;
+    pbx.injectEvent('ChannelDtmfReceived', channel.id, { digit: 42, channel: 'not a channel' });
+    expect(watcher.events).toEqual([
+      expect.objectContaining({
+        type: 'ChannelDtmfReceived',
+        digit: 42,
+        channel: 'not a channel',
+        application: 'bridge',
+      }),
+    ]);
+    expect(() => pbx.injectEvent('ChannelDtmfReceived', 'no-such-channel', {})).toThrow(AriError);
   });
 
   it('refuses bad snoops and externalMedia with Asterisk status codes', async () => {

@@ -150,7 +150,7 @@ export class AsteriskInstance {
     if (recipients.length === 0) return;
     const body: Record<string, unknown> = { type, timestamp: ariTimestamp(), ...options.fields };
     if (options.bridge) body['bridge'] = options.bridge.toJSON();
-    if (options.channel) body['channel'] = options.channel.toJSON();
+    if (options.channel && !('channel' in body)) body['channel'] = options.channel.toJSON();
     body['asterisk_id'] = this.asteriskId;
     for (const app of recipients) {
       if (!app.connected) {
@@ -364,6 +364,25 @@ export class AsteriskInstance {
     const channel = this.channel(channelId);
     channel.variables.set(variable, value);
     this.emit('ChannelVarset', { channel, fields: { variable, value } });
+  }
+
+  /**
+   * A key pressed at the far end of a channel has been released: Asterisk tells apps that see
+   * the channel only then (stasis_channels.c presents the end of received DTMF alone), with the
+   * time the key was held.
+   */
+  receiveDtmf(channel: SimChannel, digit: string, durationMs: number): void {
+    this.emit('ChannelDtmfReceived', { channel, fields: { digit, duration_ms: durationMs } });
+  }
+
+  /**
+   * A fault: an event of any shape, sent as Asterisk sends events (timestamp, asterisk_id,
+   * application) to the apps that see the channel, for testing how a client takes what a
+   * broken or unfamiliar Asterisk might send; `fields` may replace even the channel's JSON.
+   */
+  injectEvent(type: string, channelId: string, fields: Record<string, unknown>): void {
+    const channel = this.channel(channelId);
+    this.emit(type, { channel, fields: { channel: channel.toJSON(), ...fields } });
   }
 
   private assertFreeChannelId(id: string | undefined): void {

@@ -176,6 +176,43 @@ describe('ScenarioRun', () => {
     );
   });
 
+  it("types the keys asked for on the customer's channel of the share of answered calls", async () => {
+    const pbx = new AsteriskInstance('pbx1', media);
+    const keys: Array<[string, string]> = [];
+    const watcher = pbx.connectApp('bridge', true);
+    watcher.connections.add({
+      send: (json) => {
+        const event = JSON.parse(json) as { type: string; digit: string; channel: { id: string } };
+        if (event.type === 'ChannelDtmfReceived') keys.push([event.channel.id, event.digit]);
+      },
+      close: () => undefined,
+    });
+    const scenario = run(
+      {
+        totalCalls: 4,
+        concurrency: 4,
+        arrivalRate: 200,
+        answerRatio: 1,
+        mix: { outbound: 1, inbound: 1 },
+        ringMs: { min: 5, max: 10 },
+        talkMs: { min: 600, max: 700 },
+        agentsPerServer: 4,
+        keyPresses: { digits: '12#', durationMs: 40, gapMs: 10, afterMs: 50 },
+      },
+      [pbx],
+    );
+    await scenario.done;
+    expect(scenario.calls.every((call) => call.plan.keyPresses?.digits === '12#')).toBe(true);
+    for (const call of scenario.calls) {
+      expect(keys.filter(([id]) => id === call.trunkChannelId).map(([, digit]) => digit)).toEqual([
+        '1',
+        '2',
+        '#',
+      ]);
+    }
+    expect(keys).toHaveLength(12);
+  });
+
   it('stops placing calls when stopped and lets the calls in progress end', async () => {
     const scenario = run({
       totalCalls: 1000,

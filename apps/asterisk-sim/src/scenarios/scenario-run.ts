@@ -185,6 +185,15 @@ export class ScenarioRun {
       plan.transfer = this.planTransfer(server, plan.talkMs);
     }
     if (answered) plan.audioDefect = this.drawAudioDefect();
+    const { keyPresses } = spec;
+    if (answered && keyPresses && this.random.chance(keyPresses.ratio)) {
+      plan.keyPresses = {
+        digits: keyPresses.digits,
+        durationMs: keyPresses.durationMs,
+        gapMs: keyPresses.gapMs,
+        afterMs: keyPresses.afterMs,
+      };
+    }
     const transfer = plan.transfer;
     const call = new VicidialCall(server, plan, this.ledger);
     this.placed += 1;

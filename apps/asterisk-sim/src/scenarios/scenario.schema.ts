@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUDIO_DEFECTS } from '@asb/rtp';
+import { keyPressesSchema } from '../calls/keypad';
 import { CALL_TYPES } from '../calls/vicidial-call';
 
 const range = (min: number, max: number) =>
@@ -64,6 +65,17 @@ export const scenarioSchema = z.object({
       message: 'the shares must add up to at most 1',
     })
     .default({}),
+  /**
+   * Keys the customer types on a share of the answered calls, `afterMs` into the talk (a card
+   * number, a menu choice): each is reported on the customer's channel when released, as
+   * Asterisk reports received DTMF.
+   */
+  keyPresses: keyPressesSchema
+    .extend({
+      ratio: z.number().min(0).max(1).default(1),
+      afterMs: z.number().int().min(0).max(3_600_000).default(1000),
+    })
+    .optional(),
   /** From a call's end to its disposition in VICIdial's log. */
   dispositionDelayMs: range(0, 600_000).default({ min: 500, max: 3000 }),
   seed: z.number().int().default(1),
