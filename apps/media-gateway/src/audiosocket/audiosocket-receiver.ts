@@ -3,6 +3,7 @@ import { InterarrivalJitter } from '@asb/rtp';
 import type { FrameDecoder } from '../codecs/frame-decoder';
 import type { FramePublisher } from '../frames/frame-publisher';
 import { TrackFrameOutput } from '../frames/track-frame-output';
+import type { RecentAudioRings } from '../recent-audio/recent-audio.service';
 import { CaptureClock } from '../rtp/capture-clock';
 import { STALLED_AFTER_MS } from '../rtp/rtp-receiver';
 import type { StatsSource, StreamStatsSample } from '../stats/stats-source';
@@ -52,6 +53,7 @@ export class AudioSocketReceiver implements StatsSource {
     private readonly decoder: FrameDecoder,
     frames: FramePublisher,
     analyseAudio: boolean,
+    recentAudio?: RecentAudioRings,
   ) {
     this.runId = tap.uuid;
     this.output = new TrackFrameOutput(
@@ -66,6 +68,7 @@ export class AudioSocketReceiver implements StatsSource {
         runId: this.runId,
       },
       analyseAudio,
+      recentAudio,
     );
   }
 
@@ -95,6 +98,7 @@ export class AudioSocketReceiver implements StatsSource {
 
   /** The connection ended: the next stats sample is the last. */
   close(): void {
+    this.output.close();
     this.closed = true;
   }
 

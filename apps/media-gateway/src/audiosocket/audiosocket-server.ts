@@ -12,6 +12,7 @@ import { AUDIOSOCKET_KIND, AudioSocketReader, decodeAudioSocketUuid } from '@asb
 import { FrameDecoderFactory } from '../codecs/frame-decoder.factory';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
 import { FramePublisher } from '../frames/frame-publisher';
+import { RecentAudioService } from '../recent-audio/recent-audio.service';
 import { plainAddress } from '../rtp/rtp-receiver';
 import { StatsPublisher } from '../stats/stats-publisher';
 import { AudioSocketReceiver } from './audiosocket-receiver';
@@ -71,6 +72,7 @@ export class AudioSocketServer implements OnModuleInit, BeforeApplicationShutdow
     private readonly decoders: FrameDecoderFactory,
     private readonly frames: FramePublisher,
     private readonly stats: StatsPublisher,
+    private readonly recentAudio: RecentAudioService,
     metrics: MetricsRegistry,
   ) {
     this.refused = metrics.counter<'reason'>({
@@ -221,6 +223,7 @@ export class AudioSocketServer implements OnModuleInit, BeforeApplicationShutdow
       this.decoders.createAudioSocket(tap.resampleTo16k ?? false),
       this.frames,
       this.config.GATEWAY_AUDIO_ANALYSIS,
+      this.recentAudio,
     );
     connection.receiver = receiver;
     this.byUuid.set(uuid, connection);

@@ -28,7 +28,21 @@ describe('media-gateway configuration', () => {
       GATEWAY_HEARTBEAT_INTERVAL_MS: 250,
       GATEWAY_RELATCH_AFTER_MS: 500,
       GATEWAY_UDP_RECV_BUFFER_BYTES: 32768,
+      GATEWAY_RECENT_AUDIO_SECONDS: 10,
     });
+  });
+
+  it('holds at most the contract bound of recent audio, and 0 turns it off', () => {
+    expect(
+      loadMediaGatewayConfig({ env: { ...PRODUCTION_NEEDS, GATEWAY_RECENT_AUDIO_SECONDS: '0' } })
+        .GATEWAY_RECENT_AUDIO_SECONDS,
+    ).toBe(0);
+    expect(problems({ GATEWAY_RECENT_AUDIO_SECONDS: '31' })).toEqual([
+      ['GATEWAY_RECENT_AUDIO_SECONDS', 'must be at most 30'],
+    ]);
+    expect(problems({ GATEWAY_RECENT_AUDIO_SECONDS: '2.5' })[0][0]).toBe(
+      'GATEWAY_RECENT_AUDIO_SECONDS',
+    );
   });
 
   it('advertises a specific bind address unless told otherwise', () => {

@@ -11,6 +11,7 @@ import {
   natsEnv,
   serviceEnv,
 } from '@asb/config';
+import { RECENT_AUDIO_MAX_SECONDS } from '@asb/contracts';
 
 /** Sockets are udp4, and Asterisk's externalMedia refuses host names: addresses must be IPv4. */
 const envIpv4 = () => envString().refine((value) => isIPv4(value), 'must be an IPv4 address');
@@ -93,6 +94,11 @@ export const mediaGatewayEnv = {
    * for milliseconds, so not with every stats sample.
    */
   GATEWAY_KERNEL_DROPS_INTERVAL_MS: envInteger({ min: 100, max: 600_000 }).default(5000),
+  /**
+   * Seconds of each tapped track held in memory for consumers that join a call late
+   * (recent-audio.v1), 0 for none. Fixed memory per track: 16 KB a second at 8 kHz.
+   */
+  GATEWAY_RECENT_AUDIO_SECONDS: envInteger({ min: 0, max: RECENT_AUDIO_MAX_SECONDS }).default(10),
 };
 
 export type MediaGatewayConfig = Omit<EnvOf<typeof mediaGatewayEnv>, 'GATEWAY_ADVERTISED_HOST'> & {

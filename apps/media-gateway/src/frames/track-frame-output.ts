@@ -1,5 +1,7 @@
 import type { AudioTrack, SourceCodec, StreamAudio } from '@asb/contracts';
 import { SILENCE_DBFS, TrackAudioAnalyzer } from '@asb/rtp';
+import type { RecentAudioRing } from '../recent-audio/recent-audio-ring';
+import type { RecentAudioRings } from '../recent-audio/recent-audio.service';
 import { AudioFrameStream, audioFrameStream, FramePublisher } from './frame-publisher';
 
 const FULL_SCALE_SQUARED = 32768 * 32768;
@@ -12,13 +14,15 @@ function sumOfSquares(samples: Int16Array, offset: number, count: number): numbe
 
 /**
  * Where one track's decoded frames go, whatever transport brought them: into the frame
- * publisher's memory and queue, through the audio analysis, and into the level of the next stats
- * sample. A receiver reserves a frame, decodes into `samples` at the offset, then commits it.
+ * publisher's memory and queue, into the ring of recent audio (before it is published, so a late
+ * joiner's history and live frames meet without a gap), through the audio analysis, and into the
+ * level of the next stats sample. A receiver reserves a frame, decodes into `samples` at the offset, then commits it.
  * Plain numbers only; nothing here allocates per frame.
  */
 export class TrackFrameOutput {
   private readonly stream: AudioFrameStream;
   private readonly analyzer: TrackAudioAnalyzer | undefined;
+  private readonly recent: RecentAudioRing | undefined;
   private framesQueued = 0;
   private levelSumOfSquares = 0;
   private levelSamples = 0;
@@ -38,6 +42,7 @@ export class TrackFrameOutput {
     },
     /** GATEWAY_AUDIO_ANALYSIS */
     analyseAudio: boolean,
+    private readonly recentAudio?: RecentAudioRings,
   ) {
     this.stream = audioFrameStream(
       stream.callId,
@@ -50,6 +55,14 @@ export class TrackFrameOutput {
     this.analyzer = analyseAudio
       ? new TrackAudioAnalyzer(stream.frameMs, stream.sourceRate === 16000)
       : undefined;
+    this.recent = recentAudio?.open({
+      callId: stream.callId,
+      track: stream.track,
+      codec: stream.codec,
+      sampleRate: stream.sampleRate,
+      frameMs: stream.frameMs,
+      runId: stream.runId,
+    });
   }
 
   /** Where reserved frames are decoded to; read it after reserve(), which may switch it. */
@@ -72,14 +85,16 @@ export class TrackFrameOutput {
       ? this.analyzer.analyse(samples, offset, count, capturedAt)
       : sumOfSquares(samples, offset, count);
     this.levelSamples += count;
-    this.frames.enqueue(
-      this.stream,
-      this.frames.slab.payload(offset, count),
-      this.framesQueued,
-      place * count,
-      capturedAt,
-    );
+    const payload = this.frames.slab.payload(offset, count);
+    const timestamp = place * count;
+    this.recent?.push(payload, this.framesQueued, timestamp, capturedAt);
+    this.frames.enqueue(this.stream, payload, this.framesQueued, timestamp, capturedAt);
     this.framesQueued += 1;
+  }
+
+  /** The track ended: its recent audio is no longer offered. */
+  close(): void {
+    if (this.recent) this.recentAudio?.close(this.recent);
   }
 
   /** The level in dBFS since the previous call (the stats interval), then starts a new one. */

@@ -13,6 +13,7 @@ import {
 import type { FrameDecoder } from '../codecs/frame-decoder';
 import type { FramePublisher } from '../frames/frame-publisher';
 import { TrackFrameOutput } from '../frames/track-frame-output';
+import type { RecentAudioRings } from '../recent-audio/recent-audio.service';
 import type { StatsSource, StreamStatsSample } from '../stats/stats-source';
 import { CaptureClock } from './capture-clock';
 import { ReorderWindow } from './reorder-window';
@@ -87,6 +88,7 @@ export class RtpReceiver implements StatsSource {
     private readonly relatchAfterMs: number,
     /** GATEWAY_AUDIO_ANALYSIS */
     analyseAudio: boolean,
+    recentAudio?: RecentAudioRings,
   ) {
     const format = ASTERISK_RTP_FORMATS[spec.codec];
     this.payloadType = format.payloadType;
@@ -106,6 +108,7 @@ export class RtpReceiver implements StatsSource {
         runId: this.runId,
       },
       analyseAudio,
+      recentAudio,
     );
     this.maxHoldMs = reorder.maxHoldMs ?? (reorder.window + 2) * frameMs;
     this.window = new ReorderWindow(reorder.window, this.counters, this.queueFrame);
@@ -135,6 +138,7 @@ export class RtpReceiver implements StatsSource {
   /** Queues what the reorder window still holds, then closes the socket. */
   close(): Promise<void> {
     this.window.flush();
+    this.output.close();
     this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }

@@ -9,6 +9,7 @@ import { MetricsRegistry } from '@asb/observability';
 import { FrameDecoderFactory } from '../codecs/frame-decoder.factory';
 import type { MediaGatewayConfig } from '../config/media-gateway.config';
 import { FramePublisher } from '../frames/frame-publisher';
+import { RecentAudioService } from '../recent-audio/recent-audio.service';
 import { StatsPublisher } from '../stats/stats-publisher';
 import { RTP_PACKET_REJECTION_SLOT, RTP_PACKET_REJECTIONS } from './rtp-packet-rejection';
 import { RtpReceiver, RtpStreamSpec } from './rtp-receiver';
@@ -36,6 +37,7 @@ export class RtpReceiversService implements OnApplicationBootstrap, BeforeApplic
     private readonly decoders: FrameDecoderFactory,
     private readonly frames: FramePublisher,
     private readonly stats: StatsPublisher,
+    private readonly recentAudio: RecentAudioService,
     metrics: MetricsRegistry,
   ) {
     const total = () => {
@@ -123,6 +125,7 @@ export class RtpReceiversService implements OnApplicationBootstrap, BeforeApplic
       },
       this.config.GATEWAY_RELATCH_AFTER_MS,
       this.config.GATEWAY_AUDIO_ANALYSIS,
+      this.recentAudio,
     );
     this.live.add(receiver);
     this.stats.add(receiver);
