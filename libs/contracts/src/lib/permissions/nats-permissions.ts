@@ -18,6 +18,7 @@ import {
   TRANSCRIPT_WILDCARD,
   TRANSCRIPTS_STREAM,
 } from '../subjects/subject-names';
+import { RECENT_AUDIO_MAX_SECONDS } from '../audio/recent-audio';
 
 /**
  * The NATS users of a deployment: one per service; `ai-consumer` for AI teams that only listen,
@@ -39,8 +40,11 @@ export type NatsUser = (typeof NATS_USERS)[number];
 export interface NatsPermissions {
   publish: readonly string[];
   subscribe: readonly string[];
-  /** May answer requests made to it (on their reply subjects) without a publish grant for them. */
-  allowResponses?: boolean;
+  /**
+   * May answer requests made to it (on their reply subjects) without a publish grant for them,
+   * with up to `max` messages per request (nats-server allows one unless told more).
+   */
+  allowResponses?: { max: number };
 }
 
 /** The largest message the server accepts: well above every contract's own limit. */
@@ -129,7 +133,8 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsUser, NatsPermissions>> = {
       `${MEDIA_PROBE_PREFIX}.*`,
       RECENT_AUDIO_WILDCARD,
     ),
-    allowResponses: true,
+    // A recent-audio answer is a message per held frame (20 ms at the shortest), then its end.
+    allowResponses: { max: (RECENT_AUDIO_MAX_SECONDS * 1000) / 20 + 1 },
   },
   'call-logger': {
     publish: allow(
@@ -221,7 +226,9 @@ export function renderNatsServerConfig(): string {
         ? '        publish: { deny: [">"] }'
         : `        publish: { allow: ${list(permissions.publish)} }`,
       `        subscribe: { allow: ${list(permissions.subscribe)} }`,
-      ...(permissions.allowResponses ? ['        allow_responses: true'] : []),
+      ...(permissions.allowResponses
+        ? [`        allow_responses: { max: ${permissions.allowResponses.max} }`]
+        : []),
       '      }',
       '    }',
     ].join('\n');
