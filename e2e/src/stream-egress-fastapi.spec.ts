@@ -1,79 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { callIdFromChannel, EgressStarted, EgressStopped } from '@asb/contracts';
-import { readWavPcm16 } from '@asb/rtp';
-import { freePort } from '@asb/testing';
 import { alignedCorrelation, loopedFixture } from './support/audio-alignment';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
+import { FastApiReceiver, RECEIVER_SECRET, RECEIVER_TOKEN } from './support/fastapi-receiver';
 import { NatsRecorders } from './support/nats-recorders';
-import { WORKSPACE_ROOT } from './support/workspace';
 
-const RECEIVER = join(WORKSPACE_ROOT, 'examples/fastapi-receiver/main.py');
-/** Debian's Python, which has FastAPI and uvicorn (the one on PATH may not). */
-const PYTHON = process.env['RECEIVER_PYTHON'] ?? '/usr/bin/python3';
-const RECEIVER_TOKEN = 'receiver-token-for-e2e';
-const RECEIVER_SECRET = 'receiver-hmac-secret-for-e2e';
 const CLIENT_TOKEN = 'inbound-client-token-e2e';
-
-/** The FastAPI example backend as its README runs it. */
-class FastApiReceiver {
-  readonly recordings = mkdtempSync(join(tmpdir(), 'asb-fastapi-'));
-  private child?: ChildProcess;
-  readonly output: string[] = [];
-  port = 0;
-
-  async start(): Promise<this> {
-    this.port = await freePort();
-    this.child = spawn(
-      PYTHON,
-      [RECEIVER, '--port', String(this.port), '--recordings', this.recordings],
-      {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          RECEIVER_TOKEN,
-          RECEIVER_HMAC_SECRET: RECEIVER_SECRET,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    this.child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    this.child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${this.port}/health`)).ok) return this;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`the FastAPI receiver did not start:\n${this.output.join('')}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  get url(): string {
-    return `ws://127.0.0.1:${this.port}/media-stream`;
-  }
-
-  wav(callId: string, track: 'inbound' | 'outbound'): Int16Array | undefined {
-    const path = join(this.recordings, `${callId}-${track}.wav`);
-    return existsSync(path) ? readWavPcm16(path).samples : undefined;
-  }
-
-  summary(callId: string): { start: { customParameters: Record<string, string> } } | undefined {
-    const path = join(this.recordings, `${callId}.json`);
-    return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
-  }
-
-  stop(): void {
-    this.child?.kill('SIGTERM');
-    rmSync(this.recordings, { recursive: true, force: true });
-  }
-}
 
 describe('stream-egress: simulated calls -> the bridge -> stream-egress -> a FastAPI backend', () => {
   const receiver = new FastApiReceiver();

@@ -24,6 +24,8 @@ export function callParameters(call: LiveCall): Record<string, string> {
     listId: call.vicidial?.listId,
     agent: call.vicidial?.agent,
     agentName: call.vicidial?.agentName,
+    replayOf: call.replay?.of,
+    replaySession: call.replay?.session,
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined && value !== '') parameters[name] = String(value);

@@ -1,4 +1,4 @@
-import type { AudioTrack, SourceCodec, VicidialMetadata } from '@asb/contracts';
+import type { AudioTrack, ReplayMark, SourceCodec, VicidialMetadata } from '@asb/contracts';
 
 export interface TapInfo {
   sampleRate: 8000 | 16000;
@@ -17,6 +17,8 @@ export interface LiveCall {
   callerName?: string;
   calleeNumber?: string;
   vicidial?: VicidialMetadata;
+  /** A replayed call's mark (the replay tool): carried on to the backends and our own events. */
+  replay?: ReplayMark;
   /** Tracks tapped now, with the format of their frames on audio.v1.<callId>.<track>. */
   readonly taps: Map<AudioTrack, TapInfo>;
   /** Date.now() of the first event seen, and of the last. */

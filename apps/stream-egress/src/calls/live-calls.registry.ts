@@ -77,6 +77,7 @@ export class LiveCallsRegistry {
         asteriskId: event.asteriskId,
         channelId: event.channelId,
         channelName: event.channelName,
+        replay: event.replay,
         direction: 'unknown',
         taps: new Map(),
         firstSeenAt: this.now(),

@@ -62,6 +62,7 @@ export class EgressEventSink {
       asteriskId: call.asteriskId,
       channelId: call.channelId,
       channelName: call.channelName,
+      replay: call.replay,
     };
   }
 
