@@ -10,6 +10,7 @@ import { NatsModule } from '@asb/nats';
 import { ObservabilityModule } from '@asb/observability';
 import type { CallLoggerConfig } from '../config/call-logger.config';
 import { ConsumeModule } from '../consume/consume.module';
+import { TranscriptsModule } from '../transcripts/transcripts.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
           applicationName: 'call-logger',
         }),
         ConsumeModule,
+        TranscriptsModule,
       ],
     };
   }

@@ -36,6 +36,15 @@ export const callLoggerEnv = {
    * orchestrator restarts a logger that is stuck; nothing is lost, the events wait in JetStream.
    */
   CALL_LOGGER_STUCK_WRITE_MS: envInteger({ min: 1000, max: 3_600_000 }).default(60_000),
+  /**
+   * How long the TRANSCRIPTS stream keeps segments: the longest call-logger may be away without
+   * losing a final published meanwhile. call-logger provisions the stream.
+   */
+  TRANSCRIPTS_MAX_AGE_HOURS: envInteger({ min: 1, max: 24 * 365 }).default(24),
+  /** Size limit of the TRANSCRIPTS stream (its oldest segments go first). */
+  TRANSCRIPTS_MAX_BYTES: envInteger({ min: 1024 * 1024, max: 1024 ** 4 }).default(
+    256 * 1024 * 1024,
+  ),
   /** One stats sample per stream is kept per interval (plus every change of the stalled flag). */
   STATS_SAMPLE_INTERVAL_MS: envInteger({ min: 0, max: 3_600_000 }).default(5000),
   /**

@@ -1,17 +1,18 @@
 import { AckPolicy, ConsumerConfig, DeliverPolicy, JetStreamManager, nanos } from 'nats';
-import { CALL_EVENTS_WILDCARD } from '@asb/contracts';
 
 export interface DurableConsumerSettings {
   stream: string;
   durable: string;
+  filterSubject: string;
   ackWaitMs: number;
   maxAckPending: number;
 }
 
 /**
- * Creates call-logger's durable consumer of every call event, or brings the settings an operator
- * may change to the configured ones. A new consumer starts at the first stored event, so a
- * logger deployed after the bridge still records everything the stream kept.
+ * Creates one of call-logger's durable consumers (every call event, every transcript segment),
+ * or brings the settings an operator may change to the configured ones. A new consumer starts at
+ * the first stored message, so a logger deployed after the bridge still records everything the
+ * stream kept.
  *
  * One filter subject: nats-server 2.9 ignores the plural `filter_subjects`.
  */
@@ -38,7 +39,7 @@ export async function ensureDurableConsumer(
       durable_name: settings.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subject: CALL_EVENTS_WILDCARD,
+      filter_subject: settings.filterSubject,
     });
   }
 }

@@ -1,7 +1,7 @@
 /** Longest message body kept in a dead letter; call events are at most 16 KiB anyway. */
 const MAX_PARKED_BYTES = 64 * 1024;
 
-export type DeadLetterSource = 'call_event' | 'stats';
+export type DeadLetterSource = 'call_event' | 'transcript' | 'stats';
 
 /** A message to park in dead_letters, as the repositories insert it. */
 export interface DeadLetterRow {

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { JsMsg } from 'nats';
+import { ContractViolation } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
 import type { DeadLetterRow, DeadLetterSource } from './dead-letter-row';
 import { DeadLettersRepository } from './dead-letters.repository';
+import { UnstorableText } from './unstorable-text.error';
 
 const LOG_INTERVAL_MS = 10_000;
 /**
@@ -54,6 +57,28 @@ export class DeadLetterService {
       : '';
     this.suppressedLogs = 0;
     this.logger.warn(`refused ${source} message on ${subject}: ${reason}: ${detail}${suppressed}`);
+  }
+
+  /**
+   * Counts and logs a JetStream message that could not be decoded (or stored as it is), and
+   * gives its dead letter, which its consumer parks in the same transaction as its batch.
+   */
+  refuseDelivery(source: DeadLetterSource, message: JsMsg, error: unknown): DeadLetterRow {
+    const reason =
+      error instanceof ContractViolation || error instanceof UnstorableText
+        ? error.reason
+        : 'undecodable';
+    const detail = (error as Error).message;
+    this.refuse(source, message.subject, reason, detail);
+    return {
+      source,
+      subject: message.subject,
+      reason,
+      error: detail,
+      payload: message.data,
+      streamSequence: message.seq,
+      deliveryCount: message.info.redeliveryCount,
+    };
   }
 
   /** Parks a refused stats sample, unless too many were parked this second. */

@@ -7,7 +7,7 @@ import type { CallLoggerConfig } from '../config/call-logger.config';
 /** A write that has not finished after this long makes the service not ready: the database is slow. */
 export const SLOW_WRITE_MS = 5000;
 
-export type DatabaseWriter = 'call_events' | 'stats' | 'recordings';
+export type DatabaseWriter = 'call_events' | 'transcripts' | 'stats' | 'recordings';
 
 /**
  * Whether call-logger's own writes get through. The `database` readiness check of the database

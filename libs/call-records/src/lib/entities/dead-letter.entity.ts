@@ -11,7 +11,7 @@ export class DeadLetter {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  /** `call_event` (JetStream) or `stats` (core NATS). */
+  /** `call_event`, `transcript` (JetStream) or `stats` (core NATS). */
   @Column({ type: 'varchar', length: 16 })
   source!: string;
 

@@ -1,5 +1,7 @@
 import { decodeJson, encodeJson } from './json-codec';
 import {
+  decodeTranscriptSegment,
+  encodeTranscriptSegment,
   TRANSCRIPT_SEGMENT_MAX_BYTES,
   TranscriptSegment,
   transcriptSegmentSchema,
@@ -53,5 +55,24 @@ describe('transcript segments', () => {
     expect(
       reasonOf(() => decodeJson(transcriptSegmentSchema, data, TRANSCRIPT_SEGMENT_MAX_BYTES)),
     ).toBe('invalid_payload');
+  });
+
+  it('encodes a segment on its subject and decodes it back', () => {
+    const { subject, data } = encodeTranscriptSegment(segment);
+    expect(subject).toBe('transcript.v1.pbx1-1732451234-56.caller');
+    expect(decodeTranscriptSegment(subject, data)).toEqual(segment);
+  });
+
+  it('refuses a segment whose subject names another track or call', () => {
+    const { data } = encodeTranscriptSegment(segment);
+    expect(
+      reasonOf(() => decodeTranscriptSegment('transcript.v1.pbx1-1732451234-56.agent', data)),
+    ).toBe('subject_payload_mismatch');
+    expect(reasonOf(() => decodeTranscriptSegment('transcript.v1.pbx1-1-1.caller', data))).toBe(
+      'subject_payload_mismatch',
+    );
+    expect(reasonOf(() => decodeTranscriptSegment('transcript.v1.caller', data))).toBe(
+      'invalid_subject',
+    );
   });
 });

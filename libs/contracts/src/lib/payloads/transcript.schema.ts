@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ContractViolation } from '../contract-violation.error';
+import { parseTranscriptSubject, transcriptSubject } from '../subjects/subjects';
 import {
   callIdSchema,
   isoTimestampSchema,
@@ -7,6 +9,7 @@ import {
   shortTextSchema,
   trackSchema,
 } from './common.schema';
+import { decodeJson, encodeJson } from './json-codec';
 
 /** Who produced a transcript: any ASR worker names itself. */
 export const transcriptProducerSchema = z.object({
@@ -60,3 +63,29 @@ export type TranscriptSegment = z.infer<typeof transcriptSegmentSchema>;
 export type TranscriptSpan = z.infer<typeof transcriptSpanSchema>;
 
 export const TRANSCRIPT_SEGMENT_MAX_BYTES = 16 * 1024;
+
+export interface EncodedTranscriptSegment {
+  subject: string;
+  data: Uint8Array;
+}
+
+/** The segment's subject and validated body, for a worker to publish. */
+export function encodeTranscriptSegment(segment: TranscriptSegment): EncodedTranscriptSegment {
+  return {
+    subject: transcriptSubject(segment.callId, segment.track),
+    data: encodeJson(transcriptSegmentSchema, segment, TRANSCRIPT_SEGMENT_MAX_BYTES),
+  };
+}
+
+/** Decodes a segment and checks that its subject and its body name the same call and track. */
+export function decodeTranscriptSegment(subject: string, data: Uint8Array): TranscriptSegment {
+  const fromSubject = parseTranscriptSubject(subject);
+  const segment = decodeJson(transcriptSegmentSchema, data, TRANSCRIPT_SEGMENT_MAX_BYTES);
+  if (segment.callId !== fromSubject.callId || segment.track !== fromSubject.track) {
+    throw new ContractViolation(
+      'subject_payload_mismatch',
+      `subject says ${fromSubject.callId}/${fromSubject.track}, body says ${segment.callId}/${segment.track}`,
+    );
+  }
+  return segment;
+}

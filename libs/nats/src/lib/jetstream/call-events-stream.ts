@@ -62,15 +62,26 @@ const COMPARED_FIELDS = [
  * Creates the call events stream, or brings its limits to the configured ones. Safe to run from
  * every replica at every start: an identical stream is left alone.
  */
-export async function provisionCallEventsStream(
+export function provisionCallEventsStream(
   jsm: JetStreamManager,
   limits: CallEventsStreamEnv,
   identity: StreamIdentity = CALL_EVENTS,
 ): Promise<ProvisionOutcome> {
-  const wanted = callEventsStreamConfig(limits, identity);
+  return provisionStream(jsm, callEventsStreamConfig(limits, identity));
+}
+
+/**
+ * Creates a stream, or brings its subjects, storage and limits to the wanted ones (what else an
+ * operator set is kept). Safe to run from every replica at every start: an identical stream is
+ * left alone, and a replica that loses the race to create it compares instead.
+ */
+export async function provisionStream(
+  jsm: JetStreamManager,
+  wanted: Partial<StreamConfig> & { name: string },
+): Promise<ProvisionOutcome> {
   let existing: StreamConfig | undefined;
   try {
-    existing = (await jsm.streams.info(identity.name)).config;
+    existing = (await jsm.streams.info(wanted.name)).config;
   } catch (error) {
     if (!/stream not found/i.test((error as Error).message)) throw error;
   }
@@ -81,13 +92,15 @@ export async function provisionCallEventsStream(
     } catch (error) {
       // Another replica created it between our info and add: fall through to the comparison.
       if (!/already in use/i.test((error as Error).message)) throw error;
-      existing = (await jsm.streams.info(identity.name)).config;
+      existing = (await jsm.streams.info(wanted.name)).config;
     }
   }
   const differs = COMPARED_FIELDS.some(
-    (field) => JSON.stringify(existing?.[field]) !== JSON.stringify(wanted[field]),
+    (field) =>
+      wanted[field] !== undefined &&
+      JSON.stringify(existing?.[field]) !== JSON.stringify(wanted[field]),
   );
   if (!differs) return 'unchanged';
-  await jsm.streams.update(identity.name, { ...existing, ...wanted });
+  await jsm.streams.update(wanted.name, { ...existing, ...wanted });
   return 'updated';
 }
