@@ -13,10 +13,16 @@ type Manifest = {
   data?: Record<string, string>;
 };
 
-/** Every project under apps/ is a deployable service. */
-const APPS = readdirSync(join(ROOT, 'apps')).filter((name) =>
-  existsSync(join(ROOT, 'apps', name, 'project.json')),
-);
+/** Tags of an app that is a command run on demand (the replay tool), not a service. */
+const commandTag = 'runs:command';
+
+/** Every project under apps/ is a deployable service, but commands. */
+const APPS = readdirSync(join(ROOT, 'apps')).filter((name) => {
+  const project = join(ROOT, 'apps', name, 'project.json');
+  if (!existsSync(project)) return false;
+  const { tags = [] } = JSON.parse(readFileSync(project, 'utf8')) as { tags?: string[] };
+  return !tags.includes(commandTag);
+});
 /** Apps with a NestJS process (the dashboard is static files behind nginx). */
 const NEST_APPS = APPS.filter((app) => existsSync(join(ROOT, 'apps', app, 'src/main.ts')));
 
