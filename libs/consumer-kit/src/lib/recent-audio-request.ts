@@ -1,0 +1,103 @@
+import { createInbox, Msg, NatsConnection } from 'nats';
+import {
+  AudioFrame,
+  AudioTrack,
+  ContractViolation,
+  parseAudioFrame,
+  RECENT_AUDIO_HEADERS,
+  recentAudioRequestSchema,
+  recentAudioSubject,
+} from '@asb/contracts';
+
+/** How a request for recent audio ended. */
+export type RecentAudioOutcome =
+  /** The gateway answered; `frames` is all it sent. */
+  | 'answered'
+  /** The gateway answered, but fewer valid frames came than its end message counts. */
+  | 'incomplete'
+  /** No gateway serves the track (not tapped now, or the gateway is gone). */
+  | 'no_responders'
+  /** The gateway refused the request (`error` says why). */
+  | 'refused'
+  /** No end message came in time (a gateway that stopped while answering). */
+  | 'timed_out';
+
+export interface RecentAudioAnswer {
+  outcome: RecentAudioOutcome;
+  /** The frames received, oldest first (their `pcm` is a view on the message). */
+  frames: AudioFrame[];
+  /** The gateway's reason when refused. */
+  error?: string;
+}
+
+export interface RecentAudioRequestOptions {
+  /** How far back (at most RECENT_AUDIO_MAX_SECONDS); omitted, all the gateway holds. */
+  seconds?: number;
+  /** Longest wait for the whole answer; default 5000 ms. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const NO_RESPONDERS = 503;
+
+/**
+ * Asks the gateway serving a track for its recent audio (recent-audio.v1) and collects the
+ * answer: frames until the end message. Subscribe to the live audio before calling this, or the
+ * frames published meanwhile are in neither. Throws only for options the contract refuses.
+ */
+export async function requestRecentAudio(
+  nc: NatsConnection,
+  callId: string,
+  track: AudioTrack,
+  options: RecentAudioRequestOptions = {},
+): Promise<RecentAudioAnswer> {
+  const request = recentAudioRequestSchema.parse(
+    options.seconds === undefined ? {} : { seconds: options.seconds },
+  );
+  const frames: AudioFrame[] = [];
+  const inbox = createInbox();
+  return new Promise<RecentAudioAnswer>((resolve) => {
+    const finish = (answer: Omit<RecentAudioAnswer, 'frames'>) => {
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve({ ...answer, frames });
+    };
+    const timer = setTimeout(
+      () => finish({ outcome: 'timed_out' }),
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
+    const subscription = nc.subscribe(inbox, {
+      callback: (error, message) => {
+        if (error) return;
+        const end = message.headers?.get(RECENT_AUDIO_HEADERS.end);
+        if (message.headers?.code === NO_RESPONDERS) {
+          finish({ outcome: 'no_responders' });
+        } else if (end) {
+          const refusal = message.headers?.get(RECENT_AUDIO_HEADERS.error);
+          if (refusal) finish({ outcome: 'refused', error: refusal });
+          else finish({ outcome: Number(end) === frames.length ? 'answered' : 'incomplete' });
+        } else {
+          // A frame that breaks the contract is left out; the count then tells.
+          const frame = readFrame(message);
+          if (frame) frames.push(frame);
+        }
+      },
+    });
+    nc.publish(
+      recentAudioSubject(callId, track),
+      request.seconds === undefined ? undefined : new TextEncoder().encode(JSON.stringify(request)),
+      { reply: inbox },
+    );
+  });
+}
+
+/** The frame a message carries, or undefined if it breaks the contract. */
+export function readFrame(message: Msg): AudioFrame | undefined {
+  const headers = message.headers;
+  try {
+    return parseAudioFrame((name) => headers?.get(name) || undefined, message.data);
+  } catch (error) {
+    if (error instanceof ContractViolation) return undefined;
+    throw error;
+  }
+}
