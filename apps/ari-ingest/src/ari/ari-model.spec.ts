@@ -26,8 +26,33 @@ describe('readAriEvent', () => {
       '{"type":"ChannelDestroyed","cause":"16","channel":{"id":"1.1","name":"x","state":"Up"}}',
       'malformed_cause',
     ],
+    ...[
+      { channel, duration_ms: 100 },
+      { channel, digit: '12', duration_ms: 100 },
+      { channel, digit: 'X', duration_ms: 100 },
+      { channel, digit: 5, duration_ms: 100 },
+      { channel, digit: '5', duration_ms: -1 },
+      { channel, digit: '5', duration_ms: '100' },
+      { digit: '5', duration_ms: 100 },
+    ].map((fields) => [
+      JSON.stringify({ type: 'ChannelDtmfReceived', ...fields }),
+      'malformed_dtmf',
+    ]),
   ])('refuses %s as %s', (text, reason) => {
     expect(readAriEvent(text)).toEqual({ invalid: reason });
+  });
+
+  it('accepts a key press as Asterisk reports it', () => {
+    const press = {
+      type: 'ChannelDtmfReceived',
+      timestamp: '2026-12-04T22:00:01.123+0000',
+      digit: '#',
+      duration_ms: 120,
+      channel,
+      asterisk_id: '02:fc:00:00:00:01',
+      application: 'bridge',
+    };
+    expect(readAriEvent(JSON.stringify(press))).toEqual(press);
   });
 
   it('accepts events of types it does not know, without a channel', () => {

@@ -1,3 +1,5 @@
+import { DTMF_DIGITS } from '@asb/contracts';
+
 /** The parts of ARI's JSON the bridge reads; Asterisk sends more, and all of it is optional to us. */
 export interface AriCallerId {
   name: string;
@@ -31,6 +33,9 @@ export interface AriEvent {
   cause?: number;
   cause_txt?: string;
   args?: string[];
+  /** ChannelDtmfReceived: the key released, and how long it was held. */
+  digit?: string;
+  duration_ms?: number;
 }
 
 /** The event types the bridge acts on; the eventFilter asks Asterisk for these only. */
@@ -43,6 +48,9 @@ export const HANDLED_EVENT_TYPES = [
   'StasisEnd',
 ] as const;
 
+/** Asked for besides those where key presses may become events (DTMF_EVENTS, DTMF_BY_CAMPAIGN). */
+export const DTMF_EVENT_TYPE = 'ChannelDtmfReceived';
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -53,6 +61,19 @@ function isChannel(value: unknown): value is AriChannel {
     typeof value['id'] === 'string' &&
     typeof value['name'] === 'string' &&
     typeof value['state'] === 'string'
+  );
+}
+
+/** A key Asterisk can report (one of the contract's), held a whole number of milliseconds. */
+function isDtmfPress(value: Record<string, unknown>): boolean {
+  const { digit, duration_ms: durationMs } = value;
+  return (
+    isChannel(value['channel']) &&
+    typeof digit === 'string' &&
+    digit.length === 1 &&
+    DTMF_DIGITS.includes(digit) &&
+    Number.isSafeInteger(durationMs) &&
+    (durationMs as number) >= 0
   );
 }
 
@@ -73,6 +94,9 @@ export function readAriEvent(text: string): AriEvent | { invalid: string } {
   }
   if (value['cause'] !== undefined && typeof value['cause'] !== 'number') {
     return { invalid: 'malformed_cause' };
+  }
+  if (value['type'] === DTMF_EVENT_TYPE && !isDtmfPress(value)) {
+    return { invalid: 'malformed_dtmf' };
   }
   return value as unknown as AriEvent;
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { AriServerConfig } from '../config/ari-ingest.config';
 import { StasisArrivals } from '../tap/stasis-arrivals';
 import { AriEventStream } from './ari-event-stream';
-import { AriEvent, HANDLED_EVENT_TYPES } from './ari-model';
+import type { AriEvent } from './ari-model';
 import { AriRequestFailed } from './ari-request-failed.error';
 import { AriHttpOptions, AriRestClient } from './ari-rest.client';
 import { AsteriskSupport, judgeAsteriskSupport } from './asterisk-support.util';
@@ -21,6 +21,8 @@ export interface AriSessionOptions {
   reconnectMaxMs: number;
   /** The REST client's pool, timeout, retries and metrics. */
   http: AriHttpOptions;
+  /** The event types to ask Asterisk for (the app's eventFilter). */
+  eventTypes: readonly string[];
 }
 
 export interface AriSessionListener {
@@ -136,7 +138,7 @@ export class AriSession {
       }
       if (!(await this.checkSupport(generation))) return;
       await this.rest.subscribeToAll(this.app);
-      await this.rest.setEventFilter(this.app, HANDLED_EVENT_TYPES);
+      await this.rest.setEventFilter(this.app, this.options.eventTypes);
       if (generation !== this.generation) return;
       this.synchronised = true;
       this.logger.log(`subscribed to every channel of ${this.server}; reconciling`);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AudioModule } from '../audio/audio.module';
 import { CallsModule } from '../calls/calls.module';
+import { DtmfModule } from '../dtmf/dtmf.module';
 import { EventsModule } from '../events/events.module';
 import { GatewaysModule } from '../gateways/gateways.module';
 import { LeaderModule } from '../leader/leader.module';
@@ -13,6 +14,7 @@ import { AsteriskWatch } from './asterisk-watch.service';
   imports: [
     AudioModule,
     CallsModule,
+    DtmfModule,
     EventsModule,
     GatewaysModule,
     LeaderModule,

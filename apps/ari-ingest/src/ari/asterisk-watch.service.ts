@@ -9,7 +9,9 @@ import { APP_CONFIG } from '@asb/config';
 import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
 import { AriSession, AriSessionListener } from './ari-session';
 import { CallTracker } from '../calls/call-tracker.service';
-import { ARI_HTTP_DEFAULTS, AriIngestConfig } from '../config/ari-ingest.config';
+import { ARI_HTTP_DEFAULTS, AriIngestConfig, dtmfWanted } from '../config/ari-ingest.config';
+import { DtmfPublisher } from '../dtmf/dtmf-publisher.service';
+import { DTMF_EVENT_TYPE, HANDLED_EVENT_TYPES } from './ari-model';
 import type { AriHttpOptions } from './ari-rest.client';
 import { AriRestMetrics } from './ari-rest.metrics';
 import { CallEventSink } from '../events/call-event-sink';
@@ -36,6 +38,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(APP_CONFIG) private readonly config: AriIngestConfig,
     private readonly tracker: CallTracker,
+    private readonly dtmf: DtmfPublisher,
     private readonly reconciler: Reconciler,
     private readonly sink: CallEventSink,
     private readonly lease: LeaderLease,
@@ -84,7 +87,10 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
             this.logger.error(`reconciling ${session.server} failed: ${error.message}`),
           );
       },
-      onEvent: (session, event) => this.tracker.handle(session, event),
+      onEvent: (session, event) => {
+        this.tracker.handle(session, event);
+        if (event.type === DTMF_EVENT_TYPE) this.dtmf.pressed(session, event);
+      },
       onDisconnected: (session) => {
         this.connectedGauge.set({ server: session.server }, 0);
         this.connectionFailures.inc({ server: session.server });
@@ -110,6 +116,10 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
       retries: ARI_HTTP_DEFAULTS.retries,
       metrics: new AriRestMetrics(this.metrics),
     };
+    // Key presses are asked of Asterisk only where some call's may become events.
+    const eventTypes = dtmfWanted(this.config)
+      ? [...HANDLED_EVENT_TYPES, DTMF_EVENT_TYPE]
+      : HANDLED_EVENT_TYPES;
     for (const server of this.config.ARI_SERVERS) {
       const { password } = server;
       this.sessions.push(
@@ -121,6 +131,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
             password,
             reconnectMaxMs: this.config.ARI_RECONNECT_MAX_MS,
             http,
+            eventTypes,
           },
           listener,
         ),

@@ -8,6 +8,7 @@ import {
   VicidialMetadata,
 } from '@asb/contracts';
 import { MetricsRegistry } from '@asb/observability';
+import { ariEventTime } from '../ari/ari-event-time.util';
 import type { AriChannel, AriEvent } from '../ari/ari-model';
 import type { AriSession } from '../ari/ari-session';
 import type { AriIngestConfig } from '../config/ari-ingest.config';
@@ -22,13 +23,6 @@ import { CallRegistry, RememberedCall, RememberedTap } from './call-registry';
 import { ChannelTriage } from './channel-triage';
 import { readCallNumbers } from './read-call-numbers.util';
 import type { TrackedCall } from './tracked-call';
-
-/** Asterisk's event time (`2026-11-24T15:13:38.921+0000`); undefined when absent or unreadable. */
-function eventTime(timestamp: string | undefined): Date | undefined {
-  if (!timestamp) return undefined;
-  const at = new Date(timestamp);
-  return Number.isNaN(at.getTime()) ? undefined : at;
-}
 
 /** How long an ended call's channel id is remembered, so a stale channel list cannot revive it. */
 const ENDED_MEMORY_MS = 120_000;
@@ -128,7 +122,7 @@ export class CallTracker {
     this.metrics.events.inc({ server: session.server, type: event.type });
     const channel = event.channel;
     if (!channel) return;
-    const at = eventTime(event.timestamp);
+    const at = ariEventTime(event.timestamp);
     try {
       switch (event.type) {
         case 'ChannelCreated':
@@ -217,7 +211,7 @@ export class CallTracker {
       exten: channel.dialplan?.exten,
       conversationId: callId,
       createdAtMs:
-        eventTime(channel.creationtime)?.getTime() ?? (startedAt ?? at ?? new Date()).getTime(),
+        ariEventTime(channel.creationtime)?.getTime() ?? (startedAt ?? at ?? new Date()).getTime(),
       metadataKey: '',
       taps: new Map(),
       notTapped: new Set(),

@@ -1,5 +1,5 @@
 import { ConfigError } from '@asb/config';
-import { loadAriIngestConfig, tapTransportOf } from './ari-ingest.config';
+import { dtmfModeOf, dtmfWanted, loadAriIngestConfig, tapTransportOf } from './ari-ingest.config';
 
 /** What production requires that these tests do not vary. */
 const PRODUCTION_NEEDS = { NATS_SERVERS: 'nats://nats:4222' };
@@ -96,6 +96,64 @@ describe('ari-ingest configuration', () => {
         TAP_TRANSPORT_BY_SERVER: 'pbx2=audiosocket',
       }),
     ).toEqual([['TAP_AUDIOSOCKET_ADDRESS', 'must be set: pbx2 uses the audiosocket transport']]);
+  });
+
+  it('publishes no key presses unless told to, masked when on, and per campaign where listed', () => {
+    const env = { ...PRODUCTION_NEEDS, ARI_SERVERS: 'pbx1=http://h1:8088', ARI_PASSWORD: 's' };
+    const plain = loadAriIngestConfig({ env });
+    expect([plain.DTMF_EVENTS, plain.DTMF_DIGITS, plain.DTMF_BY_CAMPAIGN]).toEqual([
+      'off',
+      'masked',
+      undefined,
+    ]);
+    expect([dtmfModeOf(plain, 'SALES'), dtmfModeOf(plain, undefined), dtmfWanted(plain)]).toEqual([
+      'none',
+      'none',
+      false,
+    ]);
+    const on = loadAriIngestConfig({
+      env: { ...env, DTMF_EVENTS: 'on', DTMF_BY_CAMPAIGN: 'PAYMENTS=none, SURVEY=clear' },
+    });
+    expect(on.DTMF_BY_CAMPAIGN).toEqual([
+      { campaign: 'PAYMENTS', mode: 'none' },
+      { campaign: 'SURVEY', mode: 'clear' },
+    ]);
+    expect(['PAYMENTS', 'SURVEY', 'SALES', undefined].map((c) => dtmfModeOf(on, c))).toEqual([
+      'none',
+      'clear',
+      'masked',
+      'masked',
+    ]);
+    // A campaign's own setting holds even with DTMF_EVENTS off, and asks Asterisk for the keys.
+    const one = loadAriIngestConfig({ env: { ...env, DTMF_BY_CAMPAIGN: 'SURVEY=masked' } });
+    expect([dtmfModeOf(one, 'SURVEY'), dtmfModeOf(one, 'SALES'), dtmfWanted(one)]).toEqual([
+      'masked',
+      'none',
+      true,
+    ]);
+    const none = loadAriIngestConfig({ env: { ...env, DTMF_BY_CAMPAIGN: 'PAYMENTS=none' } });
+    expect(dtmfWanted(none)).toBe(false);
+  });
+
+  it.each([
+    ['DTMF_EVENTS', 'yes', /must be one of off, on/],
+    ['DTMF_DIGITS', 'hashed', /must be one of masked, clear/],
+    [
+      'DTMF_BY_CAMPAIGN',
+      'PAYMENTS=hidden',
+      /must be CAMPAIGN=none, CAMPAIGN=masked, CAMPAIGN=clear/,
+    ],
+    ['DTMF_BY_CAMPAIGN', 'PAYMENTS', /must be CAMPAIGN=none/],
+    ['DTMF_BY_CAMPAIGN', 'SALES=clear,SALES=none', /names a campaign twice: SALES/],
+  ])('names %s when it is %j', (variable, value, message) => {
+    const found = problems({
+      ARI_SERVERS: 'pbx1=http://h1:8088',
+      ARI_PASSWORD: 'secret',
+      [variable]: value,
+    });
+    expect(found).toEqual([
+      [expect.stringMatching(new RegExp(`^${variable}`)), expect.stringMatching(message)],
+    ]);
   });
 
   it.each([

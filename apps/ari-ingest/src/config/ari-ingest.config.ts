@@ -100,6 +100,27 @@ const rtpSourcesEntry = z.string().transform((entry, ctx) => {
   return { name: name.trim(), addresses };
 });
 
+/** What a call's key presses become: no event, an event without the key, or with it. */
+export const DTMF_MODES = ['none', 'masked', 'clear'] as const;
+export type DtmfMode = (typeof DTMF_MODES)[number];
+
+/** `CAMPAIGN=none|masked|clear`: a VICIdial campaign whose key presses are treated otherwise. */
+const dtmfCampaignEntry = z.string().transform((entry, ctx) => {
+  const [campaign, mode, ...rest] = entry.split('=').map((part) => part.trim());
+  if (
+    !/^[A-Za-z0-9_-]{1,20}$/.test(campaign) ||
+    rest.length > 0 ||
+    !(DTMF_MODES as readonly string[]).includes(mode)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${entry}" must be CAMPAIGN=${DTMF_MODES.join(', CAMPAIGN=')}`,
+    });
+    return z.NEVER;
+  }
+  return { campaign, mode: mode as DtmfMode };
+});
+
 /** `name=rtp` or `name=audiosocket`: a server that does not use TAP_TRANSPORT. */
 const transportEntry = z.string().transform((entry, ctx) => {
   const [name, transport, ...rest] = entry.split('=').map((part) => part.trim());
@@ -285,6 +306,20 @@ export const ariIngestEnv = {
   VICIDIAL_DISPOSITION_WAIT_MS: envInteger({ min: 1000, max: 24 * 3600 * 1000 }).default(
     15 * 60_000,
   ),
+  /**
+   * Keys pressed on calls (ARI's ChannelDtmfReceived on the customer's channel) published as
+   * `dtmf` events. Off by default: customers type card numbers and PINs on the keypad, which are
+   * cardholder data (PCI DSS) wherever they are carried or stored.
+   */
+  DTMF_EVENTS: envEnum(['off', 'on'] as const).default('off'),
+  /** With DTMF_EVENTS on: `masked` (that a key was pressed, not which) or `clear` (the key). */
+  DTMF_DIGITS: envEnum(['masked', 'clear'] as const).default('masked'),
+  /**
+   * Per VICIdial campaign, what its calls' key presses become, whatever DTMF_EVENTS and
+   * DTMF_DIGITS say: `PAYMENTS=none,SURVEY=clear,SALES=masked`. A call whose campaign is not
+   * known (yet) follows DTMF_EVENTS and DTMF_DIGITS.
+   */
+  DTMF_BY_CAMPAIGN: envList(dtmfCampaignEntry).optional(),
   /** How long the active instance's lease lives without renewal; a standby takes over after it. */
   LEADER_LEASE_TTL_MS: envInteger({ min: 2000, max: 120_000 }).default(10_000),
 };
@@ -325,6 +360,13 @@ export function loadAriIngestConfig(options?: LoadConfigOptions): AriIngestConfi
       },
     ]);
   }
+  const campaigns = (env.DTMF_BY_CAMPAIGN ?? []).map((entry) => entry.campaign);
+  const repeated = campaigns.filter((campaign, i) => campaigns.indexOf(campaign) !== i);
+  if (repeated.length > 0) {
+    throw new ConfigError([
+      { variable: 'DTMF_BY_CAMPAIGN', message: `names a campaign twice: ${repeated.join(', ')}` },
+    ]);
+  }
   if (withoutPassword.length > 0) {
     throw new ConfigError([
       {
@@ -344,5 +386,28 @@ export function tapTransportOf(
   return (
     config.TAP_TRANSPORT_BY_SERVER?.find((entry) => entry.name === server)?.transport ??
     config.TAP_TRANSPORT
+  );
+}
+
+/**
+ * What the key presses of a call of `campaign` become: the campaign's DTMF_BY_CAMPAIGN entry,
+ * else DTMF_EVENTS with DTMF_DIGITS.
+ */
+export function dtmfModeOf(
+  config: Pick<AriIngestConfig, 'DTMF_EVENTS' | 'DTMF_DIGITS' | 'DTMF_BY_CAMPAIGN'>,
+  campaign: string | undefined,
+): DtmfMode {
+  const own = campaign && config.DTMF_BY_CAMPAIGN?.find((entry) => entry.campaign === campaign);
+  if (own) return own.mode;
+  return config.DTMF_EVENTS === 'on' ? config.DTMF_DIGITS : 'none';
+}
+
+/** Whether any call's key presses can become events: then Asterisk is asked to send them. */
+export function dtmfWanted(
+  config: Pick<AriIngestConfig, 'DTMF_EVENTS' | 'DTMF_BY_CAMPAIGN'>,
+): boolean {
+  return (
+    config.DTMF_EVENTS === 'on' ||
+    (config.DTMF_BY_CAMPAIGN ?? []).some((entry) => entry.mode !== 'none')
   );
 }

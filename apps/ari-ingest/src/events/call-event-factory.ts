@@ -178,6 +178,28 @@ export class CallEventFactory {
     };
   }
 
+  /**
+   * A key pressed on the customer's channel, with the key only when `press.digit` is given. The
+   * id comes from Asterisk's time of the press and its place on the call, never from the key: a
+   * hash of one of 16 keys is reversed by trying them all.
+   */
+  dtmf(
+    call: CallIdentity,
+    press: { digit?: string; durationMs: number; index: number; ariTimestamp: string },
+    at?: Date,
+  ): CallEvent {
+    return {
+      ...this.base(call, at),
+      event: 'dtmf',
+      eventId: deterministicEventId(call.callId, 'dtmf', press.ariTimestamp, press.index),
+      track: 'caller',
+      ...(press.digit === undefined ? {} : { digit: press.digit }),
+      masked: press.digit === undefined,
+      durationMs: press.durationMs,
+      index: press.index,
+    };
+  }
+
   audioVerdict(call: CallIdentity, change: VerdictChange): CallEvent {
     const since = new Date(change.since).toISOString();
     return {

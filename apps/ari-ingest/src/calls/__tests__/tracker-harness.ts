@@ -53,7 +53,15 @@ export function trackerWith(env: Record<string, string> = {}) {
   } as unknown as AriSession;
   const play = (type: string, channel: AriChannel, timestamp?: string) =>
     tracker.handle(session, { type, channel, timestamp } satisfies AriEvent);
-  return { play, published, tracker, policy, config, sink: sink as unknown as CallEventSink };
+  return {
+    play,
+    published,
+    tracker,
+    policy,
+    config,
+    session,
+    sink: sink as unknown as CallEventSink,
+  };
 }
 
 export function channel(overrides: Partial<AriChannel> & Pick<AriChannel, 'state'>): AriChannel {
