@@ -3,6 +3,7 @@ import {
   audioFrameHeaderEntries,
   audioSubject,
   CALL_EVENTS_STREAM,
+  CallEvent,
   encodeCallEvent,
 } from '@asb/contracts';
 import type { ReplayPlan } from '../plan/replay-plan';
@@ -21,7 +22,18 @@ const PROGRESS_EVERY_MS = 10_000;
 /** Frames sent between flushes when the player runs behind, so NATS is never flooded unbounded. */
 const FLUSH_EVERY_FRAMES = 500;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if the replay is stopped meanwhile. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Publishes a planned replay at the recorded pace, or `speed` times faster: events to JetStream
@@ -44,21 +56,17 @@ export class ReplayPlayer {
     let events = 0;
     let maxLateMs = 0;
     let sinceFlush = 0;
-    for (const item of plan.items) {
-      if (signal?.aborted) break;
+    for (const [index, item] of plan.items.entries()) {
       const due = startedAt + item.atMs / this.speed;
       const wait = due - Date.now();
-      if (wait >= 1) await sleep(wait);
+      if (wait >= 1) await sleep(wait, signal);
       else maxLateMs = Math.max(maxLateMs, -wait);
+      if (signal?.aborted) {
+        events += await this.endAtOnce(plan, index);
+        break;
+      }
       if (item.kind === 'event') {
-        const { subject, data } = encodeCallEvent({
-          ...item.event,
-          occurredAt: new Date().toISOString(),
-        });
-        await this.js.publish(subject, data, {
-          msgID: item.event.eventId,
-          expect: { streamName: CALL_EVENTS_STREAM },
-        });
+        await this.publishEvent(item.event);
         events += 1;
         continue;
       }
@@ -83,5 +91,30 @@ export class ReplayPlayer {
     }
     await this.nc.flush();
     return { frames, events, maxLateMs: Math.round(maxLateMs), wallMs: Date.now() - startedAt };
+  }
+
+  private async publishEvent(event: CallEvent): Promise<void> {
+    const { subject, data } = encodeCallEvent({ ...event, occurredAt: new Date().toISOString() });
+    await this.js.publish(subject, data, {
+      msgID: event.eventId,
+      expect: { streamName: CALL_EVENTS_STREAM },
+    });
+  }
+
+  /**
+   * A replay stopped part way still ends its call (the taps' and the call's last events go out
+   * now), so no consumer is left following a call that will never end.
+   */
+  private async endAtOnce(plan: ReplayPlan, from: number): Promise<number> {
+    const endings = plan.items
+      .slice(from)
+      .flatMap((item) =>
+        item.kind === 'event' &&
+        (item.event.event === 'tap_stopped' || item.event.event === 'ended')
+          ? [item.event]
+          : [],
+      );
+    for (const event of endings) await this.publishEvent(event);
+    return endings.length;
   }
 }
