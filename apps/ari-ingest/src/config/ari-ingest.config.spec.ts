@@ -141,7 +141,7 @@ describe('ari-ingest configuration', () => {
     [
       'DTMF_BY_CAMPAIGN',
       'PAYMENTS=hidden',
-      /must be CAMPAIGN=none, CAMPAIGN=masked, CAMPAIGN=clear/,
+      /must be CAMPAIGN=none or CAMPAIGN=masked or CAMPAIGN=clear/,
     ],
     ['DTMF_BY_CAMPAIGN', 'PAYMENTS', /must be CAMPAIGN=none/],
     ['DTMF_BY_CAMPAIGN', 'SALES=clear,SALES=none', /names a campaign twice: SALES/],

@@ -100,43 +100,37 @@ const rtpSourcesEntry = z.string().transform((entry, ctx) => {
   return { name: name.trim(), addresses };
 });
 
+/**
+ * One `key=choice` entry of a per-server or per-campaign list: a key matching `key`, a choice
+ * among `choices`; `keyWord` names the key in the error (`name=rtp or name=audiosocket`).
+ */
+function choiceEntry<const C extends readonly string[]>(key: RegExp, choices: C, keyWord: string) {
+  return z.string().transform((entry, ctx) => {
+    const [name, choice, ...rest] = entry.split('=').map((part) => part.trim());
+    if (!key.test(name) || rest.length > 0 || !choices.includes(choice)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" must be ${keyWord}=${choices.join(` or ${keyWord}=`)}`,
+      });
+      return z.NEVER;
+    }
+    return { name, choice: choice as C[number] };
+  });
+}
+
 /** What a call's key presses become: no event, an event without the key, or with it. */
 export const DTMF_MODES = ['none', 'masked', 'clear'] as const;
 export type DtmfMode = (typeof DTMF_MODES)[number];
 
 /** `CAMPAIGN=none|masked|clear`: a VICIdial campaign whose key presses are treated otherwise. */
-const dtmfCampaignEntry = z.string().transform((entry, ctx) => {
-  const [campaign, mode, ...rest] = entry.split('=').map((part) => part.trim());
-  if (
-    !/^[A-Za-z0-9_-]{1,20}$/.test(campaign) ||
-    rest.length > 0 ||
-    !(DTMF_MODES as readonly string[]).includes(mode)
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${entry}" must be CAMPAIGN=${DTMF_MODES.join(', CAMPAIGN=')}`,
-    });
-    return z.NEVER;
-  }
-  return { campaign, mode: mode as DtmfMode };
-});
+const dtmfCampaignEntry = choiceEntry(/^[A-Za-z0-9_-]{1,20}$/, DTMF_MODES, 'CAMPAIGN').transform(
+  ({ name, choice }) => ({ campaign: name, mode: choice }),
+);
 
 /** `name=rtp` or `name=audiosocket`: a server that does not use TAP_TRANSPORT. */
-const transportEntry = z.string().transform((entry, ctx) => {
-  const [name, transport, ...rest] = entry.split('=').map((part) => part.trim());
-  if (
-    !SERVER_NAME.test(name) ||
-    rest.length > 0 ||
-    !(TAP_TRANSPORTS as readonly string[]).includes(transport)
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${entry}" must be name=${TAP_TRANSPORTS.join(' or name=')}`,
-    });
-    return z.NEVER;
-  }
-  return { name, transport: transport as TapTransport };
-});
+const transportEntry = choiceEntry(SERVER_NAME, TAP_TRANSPORTS, 'name').transform(
+  ({ name, choice }) => ({ name, transport: choice }),
+);
 
 /** `host:port` Asterisk can connect to: a DNS name or an IPv4 address (IPv6 in brackets). */
 const audioSocketAddress = z.preprocess(
