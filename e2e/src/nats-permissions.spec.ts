@@ -168,12 +168,15 @@ describe('the bridge on a NATS with one user per service and least privilege', (
     }
   });
 
-  it('refuses a service what is not its own: a gateway cannot announce calls, an AI consumer cannot publish', async () => {
+  it('refuses a service what is not its own: a gateway cannot announce calls, an AI consumer cannot publish, an AI worker only transcripts, the replay tool no stats', async () => {
     const attempts: Array<[NatsUser, string]> = [
       ['media-gateway', 'call.v1.pbx1-1-2.started'],
       ['media-gateway', 'media.v1.allocate'],
       ['ai-consumer', 'audio.v1.pbx1-1-2.caller'],
       ['dashboard-api', 'call.v1.pbx1-1-2.ended'],
+      ['ai-consumer', 'transcript.v1.pbx1-1-2.caller'],
+      ['ai-worker', 'audio.v1.pbx1-1-2.caller'],
+      ['replay', 'stats.v1.pbx1-1-2.caller'],
     ];
     for (const [user, subject] of attempts) {
       const nc: NatsConnection = await connect({
