@@ -53,6 +53,8 @@ apply dashboard-api-secrets --from-literal=NATS_PASSWORD="${nats[DASHBOARD_API]}
   --from-literal=DATABASE_URL="$DATABASE_URL" \
   --from-literal=DASHBOARD_JWT_SECRET="$(secret 32)" \
   --from-literal=DASHBOARD_ADMIN_PASSWORD="$admin_password"
+apply replay-secrets --from-literal=NATS_PASSWORD="${nats[REPLAY]}" \
+  --from-literal=DATABASE_URL="$DATABASE_URL"
 apply stream-egress-secrets --from-literal=NATS_PASSWORD="${nats[STREAM_EGRESS]}" \
   ${EGRESS_INBOUND_TOKENS:+--from-literal=EGRESS_INBOUND_TOKENS="$EGRESS_INBOUND_TOKENS"}
 if [[ "$mode" == demo ]]; then

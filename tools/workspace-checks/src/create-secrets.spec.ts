@@ -64,6 +64,7 @@ describe('deploy/k8s/create-secrets.sh', () => {
         'media-gateway-secrets',
         'nats-secrets',
         'postgres-secrets',
+        'replay-secrets',
         'stream-egress-secrets',
       ].sort(),
     );
@@ -82,6 +83,13 @@ describe('deploy/k8s/create-secrets.sh', () => {
     for (const user of ['AI_CONSUMER', 'AI_WORKER', 'REPLAY']) {
       expect(nats.get(`${user}_NATS_PASSWORD`)).toMatch(/^[a-z][0-9a-f]{32}$/);
     }
+    // The replay Job (deploy/k8s/jobs/replay.yaml) logs in as replay and reads the calls.
+    expect(secrets.get('replay-secrets')?.get('NATS_PASSWORD')).toBe(
+      nats.get('REPLAY_NATS_PASSWORD'),
+    );
+    expect(secrets.get('replay-secrets')?.get('DATABASE_URL')).toBe(
+      secrets.get('call-logger-secrets')?.get('DATABASE_URL'),
+    );
     const dashboard = secrets.get('dashboard-api-secrets') as Map<string, string>;
     expect([...dashboard.keys()].sort()).toEqual(
       ['DASHBOARD_ADMIN_PASSWORD', 'DASHBOARD_JWT_SECRET', 'DATABASE_URL', 'NATS_PASSWORD'].sort(),

@@ -386,4 +386,30 @@ describe('deployment files', () => {
       expect(deployDocs).toMatch(/## media-gateway and AudioSocket/);
     });
   });
+
+  it('runs the replay tool as a Job that publishes as replay and only reads the recordings', () => {
+    const [job] = parseAllDocuments(
+      readFileSync(join(ROOT, 'deploy/k8s/jobs/replay.yaml'), 'utf8'),
+    ).map((doc) => doc.toJS() as Manifest);
+    expect(job.kind).toBe('Job');
+    const pod = job.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.env).toContainEqual({ name: 'NATS_USER', value: 'replay' });
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'replay-secrets' } }]);
+    expect(container.volumeMounts).toEqual([
+      { name: 'recordings', mountPath: '/var/lib/asb/recordings', readOnly: true },
+    ]);
+    expect(pod.volumes).toEqual([
+      {
+        name: 'recordings',
+        persistentVolumeClaim: { claimName: 'call-recordings', readOnly: true },
+      },
+    ]);
+    // The path call-logger writes, so the recordings' paths in the database hold here too.
+    expect(readFileSync(join(ROOT, 'deploy/k8s/base/call-logger.yaml'), 'utf8')).toContain(
+      '{ name: RECORDINGS_DIR, value: /var/lib/asb/recordings }',
+    );
+    expect(pod.restartPolicy).toBe('Never');
+    expect(readFileSync(join(ROOT, 'deploy/README.md'), 'utf8')).toContain('`replay-secrets`');
+  });
 });
