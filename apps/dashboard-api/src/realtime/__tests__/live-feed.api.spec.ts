@@ -91,6 +91,27 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
     await nats?.stop();
   });
 
+  it('never lists a replayed call (the replay tool) as a call in progress', async () => {
+    const dashboard = await Recorder.connect(api, viewer);
+    const replayed = new SyntheticCall();
+    const live = new SyntheticCall();
+    const replay = { of: 'pbx1-1764752400-7', session: '0f8fad5b-d9cb-469f-a165-70867728950e' };
+    await nats.publishEvent({ ...replayed.started(), replay });
+    await nats.publishEvent({ ...replayed.answered(), replay });
+    await nats.publishEvent(live.started());
+    await eventually(
+      () => dashboard.arrival('started', live.callId) !== undefined,
+      10_000,
+      'the live call',
+    );
+    expect(dashboard.arrival('started', replayed.callId)).toBeUndefined();
+    const listed = (await (
+      await api.request('GET', '/api/v1/live/calls', { token: viewer })
+    ).json()) as { calls: LiveCallView[] };
+    expect(listed.calls.map((c) => c.callId)).toContain(live.callId);
+    expect(listed.calls.map((c) => c.callId)).not.toContain(replayed.callId);
+  });
+
   it('shows a call start, answer, tap and end within a second of the event', async () => {
     const dashboard = await Recorder.connect(api, viewer);
     const call = new SyntheticCall();
