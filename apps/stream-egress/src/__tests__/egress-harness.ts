@@ -195,6 +195,19 @@ export class TestCall {
     });
   }
 
+  /** The customer pressed a key: its dtmf event, with the key unless `digit` is undefined (masked). */
+  async keyPressed(index: number, digit?: string): Promise<void> {
+    await this.publish({
+      ...this.base('dtmf', index),
+      event: 'dtmf',
+      track: 'caller',
+      ...(digit === undefined ? {} : { digit }),
+      masked: digit === undefined,
+      durationMs: 120,
+      index,
+    });
+  }
+
   async ended(): Promise<void> {
     await this.publish({
       ...this.base('ended'),

@@ -1,5 +1,12 @@
 import type { AudioTrack, ReplayMark, SourceCodec, VicidialMetadata } from '@asb/contracts';
 
+/** A key pressed on the call, as its `dtmf` event tells it (the key only where it is clear). */
+export interface KeyPress {
+  track: AudioTrack;
+  digit?: string;
+  durationMs: number;
+}
+
 export interface TapInfo {
   sampleRate: 8000 | 16000;
   codec: SourceCodec;
@@ -21,13 +28,16 @@ export interface LiveCall {
   replay?: ReplayMark;
   /** Tracks tapped now, with the format of their frames on audio.v1.<callId>.<track>. */
   readonly taps: Map<AudioTrack, TapInfo>;
+  /** Key presses heard of since the registry caught up, and the latest (streams send each on). */
+  keyPresses: number;
+  lastKeyPress?: KeyPress;
   /** Date.now() of the first event seen, and of the last. */
   firstSeenAt: number;
   lastEventAt: number;
   ended: boolean;
 }
 
-export type CallChange = 'tapped' | 'untapped' | 'metadata' | 'ended';
+export type CallChange = 'tapped' | 'untapped' | 'metadata' | 'keypress' | 'ended';
 
 export interface CallsListener {
   /** A live call changed (only called once the registry has caught up with the event stream). */

@@ -10,7 +10,7 @@ export const DEFAULT_FORGET_AFTER_MS = 4 * 3600 * 1000;
 /**
  * The calls in progress, built from their lifecycle events: identity and VICIdial metadata from
  * started / answered / updated, the tapped tracks from tap_started / tap_stopped / tap_failed,
- * the end from ended. Listeners hear of changes only once the registry has caught up with the
+ * key presses from dtmf, the end from ended. Listeners hear of changes only once the registry has caught up with the
  * event stream (`markCaughtUp`): a replay at start must not start streams for calls that turn out
  * to have ended further on in the replay.
  */
@@ -67,7 +67,8 @@ export class LiveCallsRegistry {
         event.event === 'ended' ||
         event.event === 'tap_stopped' ||
         event.event === 'tap_failed' ||
-        event.event === 'disposition'
+        event.event === 'disposition' ||
+        event.event === 'dtmf'
       ) {
         return;
       }
@@ -80,6 +81,7 @@ export class LiveCallsRegistry {
         replay: event.replay,
         direction: 'unknown',
         taps: new Map(),
+        keyPresses: 0,
         firstSeenAt: this.now(),
         lastEventAt: this.now(),
         ended: false,
@@ -112,6 +114,17 @@ export class LiveCallsRegistry {
       case 'tap_stopped':
       case 'tap_failed':
         if (call.taps.delete(event.track)) this.notify(call, 'untapped');
+        return;
+      case 'dtmf':
+        // Only presses heard live go on to streams: a replayed one at start is long past.
+        if (!this.caughtUp) return;
+        call.keyPresses += 1;
+        call.lastKeyPress = {
+          track: event.track,
+          digit: event.digit,
+          durationMs: event.durationMs,
+        };
+        this.notify(call, 'keypress');
         return;
       case 'ended':
         this.end(call);

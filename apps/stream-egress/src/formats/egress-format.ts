@@ -1,5 +1,5 @@
 import type { AudioFrame, AudioTrack } from '@asb/contracts';
-import type { LiveCall } from '../calls/live-call';
+import type { KeyPress, LiveCall } from '../calls/live-call';
 import type { EgressFormatName } from './egress-format-names';
 
 /** One WebSocket message: text (JSON) or binary. */
@@ -45,6 +45,11 @@ export interface EgressFormat {
   ): void;
   /** The message of a unit on the current connection (numbers it). */
   serialize(unit: MediaUnit): WireMessage;
+  /**
+   * The message telling of a key pressed on the call (twilio `dtmf`, jambonz's passDtmf message).
+   * A masked press (no digit) is the same message without the key and with `masked: true`.
+   */
+  keyPress(press: KeyPress): WireMessage;
   /** Messages that end the stream (twilio: `stop`). */
   stop(call: LiveCall): WireMessage[];
   /** A reply to a message the backend sent, if the format has one (twilio: `mark`). */

@@ -12,6 +12,7 @@ function call(overrides: Partial<LiveCall> = {}): LiveCall {
     calleeNumber: '8005550100',
     vicidial: { callCode: 'V1124150300000012345', callType: 'V', campaign: 'SALES' },
     taps: new Map(),
+    keyPresses: 0,
     firstSeenAt: 0,
     lastEventAt: 0,
     ended: false,

@@ -56,6 +56,8 @@ export class EgressStream implements FrameSink, TransportListener {
   framesSent = 0;
   framesDropped = 0;
   reconnects = 0;
+  /** The call's key presses this stream has heard of (a stream tells only of later ones). */
+  private keyPressesSeen: number;
   private readonly emitUnit = (unit: MediaUnit) => this.push(unit);
 
   constructor(
@@ -64,6 +66,7 @@ export class EgressStream implements FrameSink, TransportListener {
     private readonly options: EgressStreamOptions,
   ) {
     this.queue = new BoundedQueue(options.queueMaxFrames);
+    this.keyPressesSeen = call.keyPresses;
     options.metrics.active.inc();
     spec.format.tapsChanged(new Set(call.taps.keys()));
   }
@@ -93,10 +96,15 @@ export class EgressStream implements FrameSink, TransportListener {
     this.transport = transport;
   }
 
-  /** The call's taps or metadata changed. */
+  /** The call's taps or metadata changed, or a key was pressed. */
   callChanged(call: LiveCall): void {
     this.call = call;
     this.spec.format.tapsChanged(new Set(call.taps.keys()));
+    if (call.keyPresses !== this.keyPressesSeen && call.lastKeyPress) {
+      this.keyPressesSeen = call.keyPresses;
+      // Like audio, a press is told while a backend is connected, never saved up for later.
+      if (this.state === 'open') this.transport?.send(this.spec.format.keyPress(call.lastKeyPress));
+    }
   }
 
   // --- audio in --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ function liveCall(taps: AudioTrack[]): LiveCall {
       campaign: 'SUPPORT',
     },
     taps: new Map(taps.map((t) => [t, { sampleRate: 8000, codec: 'ulaw' }])),
+    keyPresses: 0,
     firstSeenAt: 0,
     lastEventAt: 0,
     ended: false,
@@ -67,6 +68,18 @@ describe("jambonz listen format (checked against jambonz's listen protocol)", ()
       campaign: 'SUPPORT',
     });
     expect(format.stop()).toEqual([]);
+  });
+
+  it("tells of a key pressed as jambonz's passDtmf text frame, without the key when it is masked", () => {
+    const format = new JambonzListenFormat('MZabc', 'AC0', 16000, 'mono', 0);
+    expect(
+      JSON.parse(format.keyPress({ track: 'caller', digit: '#', durationMs: 120 }) as string),
+    ).toEqual({ event: 'dtmf', dtmf: '#', duration: '960' });
+    expect(JSON.parse(format.keyPress({ track: 'caller', durationMs: 100 }) as string)).toEqual({
+      event: 'dtmf',
+      masked: true,
+      duration: '800',
+    });
   });
 
   it('sends mono as the customer alone, resampled, as binary PCM16LE', () => {

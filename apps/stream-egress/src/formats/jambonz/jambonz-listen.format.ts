@@ -1,5 +1,5 @@
 import type { AudioFrame, AudioTrack } from '@asb/contracts';
-import type { LiveCall } from '../../calls/live-call';
+import type { KeyPress, LiveCall } from '../../calls/live-call';
 import { pcm16View } from '../../audio/pcm16-view.util';
 import { Pcm16Resampler } from '../../audio/pcm16-resampler';
 import { AlignerSide, TrackAligner } from '../../audio/track-aligner';
@@ -22,8 +22,9 @@ interface SourceState {
  * The listen protocol of jambonz (its `listen` verb, as mod_audio_fork speaks it): subprotocol
  * `audio.jambonz.org`, one JSON text frame with the call's attributes (callSid, direction, from,
  * to, ...), `sampleRate` and `mixType`, plus the call's metadata at the top level as jambonz merges
- * its `metadata` property; then only binary frames of PCM16LE at the chosen rate: mono = the
- * customer, stereo = customer left + agent right interleaved, mixed = both summed into one channel.
+ * its `metadata` property; then binary frames of PCM16LE at the chosen rate (mono = the customer,
+ * stereo = customer left + agent right interleaved, mixed = both summed into one channel), and a
+ * text frame per key pressed, as with the verb's `passDtmf`.
  * jambonz sends nothing to end a stream: the socket is closed.
  */
 export class JambonzListenFormat implements EgressFormat {
@@ -159,6 +160,20 @@ export class JambonzListenFormat implements EgressFormat {
 
   serialize(unit: MediaUnit): WireMessage {
     return unit.payload;
+  }
+
+  /**
+   * What jambonz sends with the listen verb's `passDtmf`: a text frame `{event, dtmf, duration}`,
+   * the duration as FreeSWITCH reports it (8 kHz samples, a string); a masked press has no `dtmf`
+   * and `masked: true` in its place.
+   */
+  keyPress(press: KeyPress): WireMessage {
+    const duration = String(press.durationMs * 8);
+    return JSON.stringify(
+      press.digit === undefined
+        ? { event: 'dtmf', masked: true, duration }
+        : { event: 'dtmf', dtmf: press.digit, duration },
+    );
   }
 
   stop(): WireMessage[] {

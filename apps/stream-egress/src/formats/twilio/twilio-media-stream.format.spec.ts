@@ -24,6 +24,7 @@ function liveCall(): LiveCall {
       agent: 'a7',
     },
     taps: new Map(),
+    keyPresses: 0,
     firstSeenAt: 0,
     lastEventAt: 0,
     ended: false,
@@ -161,6 +162,27 @@ describe("Twilio Media Streams format (checked against Twilio's published messag
       sequenceNumber: '3',
       stop: { accountSid: ACCOUNT, callSid: 'pbx1-1732451234-56' },
       streamSid: SID,
+    });
+  });
+
+  it("tells of a key pressed as Twilio's dtmf message, without the key when it is masked", () => {
+    const format = new TwilioMediaStreamFormat(SID, ACCOUNT, ['caller'], 0);
+    format.greeting();
+    format.start(liveCall());
+    expect(
+      JSON.parse(format.keyPress({ track: 'caller', digit: '5', durationMs: 120 }) as string),
+    ).toEqual({
+      event: 'dtmf',
+      streamSid: SID,
+      sequenceNumber: '2',
+      dtmf: { track: 'inbound_track', digit: '5' },
+    });
+    const masked = format.keyPress({ track: 'caller', durationMs: 120 }) as string;
+    expect(JSON.parse(masked)).toEqual({
+      event: 'dtmf',
+      streamSid: SID,
+      sequenceNumber: '3',
+      dtmf: { track: 'inbound_track', masked: true },
     });
   });
 

@@ -1,7 +1,7 @@
 import { encodeUlawInto } from '@asb/rtp';
 import type { AudioFrame, AudioTrack } from '@asb/contracts';
 import { callParameters } from '../../calls/call-parameters.util';
-import type { LiveCall } from '../../calls/live-call';
+import type { KeyPress, LiveCall } from '../../calls/live-call';
 import { pcm16View } from '../../audio/pcm16-view.util';
 import { Pcm16Resampler } from '../../audio/pcm16-resampler';
 import type { EgressFormat, MediaUnit, WireMessage } from '../egress-format';
@@ -29,7 +29,7 @@ interface TrackState {
 /**
  * Twilio's Media Streams protocol as Twilio sends it to a `<Stream>` URL: `connected`, `start`
  * (streamSid, callSid, tracks, mediaFormat, customParameters), `media` per 20 ms of one track
- * (base64 u-law, 8 kHz), `stop`; `mark` messages a backend sends are answered with the same mark
+ * (base64 u-law, 8 kHz), `dtmf` per key pressed, `stop`; `mark` messages a backend sends are answered with the same mark
  * (Twilio does so once the audio before it has played; we play none, so at once). callSid is the
  * bridge's callId; customParameters carry the call's identity and VICIdial metadata.
  *
@@ -126,6 +126,18 @@ export class TwilioMediaStreamFormat implements EgressFormat {
     // Built by hand: this runs for every frame, and every value is a digit string, a fixed
     // word or base64, none of which needs JSON escaping.
     return `{"event":"media","sequenceNumber":"${this.sequence}","media":{"track":"${unit.track}","chunk":"${chunk}","timestamp":"${unit.timestampMs}","payload":"${unit.payload.toString('base64')}"},"streamSid":"${this.streamSid}"}`;
+  }
+
+  /** Twilio's `dtmf` message; a masked press has no `digit` and `masked: true` in its place. */
+  keyPress(press: KeyPress): WireMessage {
+    this.sequence += 1;
+    const track = `${twilioTrack(press.track)}_track`;
+    return JSON.stringify({
+      event: 'dtmf',
+      streamSid: this.streamSid,
+      sequenceNumber: String(this.sequence),
+      dtmf: press.digit === undefined ? { track, masked: true } : { track, digit: press.digit },
+    });
   }
 
   stop(call: LiveCall): WireMessage[] {
