@@ -44,8 +44,11 @@ export class NatsRecorders {
   private audioSubscription?: Subscription;
   private statsSubscription?: Subscription;
 
+  /** `url`: a private nats-server of the test, instead of the run's. */
+  constructor(private readonly url: string = NATS_URL) {}
+
   async start(): Promise<this> {
-    this.nc = await connect({ servers: NATS_URL });
+    this.nc = await connect({ servers: this.url });
     const jsm = await this.nc.jetstreamManager();
     // On a NATS where no service of ours ran yet, the stream is made as a service would make it.
     const info = await jsm.streams.info(CALL_EVENTS_STREAM).catch(() => undefined);
