@@ -10,9 +10,9 @@ export const DEFAULT_FORGET_AFTER_MS = 4 * 3600 * 1000;
 /**
  * The calls in progress, built from their lifecycle events: identity and VICIdial metadata from
  * started / answered / updated, the tapped tracks from tap_started / tap_stopped / tap_failed,
- * key presses from dtmf, the end from ended. Listeners hear of changes only once the registry has caught up with the
- * event stream (`markCaughtUp`): a replay at start must not start streams for calls that turn out
- * to have ended further on in the replay.
+ * key presses from dtmf, the end from ended. Listeners hear of changes only once the registry has
+ * caught up with the event stream (`markCaughtUp`): a replay at start must not start streams for
+ * calls that turn out to have ended further on in the replay.
  */
 @Injectable()
 export class LiveCallsRegistry {
