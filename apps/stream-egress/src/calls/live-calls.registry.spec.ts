@@ -79,6 +79,36 @@ describe('LiveCallsRegistry', () => {
     expect(registry.get('live')?.vicidial).toMatchObject({ campaign: 'SALES', status: 'SALE' });
   });
 
+  it('tells of key presses heard live only, and never makes a call of one', () => {
+    const registry = new LiveCallsRegistry();
+    const heard: Array<[string, CallChange]> = [];
+    registry.listen({
+      callChanged: (call, change) => heard.push([call.callId, change]),
+      resync: () => undefined,
+    });
+    const press = (callId: string, index: number, digit?: string): CallEvent => ({
+      ...base(callId, `dtmf-${index}`),
+      event: 'dtmf',
+      track: 'caller',
+      ...(digit === undefined ? {} : { digit }),
+      masked: digit === undefined,
+      durationMs: 90,
+      index,
+    });
+    registry.apply(started('a'));
+    registry.apply(press('a', 1, '4'));
+    registry.markCaughtUp();
+    expect(registry.get('a')?.keyPresses).toBe(0);
+    registry.apply(press('a', 2));
+    registry.apply(press('nobody', 1, '7'));
+    expect(heard).toEqual([['a', 'keypress']]);
+    expect(registry.get('a')).toMatchObject({
+      keyPresses: 1,
+      lastKeyPress: { track: 'caller', digit: undefined, durationMs: 90 },
+    });
+    expect(registry.get('nobody')).toBeUndefined();
+  });
+
   it('forgets calls whose end it never saw', () => {
     let now = 0;
     const registry = new LiveCallsRegistry(60 * 60_000, () => now);
