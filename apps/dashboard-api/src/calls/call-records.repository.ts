@@ -6,7 +6,13 @@ import { isDatabaseUnavailable } from '../http/is-database-unavailable.util';
 import { intervalLossPercent } from '../live/classify-stream-health.util';
 import { CallRecordsUnavailable } from './call-records-unavailable.error';
 import type { CallQuery } from './dtos/call-query.dto';
-import type { CallSummary, HealthSeries, RecordingView, StreamView } from '@asb/contracts';
+import type {
+  CallSummary,
+  HealthSeries,
+  RecordingView,
+  StreamView,
+  TranscriptSegment,
+} from '@asb/contracts';
 import type { CallCursor } from './utils/call-cursor.util';
 
 const UNDEFINED_TABLE = '42P01';
@@ -231,6 +237,40 @@ export class CallRecordsRepository {
       occurredAt: iso(row['occurred_at']) as string,
       track: row['track'] as string | null,
       payload: row['payload'] as Record<string, unknown>,
+    }));
+  }
+
+  /** The final transcript segments call-logger stored, as the contract's segments. */
+  async findTranscript(callId: string, limit = 5000): Promise<TranscriptSegment[]> {
+    const rows = await this.query(
+      `SELECT segment_id, track, run_id, start_sample, end_sample, sample_rate, start_at, end_at,
+              text, confidence, language, producer_name, producer_version, note, occurred_at
+         FROM transcript_segments WHERE call_id = $1 ORDER BY start_at, track LIMIT $2`,
+      [callId, limit],
+    );
+    return rows.map((row) => ({
+      schemaVersion: 1,
+      segmentId: row['segment_id'] as string,
+      callId,
+      track: row['track'] as TranscriptSegment['track'],
+      kind: 'final',
+      span: {
+        runId: row['run_id'] as string,
+        startSample: Number(row['start_sample']),
+        endSample: Number(row['end_sample']),
+        sampleRate: row['sample_rate'] as 8000 | 16000,
+        startAt: (row['start_at'] as Date).getTime(),
+        endAt: (row['end_at'] as Date).getTime(),
+      },
+      text: row['text'] as string,
+      ...(row['confidence'] === null ? {} : { confidence: Number(row['confidence']) }),
+      ...(row['language'] === null ? {} : { language: row['language'] as string }),
+      producer: {
+        name: row['producer_name'] as string,
+        ...(row['producer_version'] === null ? {} : { version: row['producer_version'] as string }),
+      },
+      ...(row['note'] === null ? {} : { note: row['note'] as string }),
+      occurredAt: iso(row['occurred_at']) as string,
     }));
   }
 

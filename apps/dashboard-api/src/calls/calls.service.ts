@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { CallRecordsRepository } from './call-records.repository';
 import type { CallQuery } from './dtos/call-query.dto';
-import type { CallDetail, CallPage } from '@asb/contracts';
+import type { CallDetail, CallPage, TranscriptSegment } from '@asb/contracts';
 import { audioVerdictTimeline } from './utils/audio-verdict-timeline.util';
 import { decodeCallCursor, encodeCallCursor } from './utils/call-cursor.util';
 
@@ -42,5 +42,9 @@ export class CallsService {
       recording: recording ? (recordingView as CallDetail['recording']) : null,
       audioVerdicts: audioVerdictTimeline(call, events),
     };
+  }
+
+  transcript(callId: string): Promise<TranscriptSegment[]> {
+    return this.records.findTranscript(callId);
   }
 }

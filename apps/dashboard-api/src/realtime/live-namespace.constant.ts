@@ -5,3 +5,8 @@ export const LIVE_NAMESPACE = '/live';
 export function listenRoom(callId: string): string {
   return `listen:${callId}`;
 }
+
+/** Room of the sockets watching one call's transcript. */
+export function transcriptRoom(callId: string): string {
+  return `transcript:${callId}`;
+}

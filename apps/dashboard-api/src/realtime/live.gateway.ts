@@ -15,6 +15,8 @@ import {
   LiveListenReply,
   liveListenRequestSchema,
   LiveSnapshotMessage,
+  TranscriptWatchReply,
+  transcriptWatchRequestSchema,
 } from '@asb/contracts';
 import type { TokenClaims } from '../auth/access-tokens';
 import type { AuthUser } from '../auth/auth-user';
@@ -24,6 +26,7 @@ import { CallEventFeed } from '../live/call-event-feed.service';
 import { LiveCallsStore } from '../live/live-calls.store';
 import { LiveBroadcaster } from './live-broadcaster.service';
 import { LiveListenService } from './live-listen.service';
+import { LiveTranscriptRelay } from './live-transcript-relay.service';
 import { LIVE_NAMESPACE } from './live-namespace.constant';
 
 /** How often open sockets are checked against their user (disabled, password changed, ...). */
@@ -54,6 +57,7 @@ export class LiveGateway
     private readonly store: LiveCallsStore,
     private readonly broadcaster: LiveBroadcaster,
     private readonly listen: LiveListenService,
+    private readonly transcripts: LiveTranscriptRelay,
     feed: CallEventFeed,
   ) {
     void feed.caughtUp.then(() => (this.complete = true));
@@ -69,6 +73,7 @@ export class LiveGateway
     });
     this.broadcaster.attach(namespace);
     this.listen.attach(namespace);
+    this.transcripts.attach(namespace);
     this.revalidateTimer = setInterval(() => void this.revalidate(), REVALIDATE_MS);
     this.revalidateTimer.unref();
   }
@@ -99,6 +104,7 @@ export class LiveGateway
   handleDisconnect(socket: Socket): void {
     const data = socket.data as Partial<SocketData>;
     if (data.user) void this.listen.stopAll(socket, data.user, 'disconnected');
+    this.transcripts.forget(socket);
   }
 
   @SubscribeMessage(LIVE_CLIENT_EVENTS.listenStart)
@@ -138,6 +144,37 @@ export class LiveGateway
       request.data.callId,
       'stopped',
     );
+    return { ok: true, callId: request.data.callId };
+  }
+
+  /** Any signed-in user may follow a call's transcript, as they may read its stored one. */
+  @SubscribeMessage(LIVE_CLIENT_EVENTS.transcriptWatch)
+  async watchTranscript(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<TranscriptWatchReply> {
+    const request = transcriptWatchRequestSchema.safeParse(body);
+    if (!request.success) {
+      return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
+    }
+    try {
+      await this.transcripts.watch(socket, request.data.callId);
+      return { ok: true, callId: request.data.callId };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  @SubscribeMessage(LIVE_CLIENT_EVENTS.transcriptUnwatch)
+  async unwatchTranscript(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<TranscriptWatchReply> {
+    const request = transcriptWatchRequestSchema.safeParse(body);
+    if (!request.success) {
+      return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
+    }
+    await this.transcripts.unwatch(socket, request.data.callId);
     return { ok: true, callId: request.data.callId };
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { audioVerdictSchema, vicidialMetadataSchema } from '../payloads/call-event.schema';
 import { callIdSchema, trackSchema } from '../payloads/common.schema';
+import type { TranscriptSegment } from '../payloads/transcript.schema';
 
 /**
  * What dashboard-api tells dashboards about calls in progress: the REST snapshot and the
@@ -128,6 +129,11 @@ export const liveListenRequestSchema = z.strictObject({ callId: callIdSchema });
 export type LiveListenRequest = z.infer<typeof liveListenRequestSchema>;
 export type LiveListenReply = { ok: true; callId: string } | { ok: false; error: string };
 
+/** A dashboard watching a call's transcript gets its segments as workers publish them. */
+export const transcriptWatchRequestSchema = z.strictObject({ callId: callIdSchema });
+export type TranscriptWatchRequest = z.infer<typeof transcriptWatchRequestSchema>;
+export type TranscriptWatchReply = { ok: true; callId: string } | { ok: false; error: string };
+
 /** Events the server emits on the live namespace, as socket.io's typed-socket event map. */
 export interface LiveServerEvents {
   snapshot: (message: LiveSnapshotMessage) => void;
@@ -136,12 +142,25 @@ export interface LiveServerEvents {
   /** The PCM16LE bytes arrive in a browser as an ArrayBuffer. */
   audio: (meta: LiveAudioFrameMeta, pcm: ArrayBuffer) => void;
   'listen:ended': (message: { callId: string }) => void;
+  /**
+   * A segment of a watched call's transcript (`transcript.v1`), partial or final, as the worker
+   * published it: a later message with the same segmentId replaces the earlier one.
+   */
+  transcript: (segment: TranscriptSegment) => void;
 }
 
 /** Events a dashboard emits, each answered through its acknowledgement. */
 export interface LiveClientEvents {
   'listen:start': (request: LiveListenRequest, reply: (answer: LiveListenReply) => void) => void;
   'listen:stop': (request: LiveListenRequest, reply: (answer: LiveListenReply) => void) => void;
+  'transcript:watch': (
+    request: TranscriptWatchRequest,
+    reply: (answer: TranscriptWatchReply) => void,
+  ) => void;
+  'transcript:unwatch': (
+    request: TranscriptWatchRequest,
+    reply: (answer: TranscriptWatchReply) => void,
+  ) => void;
 }
 
 export const LIVE_SERVER_EVENTS = {
@@ -150,9 +169,12 @@ export const LIVE_SERVER_EVENTS = {
   health: 'health',
   audio: 'audio',
   listenEnded: 'listen:ended',
+  transcript: 'transcript',
 } as const satisfies Record<string, keyof LiveServerEvents>;
 
 export const LIVE_CLIENT_EVENTS = {
   listenStart: 'listen:start',
   listenStop: 'listen:stop',
+  transcriptWatch: 'transcript:watch',
+  transcriptUnwatch: 'transcript:unwatch',
 } as const satisfies Record<string, keyof LiveClientEvents>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { audioVerdictSchema } from '../payloads/call-event.schema';
 import { suspectFormatSchema } from '../payloads/stream-stats.schema';
+import { transcriptSegmentSchema } from '../payloads/transcript.schema';
 
 /**
  * Bodies of dashboard-api's REST API (/api/v1) that the dashboard reads or sends. Zod schemas so
@@ -228,6 +229,13 @@ export const callDetailSchema = z.object({
   audioVerdicts: z.array(audioVerdictViewSchema),
 });
 export type CallDetail = z.infer<typeof callDetailSchema>;
+
+/** The final transcript segments call-logger stored for a call, in the order they were spoken. */
+export const callTranscriptSchema = z.object({
+  callId: z.string(),
+  segments: z.array(transcriptSegmentSchema),
+});
+export type CallTranscript = z.infer<typeof callTranscriptSchema>;
 
 export const liveCountsSchema = z.object({
   active: z.number().int(),
