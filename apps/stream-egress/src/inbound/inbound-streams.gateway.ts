@@ -161,7 +161,14 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
     request: StreamRequest,
   ): void {
     const streamId = inboundStreamId();
-    const format = createFormat(request, streamId, this.config.EGRESS_TWILIO_ACCOUNT_SID);
+    // With recent audio the stream's timeline starts that far back, so the recent frames have
+    // their own times on it (from 0) and every track lines up by capture time, as live.
+    const format = createFormat(
+      request,
+      streamId,
+      this.config.EGRESS_TWILIO_ACCOUNT_SID,
+      performance.now() - (request.recentSeconds ?? 0) * 1000,
+    );
     const client: InboundClient = {
       scope,
       request,
@@ -197,6 +204,7 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
       },
       call,
       () => undefined,
+      client.request.recentSeconds,
     );
     stream.bind(client.connection);
     client.connection.listen(stream);

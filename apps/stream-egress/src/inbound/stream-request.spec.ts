@@ -31,6 +31,12 @@ describe('parseStreamRequest', () => {
     });
   });
 
+  it('reads how many seconds of recent audio to send first (0: none)', () => {
+    expect(parse('call=next&recent=10')).toMatchObject({ request: { recentSeconds: 10 } });
+    expect(parse('call=next&recent=2.5')).toMatchObject({ request: { recentSeconds: 2.5 } });
+    expect(parse('call=next&recent=0')).toMatchObject({ request: { recentSeconds: undefined } });
+  });
+
   it('picks jambonz when the client offers its subprotocol', () => {
     expect(parse('call=next', ['audio.jambonz.org'])).toMatchObject({
       request: { format: 'jambonz' },
@@ -44,6 +50,10 @@ describe('parseStreamRequest', () => {
     ['call=next&tracks=customer', /tracks must be/],
     ['call=next&sampleRate=44100', /sampleRate must be/],
     ['call=next&mixType=surround', /mixType must be/],
+    ['call=next&recent=31', /recent must be seconds from 0 to 30/],
+    ['call=next&recent=-1', /recent must be/],
+    ['call=next&recent=ten', /recent must be/],
+    ['call=next&recent=', /recent must be/],
   ])('refuses %j', (query, error) => {
     const parsed = parse(query);
     expect(parsed.ok).toBe(false);

@@ -1,4 +1,4 @@
-import { AUDIO_TRACKS, AudioTrack, isValidCallId } from '@asb/contracts';
+import { AUDIO_TRACKS, AudioTrack, isValidCallId, RECENT_AUDIO_MAX_SECONDS } from '@asb/contracts';
 import {
   EGRESS_FORMATS,
   EgressFormatName,
@@ -21,6 +21,8 @@ export interface StreamRequest extends FormatRequest {
   /** next only: restrict to calls of these campaigns / call types. */
   campaigns?: string[];
   callTypes?: string[];
+  /** Seconds of the call's recent audio to send first, then live (`recent`; 0 or absent: none). */
+  recentSeconds?: number;
 }
 
 export type ParsedStreamRequest =
@@ -37,7 +39,7 @@ function list(value: string | null): string[] | undefined {
 
 /**
  * Reads `?call=<callId>|next&format=twilio|jambonz&tracks=caller,agent&sampleRate=16000&mixType=stereo
- * &campaign=...&callType=...`. The format defaults to jambonz when the client offers the
+ * &campaign=...&callType=...&recent=10`. The format defaults to jambonz when the client offers the
  * `audio.jambonz.org` subprotocol, twilio otherwise.
  */
 export function parseStreamRequest(
@@ -66,6 +68,16 @@ export function parseStreamRequest(
   if (!(JAMBONZ_MIX_TYPES as readonly string[]).includes(mixType)) {
     return { ok: false, error: `mixType must be one of ${JAMBONZ_MIX_TYPES.join(', ')}` };
   }
+  const recentValue = query.get('recent');
+  const recentSeconds = recentValue === null ? 0 : Number(recentValue);
+  if (
+    (recentValue !== null && recentValue.trim() === '') ||
+    !Number.isFinite(recentSeconds) ||
+    recentSeconds < 0 ||
+    recentSeconds > RECENT_AUDIO_MAX_SECONDS
+  ) {
+    return { ok: false, error: `recent must be seconds from 0 to ${RECENT_AUDIO_MAX_SECONDS}` };
+  }
   return {
     ok: true,
     request: {
@@ -76,6 +88,7 @@ export function parseStreamRequest(
       mixType: mixType as JambonzMixType,
       campaigns: list(query.get('campaign')),
       callTypes: list(query.get('callType')),
+      recentSeconds: recentSeconds > 0 ? recentSeconds : undefined,
     },
   };
 }

@@ -87,6 +87,15 @@ export class EgressStream implements FrameSink, TransportListener {
     return this.queue.length;
   }
 
+  /** Whether media given now goes straight to the socket: open, nothing queued, room left. */
+  get hasRoom(): boolean {
+    return (
+      this.state === 'open' &&
+      this.queue.length === 0 &&
+      (this.transport?.bufferedAmount ?? Infinity) < this.options.highWaterBytes
+    );
+  }
+
   /** The reason the stream stopped with, once it has. */
   get stoppedWith(): EgressStopReason | undefined {
     return this.stopReason;

@@ -20,13 +20,15 @@ export type RecentAudioOutcome =
   /** The gateway refused the request (`error` says why). */
   | 'refused'
   /** No end message came in time (a gateway that stopped while answering). */
-  | 'timed_out';
+  | 'timed_out'
+  /** The request could not be sent (the connection is closed); `error` says why. */
+  | 'failed';
 
 export interface RecentAudioAnswer {
   outcome: RecentAudioOutcome;
   /** The frames received, oldest first (their `pcm` is a view on the message). */
   frames: AudioFrame[];
-  /** The gateway's reason when refused. */
+  /** Why, when refused or failed. */
   error?: string;
 }
 
@@ -43,7 +45,8 @@ const NO_RESPONDERS = 503;
 /**
  * Asks the gateway serving a track for its recent audio (recent-audio.v1) and collects the
  * answer: frames until the end message. Subscribe to the live audio before calling this, or the
- * frames published meanwhile are in neither. Throws only for options the contract refuses.
+ * frames published meanwhile are in neither. Throws only for options the contract refuses
+ * (and for a connection already closed, which cannot subscribe).
  */
 export async function requestRecentAudio(
   nc: NatsConnection,
@@ -57,15 +60,6 @@ export async function requestRecentAudio(
   const frames: AudioFrame[] = [];
   const inbox = createInbox();
   return new Promise<RecentAudioAnswer>((resolve) => {
-    const finish = (answer: Omit<RecentAudioAnswer, 'frames'>) => {
-      clearTimeout(timer);
-      subscription.unsubscribe();
-      resolve({ ...answer, frames });
-    };
-    const timer = setTimeout(
-      () => finish({ outcome: 'timed_out' }),
-      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    );
     const subscription = nc.subscribe(inbox, {
       callback: (error, message) => {
         if (error) return;
@@ -83,11 +77,27 @@ export async function requestRecentAudio(
         }
       },
     });
-    nc.publish(
-      recentAudioSubject(callId, track),
-      request.seconds === undefined ? undefined : new TextEncoder().encode(JSON.stringify(request)),
-      { reply: inbox },
+    // After the subscription, which throws on a closed connection.
+    const timer = setTimeout(
+      () => finish({ outcome: 'timed_out' }),
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     );
+    function finish(answer: Omit<RecentAudioAnswer, 'frames'>): void {
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve({ ...answer, frames });
+    }
+    try {
+      nc.publish(
+        recentAudioSubject(callId, track),
+        request.seconds === undefined
+          ? undefined
+          : new TextEncoder().encode(JSON.stringify(request)),
+        { reply: inbox },
+      );
+    } catch (error) {
+      finish({ outcome: 'failed', error: (error as Error).message });
+    }
   });
 }
 
