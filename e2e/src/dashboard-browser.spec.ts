@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import {
   CALL_EVENTS_WILDCARD,
   CallEvent,
   decodeCallEvent,
+  encodeTranscriptSegment,
+  TranscriptSegment,
 } from '@asb/contracts';
 import { BridgeStack } from './support/bridge-stack';
 import { TestBrowser } from './support/browser';
@@ -475,6 +477,117 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
       entries: Array<{ action: string; username: string }>;
     };
     expect(entries.map((e) => e.action)).toEqual(['live_listen_stopped', 'live_listen_started']);
+  }, 40_000);
+
+  it("shows a call's transcript live beside its audio: partials replaced by finals, speech without text said as such", async () => {
+    const earlier = new Set(seen.keys());
+    await scenario({
+      totalCalls: 1,
+      concurrency: 1,
+      arrivalRate: 10,
+      ringMs: { min: 200, max: 200 },
+      talkMs: { min: 10_000, max: 10_000 },
+      answerRatio: 1,
+      seed: 23,
+    });
+    await until(
+      async () => [...seen.values()].some((c) => c.answered && !earlier.has(c.callId)),
+      10_000,
+      'an answered call',
+    );
+    const call = [...seen.values()].find((c) => !earlier.has(c.callId)) as SeenCall;
+    await page.goto(url(`/calls/${call.callId}`));
+    await page.getByTestId('call-live').waitFor();
+    // No worker transcribes this call yet: the page shows no transcript.
+    expect(await page.getByRole('region', { name: 'Transcript' }).count()).toBe(0);
+
+    // What a worker publishes (the example worker's speech-activity segments, and an ASR's text).
+    const spoken = randomUUID();
+    const startAt = Date.now() - 2000;
+    const publish = (segment: Partial<TranscriptSegment> & Pick<TranscriptSegment, 'kind'>) => {
+      const { subject, data } = encodeTranscriptSegment({
+        schemaVersion: 1,
+        segmentId: spoken,
+        callId: call.callId,
+        track: 'caller',
+        span: {
+          runId: 'run-1',
+          startSample: 0,
+          endSample: 8000,
+          sampleRate: 8000,
+          startAt,
+          endAt: startAt + 1000,
+        },
+        text: '',
+        producer: { name: 'speech-activity', version: '1' },
+        occurredAt: new Date().toISOString(),
+        ...segment,
+      });
+      nc.publish(subject, data);
+    };
+    const line = page.locator(`[data-segment-id="${spoken}"]`);
+    // The page asks for the call's transcript once it is shown: publish until the first line is there.
+    await until(
+      async () => {
+        publish({ kind: 'partial' });
+        return (await line.count()) > 0;
+      },
+      10_000,
+      'the partial segment on the page',
+    );
+    expect(await line.getAttribute('data-kind')).toBe('partial');
+    publish({
+      kind: 'final',
+      span: {
+        runId: 'run-1',
+        startSample: 0,
+        endSample: 12_000,
+        sampleRate: 8000,
+        startAt,
+        endAt: startAt + 1500,
+      },
+    });
+    publish({
+      kind: 'final',
+      segmentId: randomUUID(),
+      track: 'agent',
+      text: 'How can I help?',
+      producer: { name: 'asr-example' },
+      span: {
+        runId: 'run-1',
+        startSample: 16_000,
+        endSample: 24_000,
+        sampleRate: 8000,
+        startAt: startAt + 2000,
+        endAt: startAt + 3000,
+      },
+    });
+    await page
+      .locator(`[data-segment-id="${spoken}"][data-kind="final"]`)
+      .waitFor({ timeout: 5000 });
+    await page.getByText('How can I help?').waitFor({ timeout: 5000 });
+    const transcript = page.getByRole('region', { name: 'Transcript' });
+    const lines = await transcript.locator('li').allTextContents();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/customer speech, 1\.5 s$/);
+    expect(lines[1]).toMatch(/agent How can I help\?$/);
+    await browser.screenshot(page, '06-live-transcript');
+
+    // call-logger stored the finals: a page opened later shows them from the record.
+    await until(
+      async () => {
+        const response = await page.request.get(url(`/api/v1/calls/${call.callId}/transcript`), {
+          headers: { authorization: `Bearer ${await token()}` },
+        });
+        return ((await response.json()) as { segments: unknown[] }).segments.length === 2;
+      },
+      10_000,
+      'both finals stored',
+    );
+    await page.reload();
+    await page
+      .locator(`[data-segment-id="${spoken}"][data-kind="final"]`)
+      .waitFor({ timeout: 10_000 });
   }, 40_000);
 
   it('shows the metrics page', async () => {

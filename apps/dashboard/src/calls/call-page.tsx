@@ -18,6 +18,7 @@ import { TrackHealth } from '../live/health-badge';
 import { useLiveFeed } from '../live/use-live-feed';
 import { useNow } from '../live/use-now';
 import { ListenButton } from '../listen/listen-button';
+import { CallTranscript } from '../transcripts/call-transcript';
 import { RecordingPlayer } from './recording-player';
 
 const TRACK_COLORS: Record<string, string> = {
@@ -247,7 +248,14 @@ export function CallPage() {
         </div>
       )}
 
-      {(detail || live) && <CallAudio detail={detail} live={live} />}
+      <div className="audio-and-transcript">
+        {(detail || live) && <CallAudio detail={detail} live={live} />}
+        <CallTranscript
+          key={callId}
+          callId={callId}
+          startedAt={detail?.call.startedAt ?? live?.startedAt}
+        />
+      </div>
 
       {detail && (
         <div className="call-grid">

@@ -4,6 +4,8 @@ import type {
   LiveClientEvents,
   LiveListenReply,
   LiveServerEvents,
+  TranscriptSegment,
+  TranscriptWatchReply,
 } from '@asb/contracts';
 import { LiveCallsModel } from './live-calls-model';
 
@@ -25,12 +27,19 @@ export class LiveFeed {
   private readonly listeners = new Set<() => void>();
   private readonly audioListeners = new Set<AudioListener>();
   private readonly listenEndedListeners = new Set<(callId: string) => void>();
+  private readonly transcriptListeners = new Set<(segment: TranscriptSegment) => void>();
+  /** Calls whose transcript this dashboard watches, with how many views watch each. */
+  private readonly watchedTranscripts = new Map<string, number>();
   private frame?: number;
   private snapshotVersion = 0;
 
   constructor(token: string, url = '/live') {
     this.socket = io(url, { transports: ['websocket'], auth: { token } });
-    this.socket.on('connect', () => this.setStatus('live'));
+    this.socket.on('connect', () => {
+      this.setStatus('live');
+      // A new connection is in no room: the transcripts watched before are asked for again.
+      for (const callId of this.watchedTranscripts.keys()) void this.askTranscript(callId);
+    });
     this.socket.on('disconnect', () => this.setStatus('reconnecting'));
     this.socket.on('connect_error', (error: Error) => this.setStatus('refused', error.message));
     this.socket.on('snapshot', (message) => {
@@ -50,6 +59,9 @@ export class LiveFeed {
     });
     this.socket.on('listen:ended', ({ callId }) => {
       for (const listener of this.listenEndedListeners) listener(callId);
+    });
+    this.socket.on('transcript', (segment) => {
+      for (const listener of this.transcriptListeners) listener(segment);
     });
   }
 
@@ -99,6 +111,40 @@ export class LiveFeed {
     await this.socket
       .timeout(5000)
       .emitWithAck('listen:stop', { callId })
+      .catch(() => undefined);
+  }
+
+  /**
+   * Follows a call's transcript: `listener` gets each segment workers publish from now on.
+   * Returns the stop; the server relays the call's segments while any view here watches it.
+   */
+  watchTranscript(callId: string, listener: (segment: TranscriptSegment) => void): () => void {
+    const relevant = (segment: TranscriptSegment) => {
+      if (segment.callId === callId) listener(segment);
+    };
+    this.transcriptListeners.add(relevant);
+    const watchers = this.watchedTranscripts.get(callId) ?? 0;
+    this.watchedTranscripts.set(callId, watchers + 1);
+    if (watchers === 0 && this.socket.connected) void this.askTranscript(callId);
+    return () => {
+      this.transcriptListeners.delete(relevant);
+      const left = (this.watchedTranscripts.get(callId) ?? 1) - 1;
+      if (left > 0) {
+        this.watchedTranscripts.set(callId, left);
+        return;
+      }
+      this.watchedTranscripts.delete(callId);
+      void this.socket
+        .timeout(5000)
+        .emitWithAck('transcript:unwatch', { callId })
+        .catch(() => undefined);
+    };
+  }
+
+  private askTranscript(callId: string): Promise<TranscriptWatchReply | undefined> {
+    return this.socket
+      .timeout(5000)
+      .emitWithAck('transcript:watch', { callId })
       .catch(() => undefined);
   }
 
