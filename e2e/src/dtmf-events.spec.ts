@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { WebSocketServer } from 'ws';
 import { CallDtmf, callEventSchema, callIdFromChannel } from '@asb/contracts';
-import { dropMariaDatabase, freshMariaDatabase } from '@asb/testing';
+import { dropMariaDatabase, freePort, freshMariaDatabase } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
 
@@ -24,6 +25,9 @@ function scenario(seed: number) {
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Twilio message, checked field by field
+type Json = Record<string, any>;
+
 type KeyedCall = ScenarioCall & {
   plan: ScenarioCall['plan'] & { campaign: string; keyPresses?: { digits: string } };
 };
@@ -32,12 +36,17 @@ type KeyedCall = ScenarioCall & {
  * Keys typed on simulated VICIdial calls (ChannelDtmfReceived, as Asterisk sends it when a key
  * is released) through ari-ingest, whose VICIdial database tells each call's campaign: no
  * `dtmf` event by default, masked when on, in the clear or not at all per campaign, and a
- * malformed press counted and dropped.
+ * malformed press counted and dropped; stream-egress passes them on to a Twilio-format backend.
  */
 describe('DTMF: key presses become dtmf events only as configured', () => {
   const maria = `asb_e2e_dtmf_${process.pid}_${randomBytes(3).toString('hex')}`;
   const recorders = new NatsRecorders();
   let stack: BridgeStack;
+  let backend: WebSocketServer;
+  /** What the Twilio-format backend received, by the callSid of each stream's start. */
+  const streamed = new Map<string, Json[]>();
+  const twilioKeys = (call: ScenarioCall) =>
+    (streamed.get(idOf(call)) ?? []).filter((m) => m['event'] === 'dtmf').map((m) => m['dtmf']);
   const idOf = (call: ScenarioCall) => callIdFromChannel(call.server, call.trunkChannelId);
   const pressesOf = (call: ScenarioCall) =>
     recorders.eventsOf(idOf(call)).filter((e): e is CallDtmf => e.event === 'dtmf');
@@ -49,9 +58,14 @@ describe('DTMF: key presses become dtmf events only as configured', () => {
     if (duringCalls) await duringCalls();
     const calls = (await stack.finishScenario(id, 60_000)) as KeyedCall[];
     await recorders.waitFor(
-      () => calls.every((call) => recorders.eventsOf(idOf(call)).some((e) => e.event === 'ended')),
+      () =>
+        calls.every(
+          (call) =>
+            recorders.eventsOf(idOf(call)).some((e) => e.event === 'ended') &&
+            (streamed.get(idOf(call)) ?? []).some((m) => m['event'] === 'stop'),
+        ),
       20_000,
-      'every call ended',
+      'every call ended, and its stream stopped',
     );
     // Each call's campaign was known to ari-ingest (from VICIdial's database) before the keys.
     for (const call of calls) {
@@ -67,11 +81,32 @@ describe('DTMF: key presses become dtmf events only as configured', () => {
   beforeAll(async () => {
     const vicidialUrl = await freshMariaDatabase(maria);
     await recorders.start();
+    const port = await freePort();
+    backend = new WebSocketServer({ port, host: '127.0.0.1' });
+    backend.on('connection', (ws) => {
+      let messages: Json[] = [];
+      ws.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as Json;
+        if (message['event'] === 'start') {
+          const known = streamed.get(message['start'].callSid);
+          if (known) messages = known;
+          else streamed.set(message['start'].callSid, messages);
+        }
+        messages.push(message);
+      });
+    });
     stack = new BridgeStack({
       servers: ['pbx1'],
       env: {
         'asterisk-sim': { SIM_VICIDIAL_DB_URL: vicidialUrl },
         'ari-ingest': { VICIDIAL_DB_URL: vicidialUrl, VICIDIAL_DB_POLL_INTERVAL_MS: '250' },
+      },
+      streamEgress: {
+        EGRESS_ROUTES: JSON.stringify([
+          { name: 'bot', match: { all: true }, targets: [{ url: `ws://127.0.0.1:${port}/` }] },
+        ]),
+        // Only calls from now on: the shared NATS holds other runs' history.
+        EGRESS_EVENTS_REPLAY_MINUTES: '0',
       },
     });
     await stack.start();
@@ -81,6 +116,8 @@ describe('DTMF: key presses become dtmf events only as configured', () => {
     await recorders.stop();
     await stack?.stop();
     stack?.kill();
+    for (const client of backend?.clients ?? []) client.terminate();
+    backend?.close();
     await dropMariaDatabase(maria);
   });
 
@@ -88,6 +125,7 @@ describe('DTMF: key presses become dtmf events only as configured', () => {
     const calls = await played(1);
     expect(calls.every((call) => call.plan.keyPresses?.digits === DIGITS)).toBe(true);
     expect(calls.flatMap(pressesOf)).toEqual([]);
+    expect(calls.flatMap(twilioKeys)).toEqual([]);
     expect(
       await stack.metric(stack.ingest, 'ari_ingest_ari_events_total', 'type="ChannelDtmfReceived"'),
     ).toBe(0);
@@ -147,6 +185,15 @@ describe('DTMF: key presses become dtmf events only as configured', () => {
     expect(new Set(all.map((e) => e.eventId)).size).toBe(all.length);
     // No masked event carries a key anywhere in it.
     expect(JSON.stringify([...sales, ...renew])).not.toMatch(/"digit"/);
+
+    // The backend heard the keys as Twilio's dtmf messages, as ari-ingest published them.
+    expect(twilioKeys(ofCampaign(calls, 'SURVEY'))).toEqual(
+      [...DIGITS].map((digit) => ({ track: 'inbound_track', digit })),
+    );
+    expect(twilioKeys(ofCampaign(calls, 'SALES'))).toEqual(
+      [...DIGITS].map(() => ({ track: 'inbound_track', masked: true })),
+    );
+    expect(twilioKeys(ofCampaign(calls, 'PAYMENTS'))).toEqual([]);
 
     expect(
       await stack.metric(
