@@ -13,6 +13,7 @@ import {
 } from '@asb/contracts';
 import { dropDatabase, eventually, freePort, freshDatabase, NatsTestServer } from '@asb/testing';
 import { BridgeStack } from './support/bridge-stack';
+import { WorkerProcess } from './support/transcript-worker-process';
 import { WORKSPACE_ROOT } from './support/workspace';
 
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
@@ -98,6 +99,13 @@ describe('the bridge on a NATS with one user per service and least privilege', (
       if (message.event === 'media') media.push(message);
     });
     await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
+    // The example transcript worker as `ai-worker`: it reads the call events, claims calls in
+    // its KV bucket, listens and publishes transcripts, which call-logger reads from its stream.
+    const worker = new WorkerProcess('e2e-permissions', server.url, {
+      NATS_USER: 'ai-worker',
+      NATS_PASSWORD: passwords['ai-worker'],
+    });
+    await worker.ready();
 
     const calls = await stack.runScenario({
       totalCalls: 3,
@@ -122,6 +130,18 @@ describe('the bridge on a NATS with one user per service and least privilege', (
       20_000,
       'call-logger to record the three calls',
     );
+    await eventually(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT count(DISTINCT call_id)::int AS n FROM transcript_segments`,
+        );
+        return rows[0].n === 3;
+      },
+      20_000,
+      "call-logger to store the worker's transcripts of the three calls",
+    );
+    expect(worker.said('claimed')).toHaveLength(3);
+    await worker.stop();
 
     const login = await fetch(`${dashboardUrl()}/api/v1/auth/login`, {
       method: 'POST',

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, NatsConnection, Subscription } from 'nats';
@@ -13,6 +12,7 @@ import { readWavPcm16 } from '@asb/rtp';
 import { dropDatabase, eventually, freePort, freshDatabase, NatsTestServer } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
+import { WorkerProcess } from './support/transcript-worker-process';
 import { WORKSPACE_ROOT } from './support/workspace';
 
 const FRAME = 160;
@@ -32,73 +32,6 @@ function speechFrames(voice: string): { frames: boolean[]; samples: number } {
     frames.push(10 * Math.log10(sum / (end - start) / 32768 ** 2 + 1e-12) > SPEECH_DBFS);
   }
   return { frames, samples: samples.length };
-}
-
-/** The example worker run from source, as its README says, as a process of its own. */
-class WorkerProcess {
-  readonly lines: Array<Record<string, unknown>> = [];
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-
-  constructor(
-    readonly id: string,
-    natsUrl: string,
-  ) {
-    this.child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', 'examples/transcript-worker/src/main.ts'],
-      {
-        cwd: WORKSPACE_ROOT,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          SWC_NODE_PROJECT: 'tsconfig.base.json',
-          NATS_SERVERS: natsUrl,
-          WORKER_ID: id,
-          CLAIM_LEASE_MS: '3000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let rest = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      const text = rest + chunk.toString();
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          this.lines.push({ msg: line });
-        }
-      }
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => this.lines.push({ stderr: chunk.toString() }));
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-  }
-
-  said(msg: string): Array<Record<string, unknown>> {
-    return this.lines.filter((line) => line['msg'] === msg);
-  }
-
-  async ready(): Promise<void> {
-    await eventually(() => this.said('ready').length > 0, 30_000, `worker ${this.id} ready`).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\n${JSON.stringify(this.lines, null, 1)}`);
-      },
-    );
-  }
-
-  /** Dies at once, as a crashed worker or a lost node does: its claims stay behind. */
-  async kill(): Promise<void> {
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
-    await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    this.child.kill('SIGKILL');
-  }
 }
 
 describe('the example transcript worker: two workers, the simulator, the bridge and call-logger', () => {
