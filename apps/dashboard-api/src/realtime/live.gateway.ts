@@ -16,7 +16,6 @@ import {
   liveListenRequestSchema,
   LiveSnapshotMessage,
   TranscriptWatchReply,
-  transcriptWatchRequestSchema,
 } from '@asb/contracts';
 import type { TokenClaims } from '../auth/access-tokens';
 import type { AuthUser } from '../auth/auth-user';
@@ -108,74 +107,52 @@ export class LiveGateway
   }
 
   @SubscribeMessage(LIVE_CLIENT_EVENTS.listenStart)
-  async startListening(
+  startListening(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<LiveListenReply> {
-    const request = liveListenRequestSchema.safeParse(body);
-    if (!request.success) {
-      return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
-    }
-    const { callId } = request.data;
-    try {
+    return answerCallRequest(body, async (callId) => {
       // The role is read fresh: a demoted admin must not keep listening rights until the token ends.
       const { user } = await this.auth.authenticate((socket.data as SocketData).token, 'access');
-      if (user.role !== 'admin') return { ok: false, error: 'live listen needs the admin role' };
-      if (!this.store.get(callId)) return { ok: false, error: `no call ${callId} in progress` };
+      if (user.role !== 'admin') return 'live listen needs the admin role';
+      if (!this.store.get(callId)) return `no call ${callId} in progress`;
       await this.listen.start(socket, user, callId);
-      return { ok: true, callId };
-    } catch (error) {
-      return { ok: false, error: (error as Error).message };
-    }
+      return undefined;
+    });
   }
 
   @SubscribeMessage(LIVE_CLIENT_EVENTS.listenStop)
-  async stopListening(
+  stopListening(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<LiveListenReply> {
-    const request = liveListenRequestSchema.safeParse(body);
-    if (!request.success) {
-      return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
-    }
-    await this.listen.stop(
-      socket,
-      (socket.data as SocketData).user,
-      request.data.callId,
-      'stopped',
-    );
-    return { ok: true, callId: request.data.callId };
+    return answerCallRequest(body, async (callId) => {
+      await this.listen.stop(socket, (socket.data as SocketData).user, callId, 'stopped');
+      return undefined;
+    });
   }
 
   /** Any signed-in user may follow a call's transcript, as they may read its stored one. */
   @SubscribeMessage(LIVE_CLIENT_EVENTS.transcriptWatch)
-  async watchTranscript(
+  watchTranscript(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<TranscriptWatchReply> {
-    const request = transcriptWatchRequestSchema.safeParse(body);
-    if (!request.success) {
-      return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
-    }
-    try {
-      await this.transcripts.watch(socket, request.data.callId);
-      return { ok: true, callId: request.data.callId };
-    } catch (error) {
-      return { ok: false, error: (error as Error).message };
-    }
+    return answerCallRequest(body, async (callId) => {
+      await this.transcripts.watch(socket, callId);
+      return undefined;
+    });
   }
 
   @SubscribeMessage(LIVE_CLIENT_EVENTS.transcriptUnwatch)
-  async unwatchTranscript(
+  unwatchTranscript(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<TranscriptWatchReply> {
-    const request = transcriptWatchRequestSchema.safeParse(body);
-    if (!request.success) {
-      return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
-    }
-    await this.transcripts.unwatch(socket, request.data.callId);
-    return { ok: true, callId: request.data.callId };
+    return answerCallRequest(body, async (callId) => {
+      await this.transcripts.unwatch(socket, callId);
+      return undefined;
+    });
   }
 
   private async revalidate(): Promise<void> {
@@ -193,5 +170,26 @@ export class LiveGateway
 
   beforeApplicationShutdown(): void {
     clearInterval(this.revalidateTimer);
+  }
+}
+
+/**
+ * Answers a `{ callId }` request of the live namespace: an invalid one with what is wrong, a
+ * valid one with what `act` refused (its message, or a failure's), or `ok`.
+ */
+async function answerCallRequest(
+  body: unknown,
+  act: (callId: string) => Promise<string | undefined>,
+): Promise<{ ok: true; callId: string } | { ok: false; error: string }> {
+  const request = liveListenRequestSchema.safeParse(body);
+  if (!request.success) {
+    return { ok: false, error: describeZodIssues(request.error, '(message)').join('; ') };
+  }
+  const { callId } = request.data;
+  try {
+    const refused = await act(callId);
+    return refused === undefined ? { ok: true, callId } : { ok: false, error: refused };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
   }
 }

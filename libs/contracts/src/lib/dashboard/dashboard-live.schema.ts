@@ -129,8 +129,11 @@ export const liveListenRequestSchema = z.strictObject({ callId: callIdSchema });
 export type LiveListenRequest = z.infer<typeof liveListenRequestSchema>;
 export type LiveListenReply = { ok: true; callId: string } | { ok: false; error: string };
 
-/** A dashboard watching a call's transcript gets its segments as workers publish them. */
-export const transcriptWatchRequestSchema = z.strictObject({ callId: callIdSchema });
+/**
+ * A dashboard watching a call's transcript gets its segments as workers publish them; the
+ * request is the same `{ callId }` as a live listen's.
+ */
+export const transcriptWatchRequestSchema = liveListenRequestSchema;
 export type TranscriptWatchRequest = z.infer<typeof transcriptWatchRequestSchema>;
 export type TranscriptWatchReply = { ok: true; callId: string } | { ok: false; error: string };
 
