@@ -1,13 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
-import { AudioTrack, audioSubject } from '@asb/contracts';
+import WebSocket from 'ws';
+import {
+  AudioTrack,
+  audioSubject,
+  NATS_USERS,
+  NatsUser,
+  natsPasswordVariable,
+} from '@asb/contracts';
 import { JoinedFrame, JoinedTrack, joinTrack } from '@asb/consumer-kit';
-import { correlation } from '@asb/rtp';
+import { correlation, ulawEncode } from '@asb/rtp';
+import { eventually, freePort, NatsTestServer } from '@asb/testing';
 import { loopedFixture } from './support/audio-alignment';
 import { BridgeStack } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
-import { NATS_URL } from './support/workspace';
+import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
 
 const TRACKS: AudioTrack[] = ['caller', 'agent'];
+
+/** performance.now() when the newest frame arrived. */
+const arrivals = new WeakMap<JoinedFrame, number>();
+function lastFrameAt(frames: JoinedFrame[]): number {
+  return arrivals.get(frames[frames.length - 1]) ?? 0;
+}
 
 function samplesOf(frames: JoinedFrame[]): Int16Array {
   const out = new Int16Array(frames.reduce((sum, frame) => sum + frame.pcm.byteLength / 2, 0));
@@ -130,5 +146,133 @@ describe('joining a call late: recent audio from the gateway, then live, no gap 
         matches: correlation(samples, loopedFixture(track, samples.length)) > 0.95,
       }).toEqual({ track, matches: true });
     }
+  }, 120_000);
+});
+
+/**
+ * The same on a NATS that runs deploy/k8s/base/nats/nats-server.conf as shipped, one user per
+ * service: the gateway may send a whole answer (nats-server lets a user answer a request once
+ * unless told more), an AI consumer and stream-egress may ask, and the server refuses nothing.
+ */
+describe('joining a call late on the shipped NATS permissions, through stream-egress too', () => {
+  const passwords = Object.fromEntries(
+    NATS_USERS.map((user) => [user, `p${randomBytes(16).toString('hex')}`]),
+  ) as Record<NatsUser, string>;
+  const token = randomBytes(18).toString('base64url');
+  let server: NatsTestServer;
+  let stack: BridgeStack;
+  let consumer: NatsConnection;
+  const as = (user: NatsUser) => ({
+    NATS_SERVERS: server.url,
+    NATS_USER: user,
+    NATS_PASSWORD: passwords[user],
+  });
+
+  beforeAll(async () => {
+    server = new NatsTestServer(await freePort(), {
+      configFile: join(WORKSPACE_ROOT, 'deploy/k8s/base/nats/nats-server.conf'),
+      env: Object.fromEntries(
+        NATS_USERS.map((user) => [natsPasswordVariable(user), passwords[user]]),
+      ),
+    });
+    await server.start();
+    stack = new BridgeStack({
+      servers: ['pbx1'],
+      natsUrl: server.url,
+      env: { 'media-gateway': as('media-gateway'), 'ari-ingest': as('ari-ingest') },
+      streamEgress: { ...as('stream-egress'), EGRESS_INBOUND_TOKENS: `e2e-bot=${token}` },
+    });
+    await stack.start();
+    consumer = await connect({
+      servers: server.url,
+      user: 'ai-consumer',
+      pass: passwords['ai-consumer'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await consumer?.close();
+    await stack?.stop();
+    stack?.kill();
+    await server?.dispose();
+  });
+
+  it('an AI consumer and a /v1/streams client with recent=10 both get the call from its start', async () => {
+    const tapped = consumer.subscribe('call.v1.*.tap_started', { max: 1 });
+    await consumer.flush();
+    const scenario = await stack.startScenario({
+      totalCalls: 1,
+      concurrency: 1,
+      arrivalRate: 1,
+      ringMs: { min: 200, max: 300 },
+      talkMs: { min: 8000, max: 8000 },
+      answerRatio: 1,
+      agentHangupRatio: 0,
+      mix: { outbound: 1 },
+      seed: 19,
+    });
+    // The call's id from its first tap, as a consumer learns it (core NATS, as ai-consumer).
+    let callId = '';
+    for await (const message of tapped) callId = message.subject.split('.')[2];
+    // Live frames flow for 3 s before anyone joins.
+    const live: number[] = [];
+    const probe = consumer.subscribe(audioSubject(callId, 'caller'), {
+      callback: () => live.push(Date.now()),
+    });
+    await eventually(() => live.length >= 150, 30_000, '3 s of live audio');
+    probe.unsubscribe();
+
+    const media: Buffer[] = [];
+    let closed = false;
+    const client = new WebSocket(
+      `${stack.streamEgress?.baseUrl.replace('http:', 'ws:')}/v1/streams?call=${callId}&recent=10`,
+      { headers: { Authorization: `Bearer ${token}` } },
+    );
+    client.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as {
+        event: string;
+        media?: { payload: string };
+      };
+      if (message.event === 'media' && message.media) {
+        media.push(Buffer.from(message.media.payload, 'base64'));
+      }
+    });
+    client.on('close', () => {
+      closed = true;
+    });
+    const joined = await joinTrack(consumer, callId, 'caller', { recentSeconds: 10 });
+    const frames: JoinedFrame[] = [];
+    const reading = (async () => {
+      for await (const frame of joined) {
+        arrivals.set(frame, performance.now());
+        frames.push(frame);
+      }
+    })();
+    await stack.finishScenario(scenario, 60_000);
+    await eventually(() => closed, 20_000, 'the stream to end with the call');
+    await eventually(
+      () => frames.length > 0 && performance.now() - lastFrameAt(frames) > 1000,
+      10_000,
+      'the last live frame',
+    );
+    joined.close();
+    await reading;
+
+    const history = await joined.history;
+    expect(history.outcome).toBe('answered');
+    expect(history.frames).toBeGreaterThanOrEqual(150);
+    expect(frames[0].timestamp).toBe(0);
+    expect(frames.map((frame, i) => frame.timestamp - i * 160).every((d) => d === 0)).toBe(true);
+    // stream-egress sent the same audio, from the tap's first frame, each frame once.
+    const samples = samplesOf(frames);
+    const expected = Buffer.alloc(samples.length);
+    samples.forEach((sample, i) => (expected[i] = ulawEncode(sample)));
+    expect(Buffer.concat(media).equals(expected)).toBe(true);
+    expect(
+      server.log
+        .join('')
+        .split('\n')
+        .filter((line) => /Violation/i.test(line)),
+    ).toEqual([]);
   }, 120_000);
 });
