@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { AddressInfo, createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
@@ -127,6 +128,31 @@ describe('ari-ingest doctor against a live VICIdial', () => {
     expect(out).toMatch(/PASS\s+pbx1 listen\s+nothing of the tap left on the PBX/);
     expect(await notTaps()).toEqual(before);
     expect(await bridges()).toEqual([]);
+  });
+
+  it("checks what AudioSocket taps need: the Asterisk modules and the gateways' address", async () => {
+    const listening = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const { port } = listening.address() as AddressInfo;
+    const overTcp = {
+      ...env,
+      TAP_TRANSPORT: 'audiosocket',
+      TAP_AUDIOSOCKET_ADDRESS: `127.0.0.1:${port}`,
+    };
+    try {
+      const { code, out } = await doctor(overTcp);
+      expect({ code, out }).toMatchObject({ code: 0 });
+      expect(out).toMatch(
+        /PASS\s+pbx1\s+Asterisk 18\.26\.4-vici, snoop and AudioSocket modules loaded/,
+      );
+      expect(out).toMatch(/PASS\s+audiosock\s+127\.0\.0\.1:\d+ accepts connections from this host/);
+    } finally {
+      await new Promise((resolve) => listening.close(resolve));
+    }
+    const closed = await doctor(overTcp);
+    expect(closed.out).toMatch(
+      /WARN\s+audiosock\s+127\.0\.0\.1:\d+ does not accept connections from this host: .*ECONNREFUSED/,
+    );
   });
 
   it('refuses arguments it does not know, and says what it takes', async () => {

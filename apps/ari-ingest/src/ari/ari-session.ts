@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
+import type { TapTransport } from '@asb/contracts';
 import type { AriServerConfig } from '../config/ari-ingest.config';
 import { StasisArrivals } from '../tap/stasis-arrivals';
 import { AriEventStream } from './ari-event-stream';
@@ -23,6 +24,8 @@ export interface AriSessionOptions {
   http: AriHttpOptions;
   /** The event types to ask Asterisk for (the app's eventFilter). */
   eventTypes: readonly string[];
+  /** How this server's taps reach the gateways: what the server must support. */
+  transport: TapTransport;
 }
 
 export interface AriSessionListener {
@@ -163,7 +166,7 @@ export class AriSession {
       this.rest.asteriskVersion(),
       this.rest.listModules(),
     ]);
-    const support = judgeAsteriskSupport(version, modules);
+    const support = judgeAsteriskSupport(version, modules, this.options.transport);
     const changed = JSON.stringify(support) !== JSON.stringify(this.support);
     this.support = support;
     this.listener.onSupportChecked(this, support);

@@ -28,6 +28,21 @@ describe('judgeAsteriskSupport', () => {
     ]);
   });
 
+  it('needs Asterisk 18 and chan_audiosocket.so for AudioSocket taps, not chan_rtp.so', () => {
+    const overTcp = loaded('res_stasis_snoop.so', 'chan_audiosocket.so', 'res_audiosocket.so');
+    expect(judgeAsteriskSupport('18.26.4-vici', overTcp, 'audiosocket')).toMatchObject({
+      supported: true,
+    });
+    expect(judgeAsteriskSupport('16.30.1', overTcp, 'audiosocket').problems).toEqual([
+      expect.stringMatching(/no externalMedia over AudioSocket \(needs 18 or later/),
+    ]);
+    expect(judgeAsteriskSupport('20.16.0', ALL, 'audiosocket').problems).toEqual([
+      expect.stringMatching(
+        /chan_audiosocket\.so is not loaded; it runs externalMedia over AudioSocket/,
+      ),
+    ]);
+  });
+
   it('decides by the version alone where the server lists no modules', () => {
     expect(judgeAsteriskSupport('18.26.4-vici', undefined).supported).toBe(true);
   });

@@ -1,3 +1,5 @@
+import type { TapTransport } from '@asb/contracts';
+
 /** One loaded module as `GET /asterisk/modules` lists it. */
 export interface AsteriskModule {
   name: string;
@@ -12,43 +14,56 @@ export interface AsteriskSupport {
   problems: string[];
 }
 
-/** Modules a tap needs, and what for. */
-const REQUIRED_MODULES: ReadonlyArray<[string, string]> = [
-  ['res_stasis_snoop.so', 'snoop channels (each tapped track)'],
-  ['chan_rtp.so', 'externalMedia (the UnicastRTP channel that carries a tap to the gateway)'],
-];
+/** Modules a tap needs over each transport, and what for. */
+const REQUIRED_MODULES: Readonly<Record<TapTransport, ReadonlyArray<[string, string]>>> = {
+  rtp: [
+    ['res_stasis_snoop.so', 'snoop channels (each tapped track)'],
+    ['chan_rtp.so', 'externalMedia (the UnicastRTP channel that carries a tap to the gateway)'],
+  ],
+  audiosocket: [
+    ['res_stasis_snoop.so', 'snoop channels (each tapped track)'],
+    [
+      'chan_audiosocket.so',
+      'externalMedia over AudioSocket (the channel that carries a tap to the gateways over TCP)',
+    ],
+  ],
+};
 
-/** externalMedia came with Asterisk 16.6 (and 17.0). */
-const EXTERNAL_MEDIA_SINCE = { major: 16, minor: 6 };
+/** externalMedia came with Asterisk 16.6 (and 17.0); its AudioSocket encapsulation with 18. */
+const EXTERNAL_MEDIA_SINCE: Readonly<
+  Record<TapTransport, { major: number; minor: number; needs: string }>
+> = {
+  rtp: { major: 16, minor: 6, needs: 'externalMedia (needs 16.6 or later' },
+  audiosocket: { major: 18, minor: 0, needs: 'externalMedia over AudioSocket (needs 18 or later' },
+};
 
 /**
- * Whether the bridge can tap calls on a server: its version must have externalMedia, and the
- * modules snoop and externalMedia run on must be loaded. `modules` is undefined when the server
- * does not list them (then the version alone decides). A version that does not read as
- * major.minor (a build from Git) is taken as recent.
+ * Whether the bridge can tap calls on a server over `transport`: its version must have
+ * externalMedia (with AudioSocket, for that transport), and the modules snoop and externalMedia
+ * run on must be loaded. `modules` is undefined when the server does not list them (then the
+ * version alone decides). A version that does not read as major.minor (a build from Git) is
+ * taken as recent.
  */
 export function judgeAsteriskSupport(
   version: string,
   modules: AsteriskModule[] | undefined,
+  transport: TapTransport = 'rtp',
 ): AsteriskSupport {
   const problems: string[] = [];
   const parsed = /^(\d+)\.(\d+)/.exec(version);
+  const since = EXTERNAL_MEDIA_SINCE[transport];
   if (parsed) {
     const [major, minor] = [Number(parsed[1]), Number(parsed[2])];
-    const tooOld =
-      major < EXTERNAL_MEDIA_SINCE.major ||
-      (major === EXTERNAL_MEDIA_SINCE.major && minor < EXTERNAL_MEDIA_SINCE.minor);
+    const tooOld = major < since.major || (major === since.major && minor < since.minor);
     if (tooOld) {
-      problems.push(
-        `Asterisk ${version} has no externalMedia (needs 16.6 or later; VICIdial's ViciBox 12 runs 18)`,
-      );
+      problems.push(`Asterisk ${version} has no ${since.needs}; VICIdial's ViciBox 12 runs 18)`);
     }
   }
   if (modules) {
     const running = new Set(
       modules.filter((m) => m.status.toLowerCase() === 'running').map((m) => m.name),
     );
-    for (const [name, purpose] of REQUIRED_MODULES) {
+    for (const [name, purpose] of REQUIRED_MODULES[transport]) {
       if (!running.has(name)) problems.push(`module ${name} is not loaded; it runs ${purpose}`);
     }
   }

@@ -9,7 +9,12 @@ import { APP_CONFIG } from '@asb/config';
 import { MetricsRegistry, ReadinessRegistry } from '@asb/observability';
 import { AriSession, AriSessionListener } from './ari-session';
 import { CallTracker } from '../calls/call-tracker.service';
-import { ARI_HTTP_DEFAULTS, AriIngestConfig, dtmfWanted } from '../config/ari-ingest.config';
+import {
+  ARI_HTTP_DEFAULTS,
+  AriIngestConfig,
+  dtmfWanted,
+  tapTransportOf,
+} from '../config/ari-ingest.config';
 import { DtmfPublisher } from '../dtmf/dtmf-publisher.service';
 import { DTMF_EVENT_TYPE, HANDLED_EVENT_TYPES } from './ari-model';
 import type { AriHttpOptions } from './ari-rest.client';
@@ -132,6 +137,7 @@ export class AsteriskWatch implements OnApplicationBootstrap, OnApplicationShutd
             reconnectMaxMs: this.config.ARI_RECONNECT_MAX_MS,
             http,
             eventTypes,
+            transport: tapTransportOf(this.config, server.name),
           },
           listener,
         ),

@@ -1,8 +1,9 @@
+import { connect } from 'node:net';
 import { vicidialDataSource } from '@asb/vicidial-db';
 import type { AriChannel } from '../ari/ari-model';
 import { AriRestClient } from '../ari/ari-rest.client';
 import { judgeAsteriskSupport } from '../ari/asterisk-support.util';
-import type { AriIngestConfig } from '../config/ari-ingest.config';
+import { type AriIngestConfig, tapTransportOf } from '../config/ari-ingest.config';
 import { TapPolicy } from '../policy/tap-policy';
 import { VicidialDirectory } from '../vicidial/vicidial-directory';
 import { listenToCall, localAddressFacing, TrackHeard } from './doctor-listen';
@@ -70,7 +71,10 @@ export async function runDoctor(
   const report = new Report(print);
   const policy = new TapPolicy(config);
   if (config.VICIDIAL_DB_URL) await checkDatabase(config, policy, report);
+  if (config.TAP_AUDIOSOCKET_ADDRESS)
+    await checkAudioSocketAddress(config.TAP_AUDIOSOCKET_ADDRESS, report);
   for (const server of config.ARI_SERVERS) {
+    const transport = tapTransportOf(config, server.name);
     let client: AriRestClient | undefined;
     try {
       client = await AriRestClient.connect(
@@ -94,12 +98,14 @@ export async function runDoctor(
         client.asteriskVersion(),
         client.listModules(),
       ]);
-      const support = judgeAsteriskSupport(version, modules);
+      const support = judgeAsteriskSupport(version, modules, transport);
       if (support.supported) {
+        const loaded =
+          transport === 'audiosocket' ? 'snoop and AudioSocket' : 'snoop and externalMedia';
         report.line(
           'PASS',
           server.name,
-          `Asterisk ${version}${modules ? ', snoop and externalMedia modules loaded' : ' (modules not listed)'}`,
+          `Asterisk ${version}${modules ? `, ${loaded} modules loaded` : ' (modules not listed)'}`,
         );
       } else {
         for (const problem of support.problems) report.line('FAIL', server.name, problem);
@@ -129,6 +135,47 @@ export async function runDoctor(
   }
   print(report.failed ? 'Some checks failed.' : 'All checks passed.');
   return report.failed ? 1 : 0;
+}
+
+/** How long the AudioSocket address gets to accept a connection. */
+const AUDIOSOCKET_CONNECT_MS = 3000;
+
+/**
+ * Whether the gateways' AudioSocket address accepts TCP connections from here. Asterisk, not
+ * this host, is what must reach it, so a failure only warns; a success says the gateways listen.
+ * The connection closes at once without a UUID, which a gateway counts and drops.
+ */
+async function checkAudioSocketAddress(address: string, report: Report): Promise<void> {
+  const separator = address.lastIndexOf(':');
+  const host = address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(separator + 1));
+  const outcome = await new Promise<string | undefined>((resolve) => {
+    const socket = connect({ host, port });
+    const done = (problem?: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    const timer = setTimeout(
+      () => done(`no answer in ${AUDIOSOCKET_CONNECT_MS / 1000} s`),
+      AUDIOSOCKET_CONNECT_MS,
+    );
+    socket.once('connect', () => done());
+    socket.once('error', (error) => done(error.message));
+  });
+  if (outcome === undefined) {
+    report.line(
+      'PASS',
+      'audiosock',
+      `${address} accepts connections from this host (Asterisk must reach it too)`,
+    );
+  } else {
+    report.line(
+      'WARN',
+      'audiosock',
+      `${address} does not accept connections from this host: ${outcome}; Asterisk must reach it to tap over AudioSocket`,
+    );
+  }
 }
 
 /** Reports the channels up as the policy sees them; returns the customer calls. */

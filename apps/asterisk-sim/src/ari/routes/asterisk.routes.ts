@@ -17,7 +17,10 @@ export const ASTERISK_18_VICIBOX: AsteriskIdentity = {
   missingModules: [],
 };
 
-/** Modules of a stock Asterisk that ARI, snoop and externalMedia run on, as 18 and 22 list them. */
+/**
+ * Modules of a stock Asterisk that ARI, snoop and externalMedia (RTP and AudioSocket) run on, as
+ * 18 and 22 list them.
+ */
 const MODULES = [
   ['res_ari.so', 'Asterisk RESTful Interface', 'core'],
   ['res_ari_channels.so', 'RESTful API module - Channel resources', 'core'],
@@ -28,6 +31,8 @@ const MODULES = [
   ['res_stasis.so', 'Stasis application support', 'core'],
   ['res_stasis_snoop.so', 'Stasis application snoop support', 'extended'],
   ['chan_rtp.so', 'RTP Media Channel', 'core'],
+  ['res_audiosocket.so', 'AudioSocket support', 'extended'],
+  ['chan_audiosocket.so', 'AudioSocket Channel', 'extended'],
   ['bridge_simple.so', 'Simple two channel bridging module', 'core'],
   ['bridge_softmix.so', 'Multi-party software based channel mixing', 'core'],
   ['app_confbridge.so', 'Conference Bridge Application', 'core'],
