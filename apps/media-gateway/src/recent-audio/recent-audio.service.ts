@@ -98,7 +98,13 @@ export class RecentAudioService implements RecentAudioRings, OnModuleDestroy {
     // is still answered, with what it held.
     served.subscription = this.nats.connection.subscribe(subject, {
       callback: (error, message) => {
-        if (!error) this.answer(subject, served, message);
+        if (error) return;
+        try {
+          this.answer(subject, served, message);
+        } catch (failure) {
+          // A reply subject NATS refuses, a connection closing: that request goes unanswered.
+          this.logger.warn(`answering on ${subject} failed: ${(failure as Error).message}`);
+        }
       },
     });
     this.bySubject.set(subject, served);

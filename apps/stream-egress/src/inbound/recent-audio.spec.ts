@@ -173,6 +173,9 @@ describe('inbound streams with recent=<seconds>: the call so far, then live, eac
     expect(media().map((message) => Number(message.media.chunk))).toEqual(
       timestamps.map((_, i) => i + 1),
     );
+    expect(
+      await egress.metric('stream_egress_recent_audio_requests_total', { outcome: 'answered' }),
+    ).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
   it('jambonz stereo: both tracks of the recent audio side by side from the first sample, then live', async () => {
@@ -221,5 +224,10 @@ describe('inbound streams with recent=<seconds>: the call so far, then live, eac
       10_000,
       'live media',
     );
+    expect(
+      await egress.metric('stream_egress_recent_audio_requests_total', {
+        outcome: 'no_responders',
+      }),
+    ).toBe(1);
   }, 20_000);
 });

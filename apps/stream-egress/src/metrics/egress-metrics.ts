@@ -55,6 +55,7 @@ export class EgressMetrics {
   readonly callEvents: Counter<'event'>;
   readonly callEventsInvalid: Counter<'reason'>;
   readonly inboundRejected: Counter<'reason'>;
+  readonly recentAudio: Counter<'outcome'>;
   readonly claims: Counter<'kind' | 'outcome'>;
   readonly egressEvents: Counter<'event' | 'outcome'>;
 
@@ -136,6 +137,11 @@ export class EgressMetrics {
       labelNames: ['reason'],
     });
     for (const reason of INBOUND_REJECT_REASONS) this.inboundRejected.inc({ reason }, 0);
+    this.recentAudio = metrics.counter({
+      name: 'stream_egress_recent_audio_requests_total',
+      help: 'Tracks whose recent audio a stream asked for (recent=), by how the gateway answered',
+      labelNames: ['outcome'],
+    });
     this.claims = metrics.counter({
       name: 'stream_egress_claims_total',
       help: 'Claims of calls in NATS KV: outbound streams and next-call hand-outs, by outcome',

@@ -80,6 +80,8 @@ export class EgressStreamFactory {
     try {
       await this.hub.live(callId);
       const answers = await catchUp.start(this.nats.connection, callId, seconds);
+      for (const answer of answers.values())
+        this.metrics.recentAudio.inc({ outcome: answer.outcome });
       const told = [...answers].map(
         ([track, answer]) => `${track}: ${answer.outcome}, ${answer.frames.length} frames`,
       );
