@@ -19,6 +19,21 @@ import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
 
 const TRACKS: AudioTrack[] = ['caller', 'agent'];
 
+/** A scenario of one answered outbound call that talks for `talkMs`. */
+function oneCall(talkMs: number, seed: number): Record<string, unknown> {
+  return {
+    totalCalls: 1,
+    concurrency: 1,
+    arrivalRate: 1,
+    ringMs: { min: 200, max: 300 },
+    talkMs: { min: talkMs, max: talkMs },
+    answerRatio: 1,
+    agentHangupRatio: 0,
+    mix: { outbound: 1 },
+    seed,
+  };
+}
+
 /** performance.now() when the newest frame arrived. */
 const arrivals = new WeakMap<JoinedFrame, number>();
 function lastFrameAt(frames: JoinedFrame[]): number {
@@ -54,17 +69,7 @@ describe('joining a call late: recent audio from the gateway, then live, no gap 
   });
 
   it('a consumer that joins 5 s into a call asking for 10 s gets it from the start, then live', async () => {
-    const scenario = await stack.startScenario({
-      totalCalls: 1,
-      concurrency: 1,
-      arrivalRate: 1,
-      ringMs: { min: 200, max: 300 },
-      talkMs: { min: 12_000, max: 12_000 },
-      answerRatio: 1,
-      agentHangupRatio: 0,
-      mix: { outbound: 1 },
-      seed: 18,
-    });
+    const scenario = await stack.startScenario(oneCall(12_000, 18));
     // The stack's only call: its id from its first tap (the scenario names it only once over).
     await recorders.waitFor(
       () => recorders.events.some((event) => event.event === 'tap_started'),
@@ -200,17 +205,7 @@ describe('joining a call late on the shipped NATS permissions, through stream-eg
   it('an AI consumer and a /v1/streams client with recent=10 both get the call from its start', async () => {
     const tapped = consumer.subscribe('call.v1.*.tap_started', { max: 1 });
     await consumer.flush();
-    const scenario = await stack.startScenario({
-      totalCalls: 1,
-      concurrency: 1,
-      arrivalRate: 1,
-      ringMs: { min: 200, max: 300 },
-      talkMs: { min: 8000, max: 8000 },
-      answerRatio: 1,
-      agentHangupRatio: 0,
-      mix: { outbound: 1 },
-      seed: 19,
-    });
+    const scenario = await stack.startScenario(oneCall(8000, 19));
     // The call's id from its first tap, as a consumer learns it (core NATS, as ai-consumer).
     let callId = '';
     for await (const message of tapped) callId = message.subject.split('.')[2];
