@@ -222,3 +222,34 @@ describe('recent audio: the gateway holds the last seconds of each track and ans
     );
   }, 20_000);
 });
+
+describe('recent audio off (GATEWAY_RECENT_AUDIO_SECONDS=0)', () => {
+  let nats: TestNats;
+  let gateway: TestGateway;
+  const senders: RtpTestSender[] = [];
+
+  beforeAll(async () => {
+    nats = await TestNats.start();
+    gateway = await startGateway(nats, { GATEWAY_RECENT_AUDIO_SECONDS: '0' });
+  });
+
+  afterAll(async () => {
+    senders.forEach((sender) => sender.close());
+    await gateway?.close();
+    await nats?.stop();
+  });
+
+  it('holds nothing and offers nothing: a request hears no responders, live audio flows', async () => {
+    const callId = uniqueCallId();
+    const live = nats.collect(audioSubject(callId, 'caller'));
+    await nats.nc.flush();
+    const reply = await nats.allocate({ callId, track: 'caller', codec: 'ulaw', server: 'pbx1' });
+    if (!reply.ok) throw new Error(reply.error);
+    const sender = await RtpTestSender.open(reply.port, 'ulaw');
+    senders.push(sender);
+    await sender.sendFrame(0);
+    await eventually(() => live.length === 1, 3000, 'the live frame');
+    expect((await askRecent(nats, recentAudioSubject(callId, 'caller'))).noResponders).toBe(true);
+    expect(await gateway.metric('media_gateway_recent_audio_bytes')).toBe(0);
+  });
+});
