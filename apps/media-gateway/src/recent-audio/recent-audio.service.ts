@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { headers as natsHeaders, Msg, Subscription } from 'nats';
 import { APP_CONFIG } from '@asb/config';
 import {
+  AUDIO_HEADERS,
   audioFrameHeaderEntries,
   ContractViolation,
   decodeJson,
@@ -136,7 +137,7 @@ export class RecentAudioService implements RecentAudioRings, OnModuleDestroy {
       if (!(error instanceof ContractViolation)) throw error;
       this.requests.inc({ outcome: 'refused' });
       this.logger.warn(`invalid recent-audio request on ${subject}: ${error.message}`);
-      this.end(message.reply, 0, `${error.reason}: ${error.message}`);
+      this.end(message.reply, served.ring.track.runId, 0, `${error.reason}: ${error.message}`);
       return;
     }
     const { ring } = served;
@@ -149,14 +150,16 @@ export class RecentAudioService implements RecentAudioRings, OnModuleDestroy {
         headers,
       });
     }
-    this.end(message.reply, frames.length);
+    this.end(message.reply, ring.track.runId, frames.length);
     this.requests.inc({ outcome: 'answered' });
     this.framesSent.inc(frames.length);
   }
 
-  private end(reply: string, count: number, error?: string): void {
+  private end(reply: string, runId: string, count: number, error?: string): void {
     const headers = natsHeaders();
     headers.set(RECENT_AUDIO_HEADERS.end, String(count));
+    // Which tap run's frames it ends: two gateways may both serve a track during a re-tap.
+    headers.set(AUDIO_HEADERS.runId, runId);
     if (error !== undefined) {
       // A header value is one line.
       headers.set(

@@ -131,6 +131,10 @@ describe('recent audio: the gateway holds the last seconds of each track and ans
     expect(all.end?.headers?.get(RECENT_AUDIO_HEADERS.end)).toBe('50');
     expect(all.end?.headers?.has(RECENT_AUDIO_HEADERS.error)).toBe(false);
     expect(all.end?.data.byteLength).toBe(0);
+    // The end names the run whose frames it ends (two gateways may answer during a re-tap).
+    expect(all.end?.headers?.get(AUDIO_HEADERS.runId)).toBe(
+      live[0].headers?.get(AUDIO_HEADERS.runId),
+    );
     all.frames.forEach((frame, i) => {
       expect(headerRecord(frame)).toEqual(headerRecord(live[30 + i]));
       expect(Buffer.from(frame.data).equals(Buffer.from(live[30 + i].data))).toBe(true);

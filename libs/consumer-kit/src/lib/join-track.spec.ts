@@ -1,5 +1,12 @@
 import { headers } from 'nats';
-import { audioFrameHeaderEntries, AudioFrameMeta, audioSubject } from '@asb/contracts';
+import {
+  AUDIO_HEADERS,
+  audioFrameHeaderEntries,
+  AudioFrameMeta,
+  audioSubject,
+  RECENT_AUDIO_HEADERS,
+  recentAudioSubject,
+} from '@asb/contracts';
 import { eventually, PrivateNats, uniqueCallId } from '@asb/testing';
 import { JoinedFrame, joinTrack } from './join-track';
 import { requestRecentAudio } from './recent-audio-request';
@@ -72,5 +79,64 @@ describe('joinTrack without a gateway serving the track', () => {
     await expect(
       requestRecentAudio(nats.nc, uniqueCallId(), 'caller', { seconds: -1 }),
     ).rejects.toThrow();
+  });
+});
+
+describe('requestRecentAudio while a track is re-tapped', () => {
+  let nats: TestNats;
+
+  beforeAll(async () => {
+    nats = await TestNats.start();
+  });
+
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  function frame(reply: string, runId: string, index: number): void {
+    const h = headers();
+    for (const [name, value] of audioFrameHeaderEntries({
+      sequence: index,
+      timestamp: index * 160,
+      sampleRate: 8000,
+      codec: 'ulaw',
+      frameMs: 20,
+      capturedAt: Date.now(),
+      runId,
+    })) {
+      h.set(name, value);
+    }
+    nats.nc.publish(reply, new Uint8Array(320), { headers: h });
+  }
+
+  function end(reply: string, runId: string, count: number): void {
+    const h = headers();
+    h.set(RECENT_AUDIO_HEADERS.end, String(count));
+    h.set(AUDIO_HEADERS.runId, runId);
+    nats.nc.publish(reply, new Uint8Array(0), { headers: h });
+  }
+
+  it('takes the frames of one run where two gateways answer at once, never a mix', async () => {
+    const callId = uniqueCallId();
+    // The old and the new gateway of a track being re-tapped, their answers interleaved.
+    const gateways = nats.nc.subscribe(recentAudioSubject(callId, 'caller'), {
+      callback: (_error, message) => {
+        const reply = message.reply as string;
+        for (let index = 0; index < 5; index += 1) {
+          frame(reply, 'run-old', index);
+          frame(reply, 'run-new', index);
+        }
+        end(reply, 'run-new', 5);
+        for (let index = 5; index < 30; index += 1) frame(reply, 'run-old', index);
+        end(reply, 'run-old', 30);
+      },
+    });
+    await nats.nc.flush();
+    const answer = await requestRecentAudio(nats.nc, callId, 'caller');
+    gateways.unsubscribe();
+    expect(answer.outcome).toBe('answered');
+    expect(answer.frames.map((f) => [f.runId, f.sequence])).toEqual(
+      [0, 1, 2, 3, 4].map((index) => ['run-new', index]),
+    );
   });
 });

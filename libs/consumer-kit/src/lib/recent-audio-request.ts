@@ -1,5 +1,6 @@
 import { createInbox, Msg, NatsConnection } from 'nats';
 import {
+  AUDIO_HEADERS,
   AudioFrame,
   AudioTrack,
   ContractViolation,
@@ -44,7 +45,8 @@ const NO_RESPONDERS = 503;
 
 /**
  * Asks the gateway serving a track for its recent audio (recent-audio.v1) and collects the
- * answer: frames until the end message. Subscribe to the live audio before calling this, or the
+ * answer: frames until the end message, of the tap run that message names (where two gateways
+ * answer during a re-tap, the first to finish). Subscribe to the live audio before calling this, or the
  * frames published meanwhile are in neither. Throws only for options the contract refuses
  * (and for a connection already closed, which cannot subscribe).
  */
@@ -57,7 +59,9 @@ export async function requestRecentAudio(
   const request = recentAudioRequestSchema.parse(
     options.seconds === undefined ? {} : { seconds: options.seconds },
   );
-  const frames: AudioFrame[] = [];
+  // By tap run: two gateways may both answer while a track is re-tapped; one run's frames count.
+  const runs = new Map<string, AudioFrame[]>();
+  let frames: AudioFrame[] = [];
   const inbox = createInbox();
   return new Promise<RecentAudioAnswer>((resolve) => {
     const subscription = nc.subscribe(inbox, {
@@ -67,13 +71,20 @@ export async function requestRecentAudio(
         if (message.headers?.code === NO_RESPONDERS) {
           finish({ outcome: 'no_responders' });
         } else if (end) {
+          // A gateway of a version that did not name the run: its frames are the only ones.
+          const named = message.headers?.get(AUDIO_HEADERS.runId);
+          frames = (named ? runs.get(named) : [...runs.values()][0]) ?? [];
           const refusal = message.headers?.get(RECENT_AUDIO_HEADERS.error);
           if (refusal) finish({ outcome: 'refused', error: refusal });
           else finish({ outcome: Number(end) === frames.length ? 'answered' : 'incomplete' });
         } else {
           // A frame that breaks the contract is left out; the count then tells.
           const frame = readFrame(message);
-          if (frame) frames.push(frame);
+          if (frame) {
+            const run = runs.get(frame.runId ?? '');
+            if (run) run.push(frame);
+            else runs.set(frame.runId ?? '', [frame]);
+          }
         }
       },
     });

@@ -247,6 +247,11 @@ export function buildAsyncApiDocument(): JsonObject {
           type: 'string',
           description: 'Why the request was refused (then no frames came).',
         },
+        [AUDIO_HEADERS.runId]: {
+          type: 'string',
+          description:
+            'The tap run whose frames this message ends. While a track is re-tapped two gateways may both answer: take the frames of the run whose end comes first.',
+        },
       },
     },
     payload: { type: 'string', maxLength: 0 },

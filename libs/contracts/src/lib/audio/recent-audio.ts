@@ -6,8 +6,9 @@ import { z } from 'zod';
  * seconds. The gateway serving the track answers with a stream of messages on the request's
  * reply subject: the frames it holds, oldest first, each with the same headers as live (so the
  * seam with the live frames is exact: same Audio-Run-Id, next Audio-Timestamp), and then one
- * empty message with the `Recent-Audio-End` header. No gateway serves the track: NATS answers
- * "no responders".
+ * empty message with the `Recent-Audio-End` header and the run's Audio-Run-Id (two gateways may
+ * both answer while a track is re-tapped: the frames of the run whose end comes first count).
+ * No gateway serves the track: NATS answers "no responders".
  */
 export const RECENT_AUDIO_MAX_SECONDS = 30;
 
