@@ -110,6 +110,12 @@ describe('dashboard-api live feed over socket.io (real NATS)', () => {
     ).json()) as { calls: LiveCallView[] };
     expect(listed.calls.map((c) => c.callId)).toContain(live.callId);
     expect(listed.calls.map((c) => c.callId)).not.toContain(replayed.callId);
+    await nats.publishEvent(live.ended());
+    await eventually(
+      () => dashboard.arrival('ended', live.callId) !== undefined,
+      10_000,
+      'its end',
+    );
   });
 
   it('shows a call start, answer, tap and end within a second of the event', async () => {
