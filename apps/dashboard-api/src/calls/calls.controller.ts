@@ -11,14 +11,7 @@ import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodParams, ZodQuery, ZodResponse } from '../http/zod-openapi';
 import { CallsService } from './calls.service';
 import { callIdParamsSchema, CallQuery, callQuerySchema } from './dtos/call-query.dto';
-import {
-  CallDetail,
-  callDetailSchema,
-  CallPage,
-  callPageSchema,
-  CallTranscript,
-  callTranscriptSchema,
-} from '@asb/contracts';
+import { CallDetail, callDetailSchema, CallPage, callPageSchema } from '@asb/contracts';
 
 @ApiTags('calls')
 @Controller(`${API_PREFIX}/calls`)
@@ -42,17 +35,5 @@ export class CallsController {
     @ZodParams(callIdParamsSchema) params: z.output<typeof callIdParamsSchema>,
   ): Promise<CallDetail> {
     return this.calls.detail(params.callId);
-  }
-
-  @Get(':callId/transcript')
-  @ApiOperation({
-    summary:
-      'The final transcript segments call-logger stored for a call (empty when no worker transcribed it)',
-  })
-  @ZodResponse(200, callTranscriptSchema, 'the stored finals, in the order they were spoken')
-  async transcript(
-    @ZodParams(callIdParamsSchema) params: z.output<typeof callIdParamsSchema>,
-  ): Promise<CallTranscript> {
-    return { callId: params.callId, segments: await this.calls.transcript(params.callId) };
   }
 }

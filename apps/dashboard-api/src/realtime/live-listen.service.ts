@@ -160,7 +160,7 @@ export class LiveListenService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** The client's address as the trusted proxies forward it, like the HTTP API's. */
-  private clientAddress(socket: Socket): string {
+  clientAddress(socket: Socket): string {
     return proxyAddr(socket.request, this.trustedProxies);
   }
 

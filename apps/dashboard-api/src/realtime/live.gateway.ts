@@ -17,6 +17,7 @@ import {
   LiveSnapshotMessage,
   TranscriptWatchReply,
 } from '@asb/contracts';
+import { AuditService } from '../audit/audit.service';
 import type { TokenClaims } from '../auth/access-tokens';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthService } from '../auth/auth.service';
@@ -57,6 +58,7 @@ export class LiveGateway
     private readonly broadcaster: LiveBroadcaster,
     private readonly listen: LiveListenService,
     private readonly transcripts: LiveTranscriptRelay,
+    private readonly audit: AuditService,
     feed: CallEventFeed,
   ) {
     void feed.caughtUp.then(() => (this.complete = true));
@@ -132,13 +134,25 @@ export class LiveGateway
     });
   }
 
-  /** Any signed-in user may follow a call's transcript, as they may read its stored one. */
+  /**
+   * Only admins follow a call's transcript, as only they listen: it is the call's content. Each
+   * watch is in the audit log before a segment is relayed.
+   */
   @SubscribeMessage(LIVE_CLIENT_EVENTS.transcriptWatch)
   watchTranscript(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<TranscriptWatchReply> {
     return answerCallRequest(body, async (callId) => {
+      // The role is read fresh, as for listening.
+      const { user } = await this.auth.authenticate((socket.data as SocketData).token, 'access');
+      if (user.role !== 'admin') return 'following a transcript needs the admin role';
+      await this.audit.record({
+        action: 'transcript_watched',
+        user,
+        callId,
+        clientAddress: this.listen.clientAddress(socket),
+      });
       await this.transcripts.watch(socket, callId);
       return undefined;
     });

@@ -18,7 +18,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
 import { AcceptsRecordingTicket, Authenticated } from '../auth/access.decorator';
 import { RECORDING_TOKEN_TTL_SECONDS, TokenClaims } from '../auth/access-tokens';
@@ -26,13 +25,12 @@ import type { AuthUser } from '../auth/auth-user';
 import { AuthService } from '../auth/auth.service';
 import { CurrentClaims, CurrentUser } from '../auth/current-user.decorator';
 import { CallRecordsRepository, RecordingFile } from '../calls/call-records.repository';
-import { callIdParamsSchema } from '../calls/dtos/call-query.dto';
+import { CallIdParams, callIdParamsSchema } from '../calls/dtos/call-query.dto';
 import { API_PREFIX } from '../http/api-prefix.constant';
 import { ZodParams, ZodResponse } from '../http/zod-openapi';
 import { RecordingTicket, recordingTicketSchema } from './dtos/recording.dto';
 import { RecordingFiles } from './recording-files';
 
-type CallIdParams = z.output<typeof callIdParamsSchema>;
 
 /** A range that starts past byte 0 continues a playback already audited (seeking, buffering). */
 function startsPlayback(range: string | undefined): boolean {

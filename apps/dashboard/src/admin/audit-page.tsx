@@ -13,6 +13,8 @@ const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
   live_listen_started: 'started listening',
   live_listen_stopped: 'stopped listening',
   recording_downloaded: 'downloaded a recording',
+  transcript_read: 'read a transcript',
+  transcript_watched: 'followed a transcript live',
   user_created: 'created a user',
   user_updated: 'changed a user',
 };

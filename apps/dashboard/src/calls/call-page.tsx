@@ -2,6 +2,7 @@ import { useEffect, useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { CallDetail, HealthSeries } from '@asb/contracts';
 import { useApiResource } from '../api/use-api-resource';
+import { useSession } from '../auth/session-context';
 import { ChartSeries, TimeSeriesChart } from '../charts/time-series-chart';
 import { handlingSegments } from './handling-segments';
 import {
@@ -135,6 +136,8 @@ function Conversation({ detail }: { detail: CallDetail }) {
 export function CallPage() {
   const { callId = '' } = useParams();
   const feed = useLiveFeed();
+  // The transcript is the call's content: admins only, as the recording and live listen are.
+  const { session } = useSession();
   const now = useNow(1000) + (feed?.model.clockOffsetMs ?? 0);
   const live = feed?.model.calls.get(callId);
   const {
@@ -250,11 +253,14 @@ export function CallPage() {
 
       <div className="audio-and-transcript">
         {(detail || live) && <CallAudio detail={detail} live={live} />}
-        <CallTranscript
-          key={callId}
-          callId={callId}
-          startedAt={detail?.call.startedAt ?? live?.startedAt}
-        />
+        {session?.user.role === 'admin' && (
+          <CallTranscript
+            key={callId}
+            callId={callId}
+            startedAt={detail?.call.startedAt ?? live?.startedAt}
+            live={live !== undefined}
+          />
+        )}
       </div>
 
       {detail && (

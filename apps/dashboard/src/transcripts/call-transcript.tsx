@@ -6,11 +6,20 @@ import { formatOffset } from '../format/format';
 import { mergeSegments, speakerOf } from './transcript-lines';
 
 /**
- * A call's transcript, beside its audio, when one exists: the finals call-logger stored, then
- * every segment workers publish while the page is open (partials replaced by their finals).
+ * A call's transcript, beside its audio, when one exists: the finals call-logger stored, then,
+ * while the call lasts, every segment workers publish (partials replaced by their finals).
  * A segment without text is shown for what it is: speech, and when, nothing recognised.
  */
-export function CallTranscript({ callId, startedAt }: { callId: string; startedAt?: string }) {
+export function CallTranscript({
+  callId,
+  startedAt,
+  live,
+}: {
+  callId: string;
+  startedAt?: string;
+  /** The call is in progress: its segments are followed as workers publish them. */
+  live: boolean;
+}) {
   const { feed } = useSession();
   const { data } = useApiResource<StoredTranscript>(
     `/api/v1/calls/${encodeURIComponent(callId)}/transcript`,
@@ -21,10 +30,12 @@ export function CallTranscript({ callId, startedAt }: { callId: string; startedA
   }, [data]);
   useEffect(
     () =>
-      feed?.watchTranscript(callId, (segment) =>
-        setLines((held) => mergeSegments(held, [segment])),
-      ),
-    [feed, callId],
+      live
+        ? feed?.watchTranscript(callId, (segment) =>
+            setLines((held) => mergeSegments(held, [segment])),
+          )
+        : undefined,
+    [feed, callId, live],
   );
   if (lines.length === 0) return null;
   const origin = startedAt ? Date.parse(startedAt) : lines[0].span.startAt;

@@ -54,3 +54,4 @@ export const callQuerySchema = z
 export type CallQuery = z.output<typeof callQuerySchema>;
 
 export const callIdParamsSchema = z.object({ callId: callIdSchema });
+export type CallIdParams = z.output<typeof callIdParamsSchema>;

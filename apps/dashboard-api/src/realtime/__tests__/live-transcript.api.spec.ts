@@ -57,13 +57,14 @@ describe('dashboard-api transcripts: live relay over socket.io and the stored fi
   let api: TestApi;
   let db: Client;
   let viewer: string;
+  let admin: string;
 
   beforeAll(async () => {
     nats = await TestNats.start();
     const databaseUrl = await freshDatabase('asb_dashboard_api_transcripts');
     await createCallRecordTables(databaseUrl);
     api = await startApi(nats, databaseUrl);
-    const admin = await api.login(ADMIN.username, ADMIN.password);
+    admin = await api.login(ADMIN.username, ADMIN.password);
     await api.request('POST', '/api/v1/users', {
       token: admin,
       body: { username: 'reader', password: 'reader password', role: 'viewer' },
@@ -87,9 +88,9 @@ describe('dashboard-api transcripts: live relay over socket.io and the stored fi
   it('relays the segments of a watched call, and only of it, until it is unwatched', async () => {
     const watched = uniqueCallId();
     const other = uniqueCallId();
-    const dashboard = api.socket(viewer);
+    const dashboard = api.socket(admin);
     const segments = received(dashboard);
-    const sentinel = api.socket(viewer);
+    const sentinel = api.socket(admin);
     const sentinelSegments = received(sentinel);
     expect(
       await dashboard.timeout(5000).emitWithAck('transcript:watch', { callId: watched }),
@@ -135,7 +136,7 @@ describe('dashboard-api transcripts: live relay over socket.io and the stored fi
   });
 
   it('refuses a watch of an invalid call id', async () => {
-    const dashboard = api.socket(viewer);
+    const dashboard = api.socket(admin);
     const reply = (await dashboard
       .timeout(5000)
       .emitWithAck('transcript:watch', { callId: 'bad.id' })) as { ok: boolean; error?: string };
@@ -143,7 +144,33 @@ describe('dashboard-api transcripts: live relay over socket.io and the stored fi
     expect(reply.error).toMatch(/callId/);
   });
 
-  it('serves the stored finals of a call, in spoken order, to signed-in users only', async () => {
+  it("keeps a call's transcript from viewers, and audits every admin's watch", async () => {
+    const callId = uniqueCallId();
+    const viewing = api.socket(viewer);
+    const segments = received(viewing);
+    expect(await viewing.timeout(5000).emitWithAck('transcript:watch', { callId })).toEqual({
+      ok: false,
+      error: 'following a transcript needs the admin role',
+    });
+    expect(
+      (await api.request('GET', `/api/v1/calls/${callId}/transcript`, { token: viewer })).status,
+    ).toBe(403);
+    const watching = api.socket(admin);
+    const relayed = received(watching);
+    await watching.timeout(5000).emitWithAck('transcript:watch', { callId });
+    publish(segment(callId, 'final'));
+    await eventually(() => relayed.length === 1, 5000, "the admin's segment");
+    expect(segments).toHaveLength(0);
+    // Nothing is stored for it yet: reading that reveals nothing, and is not audited.
+    await api.request('GET', `/api/v1/calls/${callId}/transcript`, { token: admin });
+    const audit = await db.query<{ action: string; username: string }>(
+      `SELECT action, username FROM audit_log WHERE call_id = $1 ORDER BY occurred_at`,
+      [callId],
+    );
+    expect(audit.rows).toEqual([{ action: 'transcript_watched', username: ADMIN.username }]);
+  });
+
+  it('serves the stored finals of a call, in spoken order, to admins only', async () => {
     const callId = uniqueCallId();
     const later = randomUUID();
     const earlier = randomUUID();
@@ -155,7 +182,7 @@ describe('dashboard-api transcripts: live relay over socket.io and the stored fi
       [later, earlier, callId],
     );
     const response = await api.request('GET', `/api/v1/calls/${callId}/transcript`, {
-      token: viewer,
+      token: admin,
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { callId: string; segments: TranscriptSegment[] };
@@ -178,11 +205,16 @@ describe('dashboard-api transcripts: live relay over socket.io and the stored fi
       }),
     ]);
 
+    const reads = await db.query<{ action: string; detail: unknown }>(
+      `SELECT action, detail FROM audit_log WHERE call_id = $1`,
+      [callId],
+    );
+    expect(reads.rows).toEqual([{ action: 'transcript_read', detail: { segments: 2 } }]);
     expect((await api.request('GET', `/api/v1/calls/${callId}/transcript`)).status).toBe(401);
-    const badId = await api.request('GET', '/api/v1/calls/bad.id/transcript', { token: viewer });
+    const badId = await api.request('GET', '/api/v1/calls/bad.id/transcript', { token: admin });
     expect(badId.status).toBe(400);
     const none = await api.request('GET', `/api/v1/calls/${uniqueCallId()}/transcript`, {
-      token: viewer,
+      token: admin,
     });
     expect(await none.json()).toEqual(expect.objectContaining({ segments: [] }));
   });

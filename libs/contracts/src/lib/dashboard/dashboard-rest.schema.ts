@@ -26,13 +26,18 @@ export const userViewSchema = z.object({
 });
 export type UserView = z.infer<typeof userViewSchema>;
 
-/** What the audit log records: who logged in, listened, downloaded, managed users. */
+/**
+ * What the audit log records: who logged in, listened, downloaded, read or followed a
+ * transcript, managed users.
+ */
 export const AUDIT_ACTIONS = [
   'login_succeeded',
   'login_failed',
   'live_listen_started',
   'live_listen_stopped',
   'recording_downloaded',
+  'transcript_read',
+  'transcript_watched',
   'user_created',
   'user_updated',
 ] as const;
