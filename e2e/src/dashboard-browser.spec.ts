@@ -437,16 +437,17 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     expect(await page.getByRole('alert').textContent()).toContain('leadId');
   });
 
-  it('listens to a call live: its audio frames arrive in the page', async () => {
+  /** Places one call of `talkMs` and opens its page once it is answered. */
+  async function openAnsweredCall(talkMs: number, seed: number): Promise<SeenCall> {
     const earlier = new Set(seen.keys());
     await scenario({
       totalCalls: 1,
       concurrency: 1,
       arrivalRate: 10,
       ringMs: { min: 200, max: 200 },
-      talkMs: { min: 12_000, max: 12_000 },
+      talkMs: { min: talkMs, max: talkMs },
       answerRatio: 1,
-      seed: 21,
+      seed,
     });
     await until(
       async () => [...seen.values()].some((c) => c.answered && !earlier.has(c.callId)),
@@ -456,6 +457,11 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
     const call = [...seen.values()].find((c) => !earlier.has(c.callId)) as SeenCall;
     await page.goto(url(`/calls/${call.callId}`));
     await page.getByTestId('call-live').waitFor();
+    return call;
+  }
+
+  it('listens to a call live: its audio frames arrive in the page', async () => {
+    const call = await openAnsweredCall(12_000, 21);
     // A call in progress counts its duration on the page, as in its header.
     await page.getByText(/^\d+:\d\d so far$/).waitFor();
     await page.getByRole('button', { name: 'Listen live' }).click();
@@ -485,24 +491,7 @@ describe('dashboard in a browser: asterisk-sim -> bridge -> call-logger + dashbo
   }, 40_000);
 
   it("shows a call's transcript live beside its audio: partials replaced by finals, speech without text said as such", async () => {
-    const earlier = new Set(seen.keys());
-    await scenario({
-      totalCalls: 1,
-      concurrency: 1,
-      arrivalRate: 10,
-      ringMs: { min: 200, max: 200 },
-      talkMs: { min: 10_000, max: 10_000 },
-      answerRatio: 1,
-      seed: 23,
-    });
-    await until(
-      async () => [...seen.values()].some((c) => c.answered && !earlier.has(c.callId)),
-      10_000,
-      'an answered call',
-    );
-    const call = [...seen.values()].find((c) => !earlier.has(c.callId)) as SeenCall;
-    await page.goto(url(`/calls/${call.callId}`));
-    await page.getByTestId('call-live').waitFor();
+    const call = await openAnsweredCall(10_000, 23);
     // No worker transcribes this call yet: the page shows no transcript.
     expect(await page.getByRole('region', { name: 'Transcript' }).count()).toBe(0);
 

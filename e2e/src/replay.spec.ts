@@ -19,7 +19,7 @@ import {
 import { readWavPcm16Channels } from '@asb/rtp';
 import { dropDatabase, eventually, freePort, freshDatabase, NatsTestServer } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
-import { FastApiReceiver, RECEIVER_SECRET, RECEIVER_TOKEN } from './support/fastapi-receiver';
+import { FastApiReceiver } from './support/fastapi-receiver';
 import { distMain } from './support/workspace';
 
 interface RecordingRow {
@@ -106,24 +106,7 @@ describe('replay: a recorded call played back onto NATS -> subscribers and strea
       servers: ['pbx1'],
       natsUrl: nats.url,
       callLogger: { DATABASE_URL: databaseUrl, RECORDINGS_DIR: recordingsDir },
-      streamEgress: {
-        EGRESS_ROUTES: JSON.stringify([
-          {
-            name: 'fastapi',
-            match: { all: true },
-            targets: [
-              {
-                url: receiver.url,
-                bearerTokenEnv: 'RECEIVER_TOKEN',
-                hmacSecretEnv: 'RECEIVER_HMAC_SECRET',
-                allowPlainWs: true,
-              },
-            ],
-          },
-        ]),
-        RECEIVER_TOKEN,
-        RECEIVER_HMAC_SECRET: RECEIVER_SECRET,
-      },
+      streamEgress: receiver.egressSettings(),
     });
     await stack.start();
     nc = await connect({ servers: nats.url });

@@ -26,25 +26,8 @@ describe('stream-egress: simulated calls -> the bridge -> stream-egress -> a Fas
     stack = new BridgeStack({
       servers: ['pbx1'],
       streamEgress: {
-        EGRESS_ROUTES: JSON.stringify([
-          {
-            name: 'fastapi',
-            match: { all: true },
-            targets: [
-              {
-                url: receiver.url,
-                // The receiver files media by media.track: both tracks are safe for it.
-                tracks: ['caller', 'agent'],
-                bearerTokenEnv: 'RECEIVER_TOKEN',
-                hmacSecretEnv: 'RECEIVER_HMAC_SECRET',
-                // On this host: no network between them to encrypt.
-                allowPlainWs: true,
-              },
-            ],
-          },
-        ]),
-        RECEIVER_TOKEN,
-        RECEIVER_HMAC_SECRET: RECEIVER_SECRET,
+        // The receiver files media by media.track: both tracks are safe for it.
+        ...receiver.egressSettings(['caller', 'agent']),
         EGRESS_INBOUND_TOKENS: `e2e-bot=${CLIENT_TOKEN}`,
         // Only calls from now on: the shared NATS holds other runs' history.
         EGRESS_EVENTS_REPLAY_MINUTES: '0',

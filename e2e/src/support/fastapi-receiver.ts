@@ -53,6 +53,30 @@ export class FastApiReceiver {
     return `ws://127.0.0.1:${this.port}/media-stream`;
   }
 
+  /** stream-egress's settings for a route of every call to this receiver (Twilio format). */
+  egressSettings(tracks?: string[]): Record<string, string> {
+    return {
+      EGRESS_ROUTES: JSON.stringify([
+        {
+          name: 'fastapi',
+          match: { all: true },
+          targets: [
+            {
+              url: this.url,
+              ...(tracks ? { tracks } : {}),
+              bearerTokenEnv: 'RECEIVER_TOKEN',
+              hmacSecretEnv: 'RECEIVER_HMAC_SECRET',
+              // On this host: no network between them to encrypt.
+              allowPlainWs: true,
+            },
+          ],
+        },
+      ]),
+      RECEIVER_TOKEN,
+      RECEIVER_HMAC_SECRET: RECEIVER_SECRET,
+    };
+  }
+
   wav(callId: string, track: 'inbound' | 'outbound'): Int16Array | undefined {
     const path = join(this.recordings, `${callId}-${track}.wav`);
     return existsSync(path) ? readWavPcm16(path).samples : undefined;

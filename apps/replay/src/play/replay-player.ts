@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { headers, JetStreamClient, NatsConnection } from 'nats';
 import {
   audioFrameHeaderEntries,
@@ -21,19 +22,6 @@ const PROGRESS_EVERY_MS = 10_000;
 
 /** Frames sent between flushes when the player runs behind, so NATS is never flooded unbounded. */
 const FLUSH_EVERY_FRAMES = 500;
-
-/** Waits `ms`, or less if the replay is stopped meanwhile. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Publishes a planned replay at the recorded pace, or `speed` times faster: events to JetStream
@@ -59,7 +47,8 @@ export class ReplayPlayer {
     for (const [index, item] of plan.items.entries()) {
       const due = startedAt + item.atMs / this.speed;
       const wait = due - Date.now();
-      if (wait >= 1) await sleep(wait, signal);
+      // A stop ends the wait early (the timer rejects), then ends the call below.
+      if (wait >= 1) await sleep(wait, undefined, { signal }).catch(() => undefined);
       else maxLateMs = Math.max(maxLateMs, -wait);
       if (signal?.aborted) {
         events += await this.endAtOnce(plan, index);
