@@ -11,6 +11,7 @@ import {
   CallEvent,
   deterministicEventId,
   encodeCallEvent,
+  ReplayMark,
   SCHEMA_VERSION,
   VicidialMetadata,
 } from '@asb/contracts';
@@ -128,6 +129,8 @@ export async function startEgress(
 export class TestCall {
   private readonly sequences = new Map<AudioTrack, number>();
   readonly vicidial: VicidialMetadata;
+  /** Set before the call begins to make it a replayed call's. */
+  replay?: ReplayMark;
 
   constructor(
     private readonly nats: TestNats,
@@ -159,6 +162,7 @@ export class TestCall {
       asteriskId: '00:11:22:33:44:55',
       channelId: '1732451234.56',
       channelName: 'SIP/carrier-00000001',
+      replay: this.replay,
     };
   }
 

@@ -135,6 +135,11 @@ export const egressRouteSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_-]'),
     match: egressRouteMatchSchema,
+    /**
+     * Calls of the replay tool: `include` them like live calls (the default), `exclude` them (a
+     * production backend), or take `only` them (a model under test).
+     */
+    replays: z.enum(['include', 'exclude', 'only']).default('include'),
     targets: z.array(egressTargetConfigSchema).min(1).max(16),
   })
   .strict();

@@ -1,5 +1,5 @@
 import type { LiveCall } from '../calls/live-call';
-import { matchesRoute } from './match-route.util';
+import { matchesRoute, takesCallKind } from './match-route.util';
 
 function call(overrides: Partial<LiveCall> = {}): LiveCall {
   return {
@@ -59,5 +59,23 @@ describe('matchesRoute', () => {
     expect(
       matchesRoute({ numberPattern: '.' }, call({ callerNumber: undefined, calleeNumber: '' })),
     ).toBe(false);
+  });
+});
+
+describe('takesCallKind', () => {
+  const replayed = call({
+    replay: { of: 'pbx1-1-2', session: '0f8fad5b-d9cb-469f-a165-70867728950e' },
+  });
+
+  it('takes live calls and replays by default, only one kind when the route says so', () => {
+    expect([takesCallKind('include', call()), takesCallKind('include', replayed)]).toEqual([
+      true,
+      true,
+    ]);
+    expect([takesCallKind('exclude', call()), takesCallKind('exclude', replayed)]).toEqual([
+      true,
+      false,
+    ]);
+    expect([takesCallKind('only', call()), takesCallKind('only', replayed)]).toEqual([false, true]);
   });
 });

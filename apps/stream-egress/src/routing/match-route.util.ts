@@ -1,4 +1,4 @@
-import type { EgressRouteMatch } from '../config/stream-egress.config';
+import type { EgressRouteConfig, EgressRouteMatch } from '../config/stream-egress.config';
 import type { LiveCall } from '../calls/live-call';
 
 const patterns = new Map<string, RegExp>();
@@ -41,4 +41,9 @@ export function matchesRoute(match: EgressRouteMatch, call: LiveCall): boolean {
     if (!numbers.some((number) => regex.test(number))) return false;
   }
   return true;
+}
+
+/** Whether a route takes the call, live or a replay (the replay tool), as its `replays` says. */
+export function takesCallKind(replays: EgressRouteConfig['replays'], call: LiveCall): boolean {
+  return call.replay === undefined ? replays !== 'only' : replays !== 'exclude';
 }

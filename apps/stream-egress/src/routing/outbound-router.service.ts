@@ -16,7 +16,7 @@ import type { EgressStopReason, EgressStream } from '../streams/egress-stream';
 import { EgressStreamFactory } from '../streams/egress-stream.factory';
 import { outboundStreamId, targetId, urlLabel } from '../streams/stream-ids.util';
 import { SocketBatcher } from '../streams/socket-batcher';
-import { matchesRoute } from './match-route.util';
+import { matchesRoute, takesCallKind } from './match-route.util';
 
 /** One target of one route, prepared once at start. */
 interface OutboundPlan {
@@ -118,7 +118,13 @@ export class OutboundRouter implements CallsListener, OnModuleInit {
     for (const plan of this.plans) {
       const key = `out.${call.callId}.${plan.targetId}`;
       if (this.entries.has(key)) continue;
-      if (!requestHasAudio(plan.request, taps) || !matchesRoute(plan.route.match, call)) continue;
+      if (
+        !requestHasAudio(plan.request, taps) ||
+        !takesCallKind(plan.route.replays, call) ||
+        !matchesRoute(plan.route.match, call)
+      ) {
+        continue;
+      }
       const entry: Entry = { key, callId: call.callId, plan, state: 'claiming' };
       this.entries.set(key, entry);
       let ofCall = this.byCall.get(call.callId);

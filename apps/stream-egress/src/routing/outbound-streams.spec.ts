@@ -51,6 +51,57 @@ describe('outbound streams over real NATS and WebSockets', () => {
     await nats.stop();
   });
 
+  it('keeps replays from a route that excludes them, and gives a route that takes only replays nothing else', async () => {
+    const production = await TestBackend.start();
+    const underTest = await TestBackend.start();
+    const egress = await startEgress(nats, {
+      EGRESS_ROUTES: JSON.stringify([
+        {
+          name: 'production',
+          match: { all: true },
+          replays: 'exclude',
+          targets: [{ url: production.url() }],
+        },
+        {
+          name: 'model-under-test',
+          match: { all: true },
+          replays: 'only',
+          targets: [{ url: underTest.url() }],
+        },
+      ]),
+    });
+    try {
+      const replayed = new TestCall(nats);
+      replayed.replay = {
+        of: 'pbx1-1732451234-56',
+        session: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      };
+      const live = new TestCall(nats);
+      await replayed.begin(['caller']);
+      await live.begin(['caller']);
+      const callSids = (backend: TestBackend) =>
+        backend.sessions.flatMap((session) =>
+          session.messages
+            .map((m) => m.json)
+            .filter((json) => json?.['event'] === 'start')
+            .map((json) => (json?.['start'] as Json)['callSid']),
+        );
+      await eventually(
+        () => callSids(production).length === 1 && callSids(underTest).length === 1,
+        5000,
+        'one stream on each backend',
+      );
+      expect(callSids(production)).toEqual([live.callId]);
+      expect(callSids(underTest)).toEqual([replayed.callId]);
+      await replayed.ended();
+      await live.ended();
+    } finally {
+      await egress.close();
+      await production.close();
+      await underTest.close();
+    }
+  });
+
   describe('twilio format', () => {
     let backend: TestBackend;
     let egress: TestEgress;
