@@ -94,6 +94,10 @@ export const egressTargetConfigSchema = z
   })
   .strict();
 
+/** What a route or a next-call client does with the replay tool's calls. */
+export const REPLAY_CHOICES = ['include', 'exclude', 'only'] as const;
+export type ReplayChoice = (typeof REPLAY_CHOICES)[number];
+
 export const egressRouteMatchSchema = z
   .object({
     /** Every tapped call. */
@@ -139,7 +143,7 @@ export const egressRouteSchema = z
      * Calls of the replay tool: `include` them like live calls (the default), `exclude` them (a
      * production backend), or take `only` them (a model under test).
      */
-    replays: z.enum(['include', 'exclude', 'only']).default('include'),
+    replays: z.enum(REPLAY_CHOICES).default('include'),
     targets: z.array(egressTargetConfigSchema).min(1).max(16),
   })
   .strict();

@@ -14,6 +14,7 @@ import type { EgressFormat } from '../formats/egress-format';
 import { JAMBONZ_SUBPROTOCOL } from '../formats/egress-format-names';
 import { EgressMetrics, InboundRejectReason } from '../metrics/egress-metrics';
 import { BACKEND_MAX_PAYLOAD_BYTES } from '../outbound/backend-connection';
+import { takesCallKind } from '../routing/match-route.util';
 import { CLOSE_GRACE_MS } from '../routing/outbound-router.service';
 import type { EgressStream } from '../streams/egress-stream';
 import { EgressStreamFactory } from '../streams/egress-stream.factory';
@@ -251,7 +252,7 @@ export class InboundStreamsGateway implements CallsListener, OnModuleInit, OnApp
       return false;
     if (request.callTypes && !request.callTypes.includes(call.vicidial?.callType ?? ''))
       return false;
-    return true;
+    return takesCallKind(request.replays, call);
   }
 
   /** Hands live calls to waiting next-call clients, one claim at a time. */

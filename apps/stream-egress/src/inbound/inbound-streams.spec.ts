@@ -142,6 +142,31 @@ describe('inbound streams: AI clients connect to /v1/streams', () => {
     await Promise.all([support.ended(), renewal.ended()]);
   });
 
+  it('hands a next-call client that asks for replays only a replayed call, and one that excludes them a live one', async () => {
+    const token = 'token-aaaaaaaaaaaaaaaa';
+    const replaysOnly = client(`${egress.wsUrl}/v1/streams?call=next&replays=only`, token);
+    const liveOnly = client(`${egress.wsUrl}/v1/streams?call=next&replays=exclude`, token);
+    await Promise.all([replaysOnly.opened, liveOnly.opened]);
+    const replayed = new TestCall(nats);
+    replayed.replay = { of: 'pbx1-1732451234-56', session: '0f8fad5b-d9cb-469f-a165-70867728950e' };
+    await replayed.begin(['caller']);
+    const live = await new TestCall(nats).begin(['caller']);
+    const callSid = (c: typeof replaysOnly) =>
+      (
+        (c.texts.find((text) => text['event'] === 'start') as Json | undefined)?.['start'] as
+          Json | undefined
+      )?.['callSid'];
+    await eventually(
+      () => callSid(replaysOnly) !== undefined && callSid(liveOnly) !== undefined,
+      10_000,
+      'a call for each client',
+    );
+    expect([callSid(replaysOnly), callSid(liveOnly)]).toEqual([replayed.callId, live.callId]);
+    replaysOnly.ws.close();
+    liveOnly.ws.close();
+    await Promise.all([replayed.ended(), live.ended()]);
+  });
+
   it('streams a named call in the twilio format until it ends', async () => {
     const call = await new TestCall(nats).begin(['caller', 'agent']);
     await Promise.all([egress.knows(call.callId), second.knows(call.callId)]);

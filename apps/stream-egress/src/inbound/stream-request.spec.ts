@@ -15,6 +15,7 @@ describe('parseStreamRequest', () => {
         mixType: 'mono',
         campaigns: undefined,
         callTypes: undefined,
+        replays: 'include',
       },
     });
     expect(
@@ -28,6 +29,15 @@ describe('parseStreamRequest', () => {
         mixType: 'stereo',
         campaigns: ['A', 'B'],
       },
+    });
+  });
+
+  it("reads whether a next-call client takes the replay tool's calls, and refuses other words", () => {
+    expect(parse('call=next&replays=only')).toMatchObject({ request: { replays: 'only' } });
+    expect(parse('call=next&replays=exclude')).toMatchObject({ request: { replays: 'exclude' } });
+    expect(parse('call=next&replays=never')).toEqual({
+      ok: false,
+      error: 'replays must be one of include, exclude, only',
     });
   });
 

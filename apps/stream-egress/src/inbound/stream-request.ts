@@ -10,6 +10,7 @@ import {
   TWILIO_DEFAULT_TRACKS,
 } from '../formats/egress-format-names';
 import type { FormatRequest } from '../formats/create-format.util';
+import { REPLAY_CHOICES, type ReplayChoice } from '../config/stream-egress.config';
 
 /** The path inbound clients connect to. */
 export const INBOUND_PATH = '/v1/streams';
@@ -21,6 +22,8 @@ export interface StreamRequest extends FormatRequest {
   /** next only: restrict to calls of these campaigns / call types. */
   campaigns?: string[];
   callTypes?: string[];
+  /** next only: the replay tool's calls too (`include`, the default), never, or only them. */
+  replays: ReplayChoice;
   /** Seconds of the call's recent audio to send first, then live (`recent`; 0 or absent: none). */
   recentSeconds?: number;
 }
@@ -39,7 +42,7 @@ function list(value: string | null): string[] | undefined {
 
 /**
  * Reads `?call=<callId>|next&format=twilio|jambonz&tracks=caller,agent&sampleRate=16000&mixType=stereo
- * &campaign=...&callType=...&recent=10`. The format defaults to jambonz when the client offers the
+ * &campaign=...&callType=...&replays=include|exclude|only&recent=10`. The format defaults to jambonz when the client offers the
  * `audio.jambonz.org` subprotocol, twilio otherwise.
  */
 export function parseStreamRequest(
@@ -68,6 +71,10 @@ export function parseStreamRequest(
   if (!(JAMBONZ_MIX_TYPES as readonly string[]).includes(mixType)) {
     return { ok: false, error: `mixType must be one of ${JAMBONZ_MIX_TYPES.join(', ')}` };
   }
+  const replays = query.get('replays') ?? 'include';
+  if (!(REPLAY_CHOICES as readonly string[]).includes(replays)) {
+    return { ok: false, error: `replays must be one of ${REPLAY_CHOICES.join(', ')}` };
+  }
   const recentValue = query.get('recent');
   const recentSeconds = recentValue === null ? 0 : Number(recentValue);
   if (
@@ -88,6 +95,7 @@ export function parseStreamRequest(
       mixType: mixType as JambonzMixType,
       campaigns: list(query.get('campaign')),
       callTypes: list(query.get('callType')),
+      replays: replays as ReplayChoice,
       recentSeconds: recentSeconds > 0 ? recentSeconds : undefined,
     },
   };

@@ -1,4 +1,4 @@
-import type { EgressRouteConfig, EgressRouteMatch } from '../config/stream-egress.config';
+import type { EgressRouteMatch, ReplayChoice } from '../config/stream-egress.config';
 import type { LiveCall } from '../calls/live-call';
 
 const patterns = new Map<string, RegExp>();
@@ -43,7 +43,10 @@ export function matchesRoute(match: EgressRouteMatch, call: LiveCall): boolean {
   return true;
 }
 
-/** Whether a route takes the call, live or a replay (the replay tool), as its `replays` says. */
-export function takesCallKind(replays: EgressRouteConfig['replays'], call: LiveCall): boolean {
+/**
+ * Whether a route or a next-call client takes the call, live or a replay (the replay tool), as
+ * its `replays` says.
+ */
+export function takesCallKind(replays: ReplayChoice, call: LiveCall): boolean {
   return call.replay === undefined ? replays !== 'only' : replays !== 'exclude';
 }
