@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { natsPasswordVariable, natsUsersOf } from './nats-demo-users.mjs';
 import { onStopRequest } from './stop-signals.mjs';
 
 const root = join(import.meta.dirname, '../..');
@@ -38,18 +39,11 @@ const vicidialDbUrl =
  * letter then hex digits as nats-server wants them in its environment.
  */
 const natsPort = 4223;
-const natsUsers = [
-  'ari-ingest',
-  'media-gateway',
-  'call-logger',
-  'dashboard-api',
-  'stream-egress',
-  'ai-consumer',
-];
+const natsConfig = join(root, 'deploy/k8s/base/nats/nats-server.conf');
+const natsUsers = natsUsersOf(natsConfig);
 const natsPasswords = Object.fromEntries(
   natsUsers.map((user) => [user, `p${randomBytes(16).toString('hex')}`]),
 );
-const natsPasswordVariable = (user) => `${user.toUpperCase().replaceAll('-', '_')}_NATS_PASSWORD`;
 const natsLogin = (user) => ({ NATS_USER: user, NATS_PASSWORD: natsPasswords[user] });
 const shared = {
   // One machine: the services may fall back to local defaults for what production must be told.
@@ -79,7 +73,7 @@ const services = [
     health: '/healthz?js-enabled-only=true',
     command: [
       'nats-server',
-      ...['-c', join(root, 'deploy/k8s/base/nats/nats-server.conf')],
+      ...['-c', natsConfig],
       ...['-a', '127.0.0.1', '-p', String(natsPort), '-m', '8223'],
       ...['-js', '-sd', join(root, 'tmp/demo-nats')],
     ],
