@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +10,9 @@ import { WORKSPACE_ROOT } from './workspace';
 const RECEIVER = join(WORKSPACE_ROOT, 'examples/fastapi-receiver/main.py');
 /** Debian's Python, which has FastAPI and uvicorn (the one on PATH may not). */
 const PYTHON = process.env['RECEIVER_PYTHON'] ?? '/usr/bin/python3';
-export const RECEIVER_TOKEN = 'receiver-token-for-e2e';
-export const RECEIVER_SECRET = 'receiver-hmac-secret-for-e2e';
+/** Made anew for every run: the receiver and stream-egress are given them, nothing else. */
+export const RECEIVER_TOKEN = randomBytes(18).toString('base64url');
+export const RECEIVER_SECRET = randomBytes(24).toString('base64url');
 
 /** The FastAPI example backend as its README runs it. */
 export class FastApiReceiver {

@@ -16,8 +16,8 @@ function sumOfSquares(samples: Int16Array, offset: number, count: number): numbe
  * Where one track's decoded frames go, whatever transport brought them: into the frame
  * publisher's memory and queue, into the ring of recent audio (before it is published, so a late
  * joiner's history and live frames meet without a gap), through the audio analysis, and into the
- * level of the next stats sample. A receiver reserves a frame, decodes into `samples` at the offset, then commits it.
- * Plain numbers only; nothing here allocates per frame.
+ * level of the next stats sample. A receiver reserves a frame, decodes into `samples` at the
+ * offset, then commits it. Plain numbers only; nothing here allocates per frame.
  */
 export class TrackFrameOutput {
   private readonly stream: AudioFrameStream;
