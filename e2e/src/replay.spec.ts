@@ -3,37 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, ConsumerMessages, NatsConnection, Subscription } from 'nats';
 import { Client } from 'pg';
-import {
-  AUDIO_HEADERS,
-  AUDIO_WILDCARD,
-  CALL_EVENTS_STREAM,
-  CALL_EVENTS_WILDCARD,
-  CallEvent,
-  callIdFromChannel,
-  decodeCallEvent,
-  parseAudioFrame,
-  parseAudioSubject,
-} from '@asb/contracts';
+import { AudioTrack, audioSubject, callIdFromChannel } from '@asb/contracts';
 import { readWavPcm16Channels } from '@asb/rtp';
 import { dropDatabase, eventually, freePort, freshDatabase, NatsTestServer } from '@asb/testing';
 import { BridgeStack, ScenarioCall } from './support/bridge-stack';
 import { FastApiReceiver } from './support/fastapi-receiver';
+import { NatsRecorders } from './support/nats-recorders';
 import { distMain } from './support/workspace';
 
 interface RecordingRow {
   path: string;
   sample_rate: number;
   tracks: Array<{ track: string; channel: number; offsetSamples: number; frames: number }>;
-}
-
-interface ReplayedFrame {
-  replayOf?: string;
-  runId?: string;
-  sequence: number;
-  timestamp: number;
-  pcm: Int16Array;
 }
 
 /** Runs the built replay tool as an operator would, with its output for the failure message. */
@@ -53,14 +35,13 @@ function runReplayTool(
   });
 }
 
-const samplesOf = (pcm: Uint8Array) => new Int16Array(new Uint8Array(pcm).buffer);
-
-function concat(frames: ReplayedFrame[]): Int16Array {
-  const all = new Int16Array(frames.reduce((n, f) => n + f.pcm.length, 0));
+/** A track's frames, one after the other. */
+function concat(frames: Int16Array[]): Int16Array {
+  const all = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
   let at = 0;
   for (const frame of frames) {
-    all.set(frame.pcm, at);
-    at += frame.pcm.length;
+    all.set(frame, at);
+    at += frame.length;
   }
   return all;
 }
@@ -87,13 +68,9 @@ describe('replay: a recorded call played back onto NATS -> subscribers and strea
   const receiver = new FastApiReceiver();
   let nats: NatsTestServer;
   let stack: BridgeStack;
-  let nc: NatsConnection;
+  let recorders: NatsRecorders;
   let db: Client;
   let databaseUrl: string;
-  let reader: ConsumerMessages | undefined;
-  let audio: Subscription | undefined;
-  const events: CallEvent[] = [];
-  const frames = new Map<string, ReplayedFrame[]>();
   let recorded: ScenarioCall;
   let recordedId: string;
 
@@ -109,30 +86,7 @@ describe('replay: a recorded call played back onto NATS -> subscribers and strea
       streamEgress: receiver.egressSettings(),
     });
     await stack.start();
-    nc = await connect({ servers: nats.url });
-    audio = nc.subscribe(AUDIO_WILDCARD, {
-      callback: (_error, message) => {
-        const replayOf = message.headers?.get(AUDIO_HEADERS.replayOf);
-        if (!replayOf) return;
-        const frame = parseAudioFrame(
-          (name) => message.headers?.get(name) || undefined,
-          message.data,
-        );
-        const { callId, track } = parseAudioSubject(message.subject);
-        const key = `${callId}.${track}`;
-        frames.set(key, [...(frames.get(key) ?? []), { ...frame, pcm: samplesOf(frame.pcm) }]);
-      },
-    });
-    reader = await (
-      await nc
-        .jetstream()
-        .consumers.get(CALL_EVENTS_STREAM, { filterSubjects: CALL_EVENTS_WILDCARD })
-    ).consume();
-    void (async () => {
-      for await (const message of reader as ConsumerMessages) {
-        events.push(decodeCallEvent(message.subject, message.data));
-      }
-    })();
+    recorders = await new NatsRecorders(nats.url).start();
     [recorded] = await stack.runScenario({
       totalCalls: 1,
       concurrency: 1,
@@ -158,13 +112,11 @@ describe('replay: a recorded call played back onto NATS -> subscribers and strea
   }, 120_000);
 
   afterAll(async () => {
-    audio?.unsubscribe();
-    await reader?.close();
+    await recorders?.stop();
     await stack?.stop();
     stack?.kill();
     receiver.stop();
     await db?.end();
-    await nc?.close();
     await nats?.dispose();
     await dropDatabase(database);
     rmSync(recordingsDir, { recursive: true, force: true });
@@ -213,12 +165,12 @@ describe('replay: a recorded call played back onto NATS -> subscribers and strea
     expect(replayedId).toMatch(new RegExp(`^${recordedId}-r[0-9a-z]{6}$`));
 
     // The events: the recorded call's, under the new id, each marked as a replay of it.
-    await eventually(
-      () => events.some((e) => e.callId === replayedId && e.event === 'ended'),
+    await recorders.waitFor(
+      () => recorders.eventsOf(replayedId).some((e) => e.event === 'ended'),
       20_000,
       "the replayed call's ended",
     );
-    const replayed = events.filter((e) => e.callId === replayedId);
+    const replayed = recorders.eventsOf(replayedId);
     expect(replayed.every((e) => e.replay?.of === recordedId)).toBe(true);
     expect(replayed.map((e) => e.event)).toEqual(
       expect.arrayContaining(['started', 'answered', 'tap_started', 'tap_stopped', 'ended']),
@@ -234,22 +186,23 @@ describe('replay: a recorded call played back onto NATS -> subscribers and strea
     const wav = readWavPcm16Channels(recording.path);
     const frameSamples = recording.sample_rate / 50;
     for (const track of recording.tracks) {
-      const got = frames.get(`${replayedId}.${track.track}`) ?? [];
+      const got = recorders.audio.get(audioSubject(replayedId, track.track as AudioTrack));
+      const count = got?.frames ?? 0;
       const expected = wav.channels[track.channel].subarray(
         track.offsetSamples,
-        track.offsetSamples + got.length * frameSamples,
+        track.offsetSamples + count * frameSamples,
       );
-      expect({ track: track.track, frames: got.length >= track.frames }).toEqual({
+      expect({ track: track.track, frames: count >= track.frames }).toEqual({
         track: track.track,
         frames: true,
       });
-      expect(got.map((f) => [f.sequence, f.timestamp, f.replayOf])).toEqual(
-        got.map((_, i) => [i, i * frameSamples, recordedId]),
-      );
-      expect(new Set(got.map((f) => f.runId)).size).toBe(1);
-      expect(Buffer.from(concat(got).buffer).equals(Buffer.from(expected.slice().buffer))).toBe(
-        true,
-      );
+      expect(
+        got?.sequences.map((sequence, i) => [sequence, got.timestamps[i], got.replayOf[i]]),
+      ).toEqual(Array.from({ length: count }, (_, i) => [i, i * frameSamples, recordedId]));
+      expect(new Set(got?.runIds).size).toBe(1);
+      expect(
+        Buffer.from(concat(got?.pcm ?? []).buffer).equals(Buffer.from(expected.slice().buffer)),
+      ).toBe(true);
     }
 
     // stream-egress streamed it like a live call: the FastAPI example got the customer's track.

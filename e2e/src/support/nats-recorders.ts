@@ -25,6 +25,10 @@ export interface TrackAudio {
   pcm: Int16Array[];
   /** Audio-Timestamp of each frame, to see gaps. */
   timestamps: number[];
+  /** Audio-Sequence, Audio-Run-Id and Audio-Replay-Of of each frame. */
+  sequences: number[];
+  runIds: Array<string | undefined>;
+  replayOf: Array<string | undefined>;
   /** Date.now() when each frame arrived, to see gaps in time across taps. */
   receivedAt: number[];
 }
@@ -81,12 +85,18 @@ export class NatsRecorders {
               codec: frame.codec,
               pcm: [],
               timestamps: [],
+              sequences: [],
+              runIds: [],
+              replayOf: [],
               receivedAt: [],
             };
             this.audio.set(key, track);
           }
           track.frames += 1;
           track.timestamps.push(frame.timestamp);
+          track.sequences.push(frame.sequence);
+          track.runIds.push(frame.runId);
+          track.replayOf.push(frame.replayOf);
           track.receivedAt.push(Date.now());
           const copy = new Int16Array(frame.pcm.byteLength / 2);
           Buffer.from(copy.buffer).set(frame.pcm);
