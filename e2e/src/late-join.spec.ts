@@ -1,21 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import WebSocket from 'ws';
-import {
-  AudioTrack,
-  audioSubject,
-  NATS_USERS,
-  NatsUser,
-  natsPasswordVariable,
-} from '@asb/contracts';
+import { AudioTrack, audioSubject, NatsUser } from '@asb/contracts';
 import { JoinedFrame, JoinedTrack, joinTrack } from '@asb/consumer-kit';
 import { correlation, ulawEncode } from '@asb/rtp';
-import { eventually, freePort, NatsTestServer } from '@asb/testing';
+import { eventually } from '@asb/testing';
 import { loopedFixture } from './support/audio-alignment';
 import { BridgeStack } from './support/bridge-stack';
 import { NatsRecorders } from './support/nats-recorders';
-import { NATS_URL, WORKSPACE_ROOT } from './support/workspace';
+import { ShippedNats } from './support/shipped-nats';
+import { NATS_URL } from './support/workspace';
 
 const TRACKS: AudioTrack[] = ['caller', 'agent'];
 
@@ -160,38 +154,25 @@ describe('joining a call late: recent audio from the gateway, then live, no gap 
  * unless told more), an AI consumer and stream-egress may ask, and the server refuses nothing.
  */
 describe('joining a call late on the shipped NATS permissions, through stream-egress too', () => {
-  const passwords = Object.fromEntries(
-    NATS_USERS.map((user) => [user, `p${randomBytes(16).toString('hex')}`]),
-  ) as Record<NatsUser, string>;
+  const nats = new ShippedNats();
   const token = randomBytes(18).toString('base64url');
-  let server: NatsTestServer;
   let stack: BridgeStack;
   let consumer: NatsConnection;
-  const as = (user: NatsUser) => ({
-    NATS_SERVERS: server.url,
-    NATS_USER: user,
-    NATS_PASSWORD: passwords[user],
-  });
+  const as = (user: NatsUser) => nats.as(user);
 
   beforeAll(async () => {
-    server = new NatsTestServer(await freePort(), {
-      configFile: join(WORKSPACE_ROOT, 'deploy/k8s/base/nats/nats-server.conf'),
-      env: Object.fromEntries(
-        NATS_USERS.map((user) => [natsPasswordVariable(user), passwords[user]]),
-      ),
-    });
-    await server.start();
+    await nats.start();
     stack = new BridgeStack({
       servers: ['pbx1'],
-      natsUrl: server.url,
+      natsUrl: nats.url,
       env: { 'media-gateway': as('media-gateway'), 'ari-ingest': as('ari-ingest') },
       streamEgress: { ...as('stream-egress'), EGRESS_INBOUND_TOKENS: `e2e-bot=${token}` },
     });
     await stack.start();
     consumer = await connect({
-      servers: server.url,
+      servers: nats.url,
       user: 'ai-consumer',
-      pass: passwords['ai-consumer'],
+      pass: nats.passwords['ai-consumer'],
     });
   }, 120_000);
 
@@ -199,7 +180,7 @@ describe('joining a call late on the shipped NATS permissions, through stream-eg
     await consumer?.close();
     await stack?.stop();
     stack?.kill();
-    await server?.dispose();
+    await nats.dispose();
   });
 
   it('an AI consumer and a /v1/streams client with recent=10 both get the call from its start', async () => {
@@ -263,11 +244,6 @@ describe('joining a call late on the shipped NATS permissions, through stream-eg
     const expected = Buffer.alloc(samples.length);
     samples.forEach((sample, i) => (expected[i] = ulawEncode(sample)));
     expect(Buffer.concat(media).equals(expected)).toBe(true);
-    expect(
-      server.log
-        .join('')
-        .split('\n')
-        .filter((line) => /Violation/i.test(line)),
-    ).toEqual([]);
+    expect(nats.violations()).toEqual([]);
   }, 120_000);
 });

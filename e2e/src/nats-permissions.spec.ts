@@ -5,16 +5,11 @@ import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import {
-  AUDIOSOCKET_TAPS_BUCKET,
-  NATS_USERS,
-  NatsUser,
-  natsPasswordVariable,
-} from '@asb/contracts';
-import { dropDatabase, eventually, freePort, freshDatabase, NatsTestServer } from '@asb/testing';
+import { AUDIOSOCKET_TAPS_BUCKET, NatsUser } from '@asb/contracts';
+import { dropDatabase, eventually, freshDatabase } from '@asb/testing';
 import { BridgeStack } from './support/bridge-stack';
+import { ShippedNats } from './support/shipped-nats';
 import { WorkerProcess } from './support/transcript-worker-process';
-import { WORKSPACE_ROOT } from './support/workspace';
 
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
 const CLIENT_TOKEN = randomBytes(18).toString('base64url');
@@ -26,36 +21,18 @@ const CLIENT_TOKEN = randomBytes(18).toString('base64url');
  */
 describe('the bridge on a NATS with one user per service and least privilege', () => {
   const database = `asb_e2e_nats_permissions_${process.pid}`;
-  // nats-server parses a variable's value as config: letters and digits, a letter first, stay a string.
-  const passwords = Object.fromEntries(
-    NATS_USERS.map((user) => [user, `p${randomBytes(16).toString('hex')}`]),
-  ) as Record<NatsUser, string>;
-  let server: NatsTestServer;
+  const nats = new ShippedNats();
   let stack: BridgeStack;
   let db: Client;
   const recordingsDir = mkdtempSync(join(tmpdir(), 'asb-e2e-nats-permissions-'));
 
-  const as = (user: NatsUser) => ({
-    NATS_SERVERS: server.url,
-    NATS_USER: user,
-    NATS_PASSWORD: passwords[user],
-  });
+  const as = (user: NatsUser) => nats.as(user);
   const egressUrl = () => stack.streamEgress?.baseUrl ?? 'stream-egress is not running';
   const dashboardUrl = () => stack.dashboardApi?.baseUrl ?? 'dashboard-api is not running';
-  const violations = () =>
-    server.log
-      .join('')
-      .split('\n')
-      .filter((line) => /Violation/i.test(line));
+  const violations = () => nats.violations();
 
   beforeAll(async () => {
-    server = new NatsTestServer(await freePort(), {
-      configFile: join(WORKSPACE_ROOT, 'deploy/k8s/base/nats/nats-server.conf'),
-      env: Object.fromEntries(
-        NATS_USERS.map((user) => [natsPasswordVariable(user), passwords[user]]),
-      ),
-    });
-    await server.start();
+    await nats.start();
     const databaseUrl = await freshDatabase(database);
     db = new Client({ connectionString: databaseUrl });
     await db.connect();
@@ -84,7 +61,7 @@ describe('the bridge on a NATS with one user per service and least privilege', (
     stack?.kill();
     await db?.end();
     await dropDatabase(database);
-    await server?.dispose();
+    await nats.dispose();
     rmSync(recordingsDir, { recursive: true, force: true });
   });
 
@@ -101,9 +78,9 @@ describe('the bridge on a NATS with one user per service and least privilege', (
     await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
     // The example transcript worker as `ai-worker`: it reads the call events, claims calls in
     // its KV bucket, listens and publishes transcripts, which call-logger reads from its stream.
-    const worker = new WorkerProcess('e2e-permissions', server.url, {
+    const worker = new WorkerProcess('e2e-permissions', nats.url, {
       NATS_USER: 'ai-worker',
-      NATS_PASSWORD: passwords['ai-worker'],
+      NATS_PASSWORD: nats.passwords['ai-worker'],
     });
     await worker.ready();
 
@@ -159,7 +136,8 @@ describe('the bridge on a NATS with one user per service and least privilege', (
   }, 120_000);
 
   it('lets a gateway read an AudioSocket tap ari-ingest registered, and not write one', async () => {
-    const login = (user: NatsUser) => connect({ servers: server.url, user, pass: passwords[user] });
+    const login = (user: NatsUser) =>
+      connect({ servers: nats.url, user, pass: nats.passwords[user] });
     const ingest = await login('ari-ingest');
     const gateway = await login('media-gateway');
     try {
@@ -200,9 +178,9 @@ describe('the bridge on a NATS with one user per service and least privilege', (
     ];
     for (const [user, subject] of attempts) {
       const nc: NatsConnection = await connect({
-        servers: server.url,
+        servers: nats.url,
         user,
-        pass: passwords[user],
+        pass: nats.passwords[user],
       });
       nc.publish(subject, 'forged');
       await nc.flush();
